@@ -1,0 +1,7 @@
+"""Persisted shapes of corpusgate: record, lineage, quarantine row, index, manifest.
+
+One `SCHEMA_VERSION` covers all of them; bump it when a persisted field changes meaning.
+"""
+
+SCHEMA_VERSION = "1"
+PIPELINE_VERSION = "0.1.0"

@@ -1,0 +1,65 @@
+"""Check names and quarantine reason codes.
+
+These strings are persisted in shards, quarantine files and manifests and are scripted against:
+never reword one once released; add new ones instead.
+"""
+
+# Checks (the `check` of a decision or quarantine row).
+READ = "read"
+NORMALIZE = "normalize"
+PROVENANCE = "provenance"
+LICENCE = "licence"
+ROBOTS = "robots"
+OPTOUT = "optout"
+COMMERCIAL = "commercial"
+USER_AUTHORIZATION = "user_authorization"
+SOURCE_GATE = "source_gate"
+HARM = "harm"
+PII = "pii"
+CONSENT = "consent"
+DEDUP = "dedup"
+
+# Reasons raised while reading raw input (check = READ).
+INVALID_JSON = "invalid_json"
+NOT_AN_OBJECT = "not_an_object"
+INVALID_UTF8 = "invalid_utf8"
+TRUNCATED_FILE = "truncated_file"
+UNREADABLE_FILE = "unreadable_file"
+CSV_COLUMN_COUNT = "csv_column_count"
+WARC_UNSUPPORTED_CONTENT = "warc_unsupported_content"
+WARC_HTTP_STATUS = "warc_http_status"
+
+# Reasons raised while mapping fields to a record (check = NORMALIZE).
+MISSING_TEXT = "missing_text"
+EMPTY_TEXT = "empty_text"
+BAD_COLLECTED_AT = "bad_collected_at"
+DUPLICATE_RECORD_ID = "duplicate_record_id"
+
+# Provenance (issue: provenance gate).
+LICENCE_NOT_ALLOWED = "licence_not_allowed"
+LICENCE_UNKNOWN = "licence_unknown"
+ROBOTS_DISALLOWED = "robots_disallowed"
+NO_CRAWL_RECORD = "no_crawl_record"
+NO_COLLECTION_TIME = "no_collection_time"
+OPTOUT_DECLARED = "optout_declared"
+COMMERCIAL_EVIDENCE_MISSING = "commercial_evidence_missing"
+NO_USER_AUTHORIZATION = "no_user_authorization"
+AUTHORIZATION_REVOKED = "authorization_revoked"
+
+# Harm and the 5% gate.
+SOURCE_REJECTED = "source_rejected"
+HARMFUL_CONTENT = "harmful_content"
+
+# Personal information.
+PII_NO_CONSENT = "pii_no_consent"
+SENSITIVE_PII_NO_SEPARATE_CONSENT = "sensitive_pii_no_separate_consent"
+
+# Dedup.
+EXACT_DUPLICATE = "exact_duplicate"
+NEAR_DUPLICATE = "near_duplicate"
+
+# Decision outcomes.
+PASS = "pass"
+FAIL = "fail"
+FLAG = "flag"
+REDACT = "redact"
