@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -61,6 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Beam and Presidio log warnings at import (missing optional cloud clients, ...) that say
+    # nothing about the user's run; commands raise the level when asked (`run --verbose`).
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if not getattr(args, "handler", None):
@@ -74,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CliError as err:
         print(f"corpusgate: error: {err}", file=sys.stderr)
         return err.exit_code
+    except BrokenPipeError:
+        # The reader went away (`| head`); nothing left to say, and no traceback to show.
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("corpusgate: interrupted; no output was published", file=sys.stderr)
         return 130

@@ -26,6 +26,7 @@ INVALID_UTF8 = "invalid_utf8"
 TRUNCATED_FILE = "truncated_file"
 UNREADABLE_FILE = "unreadable_file"
 CSV_COLUMN_COUNT = "csv_column_count"
+INVALID_CSV = "invalid_csv"
 WARC_UNSUPPORTED_CONTENT = "warc_unsupported_content"
 WARC_HTTP_STATUS = "warc_http_status"
 

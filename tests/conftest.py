@@ -8,6 +8,11 @@ another copy.
 from __future__ import annotations
 
 import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -27,3 +32,73 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("../shared/data is absent (set CORPUSGATE_SHARED_DATA to a copy to run this)")
     return path
+
+
+def _postgres_bindir() -> Path | None:
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for candidate in candidates:
+        if (candidate / "initdb").exists() and (candidate / "pg_ctl").exists():
+            return candidate
+    initdb = shutil.which("initdb")
+    return Path(initdb).resolve().parent if initdb else None
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server on a private Unix socket, started for this test session.
+
+    `scripts/setup` installs the server binaries where it can; without them the tests that need
+    this fixture skip and say why.
+    """
+    bindir = _postgres_bindir()
+    if bindir is None:
+        pytest.skip("no PostgreSQL server binaries (initdb/pg_ctl); run scripts/setup as root")
+    base = Path(tempfile.mkdtemp(prefix="corpusgate-pg-"))
+    run_as: list[str] = []
+    if os.geteuid() == 0:
+        # initdb refuses to run as root; the Debian package creates a 'postgres' account.
+        try:
+            account = pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root and there is no 'postgres' account to run the server as")
+        os.chown(base, account.pw_uid, account.pw_gid)
+        run_as = ["runuser", "-u", "postgres", "--"]
+    data = base / "data"
+    log = base / "server.log"
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*run_as, *args], capture_output=True, text=True, timeout=120)
+
+    init = run(
+        str(bindir / "initdb"),
+        "-D",
+        str(data),
+        "-U",
+        "postgres",
+        "--auth=trust",
+        "-E",
+        "UTF8",
+        "--no-sync",
+    )
+    if init.returncode != 0:
+        pytest.skip(f"initdb failed: {init.stderr.strip()[:300]}")
+    start = run(
+        str(bindir / "pg_ctl"),
+        "-D",
+        str(data),
+        "-l",
+        str(log),
+        "-w",
+        "-t",
+        "60",
+        "-o",
+        f"-c listen_addresses='' -k {base} -c fsync=off",
+        "start",
+    )
+    if start.returncode != 0:
+        pytest.skip(f"PostgreSQL did not start: {start.stderr.strip()[:300]}")
+    try:
+        yield f"postgresql+psycopg://postgres@/postgres?host={base}"
+    finally:
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        shutil.rmtree(base, ignore_errors=True)

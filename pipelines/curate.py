@@ -1,0 +1,297 @@
+"""`curate`: the main job. Composition only: every step lives in `corpusgate.transforms`.
+
+registry ─► ReadSource ─► (checks) ─► WriteShards ─┐
+                └─► quarantine ─────► WriteQuarantine ─┼─► audit index ─► manifest
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import apache_beam as beam
+from apache_beam.options.pipeline_options import PipelineOptions
+
+from corpusgate.pipelines.config import RunConfig
+from corpusgate.schemas.records import (
+    QUARANTINE_SCHEMA,
+    QUARANTINED,
+    SHARD_SCHEMA,
+    WRITTEN,
+    shard_metadata,
+)
+from corpusgate.source_registry.entry import SourceEntry
+from corpusgate.source_registry.registry import Registry
+from corpusgate.source_registry.store import Store
+from corpusgate.transforms import manifest as manifest_core
+from corpusgate.transforms import publish as publishing
+from corpusgate.transforms.normalize import SourceContext
+from corpusgate.transforms.read_source import QUARANTINE, READ_COUNTS, ReadSource, ReadTask
+from corpusgate.transforms.shards import (
+    FILES,
+    INDEX,
+    FileWritten,
+    WriteShards,
+    index_bucket,
+    write_index_bucket,
+)
+
+log = logging.getLogger("corpusgate.curate")
+
+# Beam names a user may type for the local runner; all run on FnApiRunner (see configs/local.yaml).
+LOCAL_RUNNER_ALIASES = {"direct": "FnApiRunner", "directrunner": "FnApiRunner"}
+
+
+class RunError(RuntimeError):
+    """The run could not complete; nothing was published."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    output: str
+    run_id: str
+    manifest: dict[str, Any]
+    seconds: float
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    now = now or datetime.now(UTC)
+    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def plan_tasks(entries: list[SourceEntry], run_id: str, config_sha256: str) -> list[ReadTask]:
+    """One task per input file; missing inputs fail here, before any pipeline starts."""
+    tasks = []
+    for entry in entries:
+        context = SourceContext(
+            source_id=entry.source_id,
+            entry_sha256=entry.sha256,
+            fields=tuple(sorted(entry.fields.items())),
+            licence=entry.licence,
+            evidence=tuple((e.role, e.path, e.sha256) for e in entry.evidence),
+            run_id=run_id,
+            config_sha256=config_sha256,
+        )
+        for path in entry.input_files():
+            # Relative to the entry file, so ids keyed on file + line survive moving the tree.
+            uri = os.path.relpath(path.resolve(), entry.base_dir)
+            tasks.append(ReadTask(context, str(path), entry.format_of(path), uri))
+    return tasks
+
+
+def _tag_files(kind: str):  # type: ignore[no-untyped-def]
+    return lambda written: ("file", kind, written)
+
+
+def build_pipeline(
+    pipeline: beam.Pipeline,
+    tasks: list[ReadTask],
+    staging: str,
+    *,
+    run_id: str,
+    config_sha256: str,
+    max_rows: int,
+    row_group_rows: int,
+    reshuffle: bool,
+) -> None:
+    meta = shard_metadata(run_id, config_sha256)
+    read = pipeline | "ReadSource" >> ReadSource(tasks, reshuffle=reshuffle)
+    records = read["records"]
+    quarantined = [read[QUARANTINE]]
+    # Checks plug in here, each adding its quarantine output to `quarantined`.
+
+    kept = records | "WriteShards" >> WriteShards(
+        staging,
+        "shards",
+        SHARD_SCHEMA,
+        meta,
+        WRITTEN,
+        max_rows=max_rows,
+        row_group_rows=row_group_rows,
+    )
+    held = (
+        quarantined
+        | "FlattenQuarantine" >> beam.Flatten()
+        | "WriteQuarantine"
+        >> WriteShards(
+            staging,
+            "quarantine",
+            QUARANTINE_SCHEMA,
+            meta,
+            QUARANTINED,
+            max_rows=max_rows,
+            row_group_rows=row_group_rows,
+        )
+    )
+    index = (kept[INDEX], held[INDEX]) | "AllLocations" >> beam.Flatten()
+    index_files = (
+        index
+        | "ByBucket" >> beam.Map(lambda e: (index_bucket(e[0]), e))
+        | "GroupBuckets" >> beam.GroupByKey()
+        | "WriteIndex"
+        >> beam.MapTuple(lambda bucket, entries: write_index_bucket(staging, bucket, list(entries)))
+    )
+    outcomes = (
+        index
+        | "OutcomeKeys" >> beam.Map(lambda e: ((e[1], e[2], e[5]), 1))
+        | "CountOutcomes" >> beam.CombinePerKey(sum)
+        | "TagOutcomes" >> beam.Map(lambda kv: ("outcome", kv[0], kv[1]))
+    )
+    read_counts = (
+        read[READ_COUNTS]
+        | "CountRead" >> beam.CombinePerKey(sum)
+        | "TagRead" >> beam.Map(lambda kv: ("read", kv[0], kv[1]))
+    )
+    _ = (
+        (
+            kept[FILES] | "TagShards" >> beam.Map(_tag_files("shards")),
+            held[FILES] | "TagQuarantine" >> beam.Map(_tag_files("quarantine")),
+            index_files | "TagIndex" >> beam.Map(_tag_files("index")),
+            outcomes,
+            read_counts,
+        )
+        | "Summary" >> beam.Flatten()
+        | "CollectSummary" >> beam.combiners.ToList()
+        | "WriteSummary" >> beam.Map(_write_summary, staging)
+    )
+
+
+def _write_summary(items: list[tuple[str, Any, Any]], staging: str) -> None:
+    summary: dict[str, list[Any]] = {"files": [], "outcomes": [], "read": []}
+    for tag, key, value in items:
+        if tag == "file":
+            summary["files"].append([key, value.__dict__])
+        elif tag == "outcome":
+            summary["outcomes"].append([list(key), value])
+        else:
+            summary["read"].append([key, value])
+    publishing.write_json(publishing.join(staging, "_run", "summary.json"), summary)
+
+
+def beam_options(config: RunConfig, extra_args: list[str]) -> PipelineOptions:
+    runner = LOCAL_RUNNER_ALIASES.get(config.runner.lower(), config.runner)
+    args = [f"--runner={runner}"]
+    for key, value in config.beam_options.items():
+        if isinstance(value, bool):
+            args.append(f"--{key}" if value else "")
+        elif isinstance(value, list):
+            args.extend(f"--{key}={item}" for item in value)
+        else:
+            args.append(f"--{key}={value}")
+    # The command line comes last so it overrides the profile.
+    return PipelineOptions([a for a in args if a] + list(extra_args))
+
+
+def entry_summary(entry: SourceEntry) -> dict[str, Any]:
+    """What the manifest keeps of a registry entry, so `audit` answers from the output alone."""
+    return {
+        "file": str(entry.file),
+        "sha256": entry.sha256,
+        "kind": entry.kind,
+        "title": entry.title,
+        "origin": entry.origin,
+        "languages": list(entry.languages),
+        "licence": entry.licence,
+    }
+
+
+def select_entries(registry: Registry, wanted: tuple[str, ...] | None) -> list[SourceEntry]:
+    if wanted is None:
+        return list(registry)
+    return [registry.get(source_id) for source_id in wanted]
+
+
+def run_curation(
+    config: RunConfig, extra_args: list[str] | None = None, *, progress=print
+) -> RunResult:  # type: ignore[no-untyped-def]
+    """Run the pipeline, check the balance, publish. Raises RunError with nothing published."""
+    started = time.monotonic()
+    started_at = datetime.now(UTC)
+    run_id = new_run_id(started_at)
+    registry = Registry.load(config.registry)
+    entries = select_entries(registry, config.sources)
+    config_sha256 = config.sha256()
+    tasks = plan_tasks(entries, run_id, config_sha256)
+    store = Store(config.store_url)
+    options = beam_options(config, extra_args or [])
+    output = config.output
+    if not publishing.is_remote(output):
+        Path(output).mkdir(parents=True, exist_ok=True)
+    staging = publishing.staging_dir(output, run_id)
+    store.log_run(run_id, "started", config_sha256=config_sha256, output=output)
+    progress(
+        f"run {run_id}: {len(entries)} sources, {len(tasks)} input files, "
+        f"runner {options.get_all_options()['runner']}"
+    )
+    try:
+        pipeline = beam.Pipeline(options=options)
+        build_pipeline(
+            pipeline,
+            tasks,
+            staging,
+            run_id=run_id,
+            config_sha256=config_sha256,
+            max_rows=config.max_rows_per_shard,
+            row_group_rows=config.row_group_rows,
+            reshuffle=config.reshuffle_after_read,
+        )
+        state = pipeline.run().wait_until_finish()
+        if str(state) not in ("DONE", "PipelineState.DONE"):
+            raise RunError(f"the pipeline ended in state {state}")
+        summary = publishing.read_json(publishing.join(staging, "_run", "summary.json"))
+        manifest = manifest_core.build_manifest(
+            run_id=run_id,
+            config_sha256=config_sha256,
+            runner=str(options.get_all_options()["runner"]),
+            started_at=started_at.isoformat(),
+            finished_at=datetime.now(UTC).isoformat(),
+            registry_entries={e.source_id: entry_summary(e) for e in entries},
+            read_counts=[tuple(r) for r in summary["read"]],
+            outcomes=[(tuple(key), n) for key, n in summary["outcomes"]],
+            files=[(kind, FileWritten(**f)) for kind, f in summary["files"]],
+            extra={"config_path": str(config.path), "registry": str(config.registry)},
+        )
+        problems = manifest_core.balance_problems(manifest)
+        if problems:
+            raise RunError(
+                "the run does not balance, nothing was published: " + "; ".join(problems)
+            )
+        table = manifest_core.format_table(manifest)
+        publishing.publish(
+            output,
+            staging,
+            manifest,
+            {
+                "sources.json": {
+                    "run_id": run_id,
+                    "sources": manifest["sources"],
+                    "totals": manifest["totals"],
+                },
+                "sources.txt": table + "\n",
+            },
+        )
+    except BaseException as err:
+        publishing.discard_staging(staging)
+        store.log_run(
+            run_id,
+            "failed",
+            config_sha256=config_sha256,
+            output=output,
+            detail=f"{type(err).__name__}: {err}",
+        )
+        raise
+    store.log_run(run_id, "published", config_sha256=config_sha256, output=output)
+    for entry in entries:
+        store.set_status(entry.source_id, "collected", entry_sha256=entry.sha256, run_id=run_id)
+    return RunResult(output, run_id, manifest, time.monotonic() - started)
+
+
+if __name__ == "__main__":  # pragma: no cover - `corpusgate run` is the entry point
+    sys.exit("use: corpusgate run --config FILE")
