@@ -242,9 +242,15 @@ def run_curation(
             row_group_rows=config.row_group_rows,
             reshuffle=config.reshuffle_after_read,
         )
-        state = pipeline.run().wait_until_finish()
+        try:
+            state = pipeline.run().wait_until_finish()
+        except Exception as err:  # a worker error surfaces here, wrapped by the runner
+            first_line = (
+                str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            )
+            raise RunError(f"the pipeline failed, nothing was published: {first_line}") from err
         if str(state) not in ("DONE", "PipelineState.DONE"):
-            raise RunError(f"the pipeline ended in state {state}")
+            raise RunError(f"the pipeline ended in state {state}, nothing was published")
         summary = publishing.read_json(publishing.join(staging, "_run", "summary.json"))
         manifest = manifest_core.build_manifest(
             run_id=run_id,

@@ -78,7 +78,8 @@ class RegistryError(ValueError):
     """A registry entry is malformed; the message names the file, the field and what is expected."""
 
     def __init__(self, path: Path | str, field_name: str, expected: str) -> None:
-        super().__init__(f"{path}: field '{field_name}': {expected}")
+        where = field_name if field_name.startswith(("line ", "(")) else f"field '{field_name}'"
+        super().__init__(f"{path}: {where}: {expected}")
         self.path = str(path)
         self.field = field_name
         self.expected = expected

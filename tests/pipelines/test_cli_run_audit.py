@@ -1,0 +1,232 @@
+"""End to end through the command line: run the demo, audit records, fail safely."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from corpusgate.pipelines.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO_CONFIG = REPO / "configs/demo.yaml"
+DEMO_REASONS = {
+    "csv_column_count": 1,
+    "empty_text": 1,
+    "invalid_json": 1,
+    "invalid_utf8": 1,
+    "missing_text": 1,
+}
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture(scope="module")
+def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One demo run through the installed console script, as the README runs it."""
+    out = tmp_path_factory.mktemp("demo") / "out"
+    env_store = f"sqlite:///{out.parent}/store.sqlite"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "corpusgate"),
+            "run",
+            "--config",
+            str(DEMO_CONFIG),
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"CORPUSGATE_STORE_URL": env_store, "PATH": "/usr/bin:/bin"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "balanced: read = written + quarantined for every source" in done.stdout
+    return out
+
+
+def manifest(output: Path) -> dict:
+    return json.loads((output / "manifest.json").read_text())
+
+
+def shard_rows(output: Path, kind: str = "shards") -> list[dict]:
+    return [
+        row
+        for f in sorted((output / kind).glob("*.parquet"))
+        for row in pq.read_table(f).to_pylist()
+    ]
+
+
+def test_demo_run_balances_per_source_with_every_fault_quarantined(demo_output: Path) -> None:
+    m = manifest(demo_output)
+    assert m["balanced"]
+    assert set(m["sources"]) == {
+        "commercial-news-2024q2",
+        "en-wikitext2",
+        "user-feedback-2024-05",
+        "web-crawl-2024-04",
+        "zh-wiki-cmrc2018",
+    }
+    for entry in m["sources"].values():
+        assert entry["read"] == entry["written"] + entry["quarantined"] > 0
+    assert m["totals"]["quarantined_by_reason"] == DEMO_REASONS
+    assert {f["path"] for f in m["shards"]} == {
+        f"shards/{p.name}" for p in (demo_output / "shards").glob("*")
+    }
+    assert (demo_output / "reports/sources.txt").read_text().startswith("source")
+    assert not list(demo_output.glob(".staging-*"))
+    row = shard_rows(demo_output)[0]
+    assert set(row) == {"record_id", "source_id", "text", "lineage"}
+    assert row["lineage"]["run_id"] == m["run_id"] and row["lineage"]["decisions"]
+
+
+def test_audit_of_a_written_record(demo_output: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = next(r for r in shard_rows(demo_output) if r["source_id"] == "web-crawl-2024-04")
+    code, out, _ = run_cli(
+        capsys, "audit", target["record_id"], "--output", str(demo_output), "--json"
+    )
+    answer = json.loads(out)
+    assert code == 0 and answer["status"] == "written"
+    assert answer["registry_entry"]["kind"] == "self_collected"
+    assert answer["origin"]["kind"] == "warc_offset" and answer["url"].startswith("https://")
+    assert answer["collected_at"].startswith("2024-04-25")
+    assert answer["evidence"][0]["role"] == "crawl_record"
+    located = pq.read_table(demo_output / answer["location"]["file"]).to_pylist()[
+        answer["location"]["row"]
+    ]
+    assert located["record_id"] == target["record_id"]
+    code, text, _ = run_cli(capsys, "audit", target["record_id"], "--output", str(demo_output))
+    assert code == 0 and "WRITTEN" in text and "warc offset" in text
+
+
+def test_audit_of_a_quarantined_record(
+    demo_output: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = next(r for r in shard_rows(demo_output, "quarantine") if r["reason"] == "invalid_utf8")
+    code, out, _ = run_cli(
+        capsys, "audit", bad["record_id"], "--output", str(demo_output), "--json"
+    )
+    answer = json.loads(out)
+    assert code == 0 and answer["status"] == "quarantined"
+    assert (
+        answer["quarantine"]["reason"] == "invalid_utf8" and answer["quarantine"]["raw_bytes"] > 0
+    )
+    assert answer["origin"] == {
+        "uri": "../sources/user-feedback/chat_export_2024-05.jsonl",
+        "kind": "line",
+        "position": 7,
+    }
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ("0" * 32, "is not in the output of run"),
+        ("not-an-id", "is not a record id"),
+    ],
+)
+def test_audit_of_an_unknown_id_exits_1(
+    demo_output: Path, capsys: pytest.CaptureFixture[str], record: str, message: str
+) -> None:
+    code, out, err = run_cli(capsys, "audit", record, "--output", str(demo_output))
+    assert code == 1 and out == "" and message in err
+
+
+def test_rerun_gives_the_same_ids_and_rows_with_beam_options_passed_through(
+    demo_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    again = tmp_path / "again"
+    code, _, err = run_cli(
+        capsys,
+        "run",
+        "--config",
+        str(DEMO_CONFIG),
+        "--output",
+        str(again),
+        "--direct_running_mode=multi_processing",
+        "--direct_num_workers=2",
+    )
+    assert code == 0, err
+    first = {(r["record_id"], r["text"]) for r in shard_rows(demo_output)}
+    second = {(r["record_id"], r["text"]) for r in shard_rows(again)}
+    assert first == second and len(first) == manifest(demo_output)["totals"]["written"]
+    assert manifest(again)["sources"] == manifest(demo_output)["sources"]
+
+
+def test_a_failed_run_publishes_nothing_and_keeps_the_previous_output(
+    demo_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "out"
+    shutil.copytree(demo_output, output)
+    before = (output / "manifest.json").read_bytes()
+    (tmp_path / "reg").mkdir()
+    (tmp_path / "not-a-dataset").mkdir()
+    (tmp_path / "not-a-dataset/junk.txt").write_text("x")
+    (tmp_path / "reg/broken.yaml").write_text(
+        "source_id: broken\nkind: open_source\nlanguages: [en]\norigin: foreign\n"
+        "location: {paths: [../not-a-dataset], format: hf}\nlicence: MIT\n"
+    )
+    config = tmp_path / "run.yaml"
+    config.write_text(f"registry: reg\nstore: sqlite:///{tmp_path}/s.sqlite\noutput: {output}\n")
+    code, _, err = run_cli(capsys, "run", "--config", str(config))
+    assert code == 1 and "corpusgate: error:" in err
+    assert (output / "manifest.json").read_bytes() == before
+    assert not list(output.glob(".staging-*"))
+
+
+def test_a_missing_input_is_a_clear_error_before_any_pipeline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "reg").mkdir()
+    (tmp_path / "reg/a.yaml").write_text(
+        "source_id: a\nkind: open_source\nlanguages: [en]\norigin: foreign\n"
+        "location: {paths: [gone.jsonl]}\nlicence: MIT\n"
+    )
+    config = tmp_path / "run.yaml"
+    config.write_text(f"registry: reg\nstore: sqlite:///{tmp_path}/s.sqlite\noutput: out\n")
+    code, _, err = run_cli(capsys, "run", "--config", str(config))
+    assert code == 2
+    assert "a.yaml: field 'location.paths': 'gone.jsonl' matches no file" in err
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("command", ["run", "audit", "registry", "report"])
+def test_help_teaches_with_examples(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    out = capsys.readouterr().out
+    assert done.value.code == 0 and "example" in out
+
+
+def test_registry_commands(capsys: pytest.CaptureFixture[str]) -> None:
+    registry = str(REPO / "demo/registry")
+    code, out, _ = run_cli(capsys, "registry", "validate", "--registry", registry, "--json")
+    assert code == 0 and json.loads(out)["valid"] is True
+    code, out, _ = run_cli(capsys, "registry", "list", "--registry", registry, "--json")
+    assert code == 0 and len(json.loads(out)["sources"]) == 5
+    code, out, _ = run_cli(
+        capsys, "registry", "show", "web-crawl-2024-04", "--registry", registry, "--json"
+    )
+    assert code == 0 and json.loads(out)["user_agent"] == "corpusgate-demo-bot"
+    code, _, err = run_cli(capsys, "registry", "show", "nope", "--registry", registry)
+    assert code == 1 and "no source 'nope'" in err
+
+
+def test_report_rebuilds_from_the_manifest(
+    demo_output: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (demo_output / "reports/sources.txt").unlink()
+    code, out, _ = run_cli(capsys, "report", "--output", str(demo_output), "--json")
+    assert (
+        code == 0 and json.loads(out)["totals"]["read"] == manifest(demo_output)["totals"]["read"]
+    )
+    assert (demo_output / "reports/sources.txt").exists()

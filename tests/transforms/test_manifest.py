@@ -1,0 +1,88 @@
+"""Manifest accounting: counts come from the data and must add up."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpusgate.transforms.manifest import balance_problems, build_manifest, format_table
+from corpusgate.transforms.shards import FileWritten
+
+
+def manifest(read: list, outcomes: list, files: list):  # type: ignore[no-untyped-def]
+    return build_manifest(
+        run_id="r",
+        config_sha256="c",
+        runner="FnApiRunner",
+        started_at="t0",
+        finished_at="t1",
+        registry_entries={"a": {"sha256": "1"}, "b": {"sha256": "2"}, "empty": {"sha256": "3"}},
+        read_counts=read,
+        outcomes=outcomes,
+        files=files,
+    )
+
+
+GOOD_FILES = [
+    ("shards", FileWritten("shards/part-2.parquet", 5, "s2", 10)),
+    ("shards", FileWritten("shards/part-1.parquet", 2, "s1", 10)),
+    ("quarantine", FileWritten("quarantine/part-1.parquet", 3, "q1", 10)),
+    ("index", FileWritten("index/aa.parquet", 10, "i1", 10)),
+]
+
+
+def test_a_balanced_run() -> None:
+    m = manifest(
+        read=[("a", 4), ("a", 2), ("b", 4)],
+        outcomes=[
+            (("a", "written", ""), 5),
+            (("a", "quarantined", "invalid_json"), 1),
+            (("b", "written", ""), 2),
+            (("b", "quarantined", "empty_text"), 2),
+        ],
+        files=GOOD_FILES,
+    )
+    assert m["balanced"] and balance_problems(m) == []
+    assert m["sources"]["a"] == {
+        "read": 6,
+        "written": 5,
+        "quarantined": 1,
+        "quarantined_by_reason": {"invalid_json": 1},
+        "balanced": True,
+        "registry_entry": {"sha256": "1"},
+    }
+    # A registered source with no input still shows, with zeros.
+    assert m["sources"]["empty"]["read"] == 0 and m["sources"]["empty"]["balanced"]
+    assert m["totals"]["quarantined_by_reason"] == {"empty_text": 2, "invalid_json": 1}
+    assert [f["path"] for f in m["shards"]] == ["shards/part-1.parquet", "shards/part-2.parquet"]
+    table = format_table(m)
+    assert "balanced: read = written + quarantined" in table
+    assert "invalid_json 1" in table
+
+
+@pytest.mark.parametrize(
+    ("read", "outcomes", "files", "expected"),
+    [
+        ([("a", 3)], [(("a", "written", ""), 2)], [], "a: read 3 != written 2 + quarantined 0"),
+        (
+            [("a", 7)],
+            [(("a", "written", ""), 7)],
+            [("shards", FileWritten("s", 6, "x", 1))],
+            "shards hold 6 rows but 7 were written",
+        ),
+        (
+            [("a", 1)],
+            [(("a", "quarantined", "x"), 1)],
+            [("quarantine", FileWritten("q", 1, "x", 1))],
+            "the audit index holds 0 rows, expected 1",
+        ),
+    ],
+)
+def test_imbalances_are_named(read, outcomes, files, expected) -> None:  # type: ignore[no-untyped-def]
+    m = manifest(read, outcomes, files)
+    assert not m["balanced"]
+    assert expected in balance_problems(m)
+
+
+def test_an_unknown_status_is_a_bug_not_a_count() -> None:
+    with pytest.raises(ValueError, match="unknown outcome status"):
+        manifest([("a", 1)], [(("a", "lost", ""), 1)], [])
