@@ -1,0 +1,128 @@
+"""The offline detector: policy loading, context words, overlaps, the pre-filter."""
+
+from __future__ import annotations
+
+import pytest
+
+from corpusgate.transforms.pii.engine import PiiDetector, PiiPolicy, seed_windows
+
+
+@pytest.fixture(scope="module")
+def detector() -> PiiDetector:
+    return PiiDetector()
+
+
+@pytest.fixture(scope="module")
+def whole() -> PiiDetector:
+    return PiiDetector(windowed=False)
+
+
+ZH = ("我的身份证号是110102199101010078，电话13800138000，邮箱zhang@example.cn谢谢。"
+      "座机010-62345678，卡号6222021234567890128，护照E12345678，"
+      "统一社会信用代码91350100M000100Y43，服务器192.168.1.1")
+EN = ("Call me at (212) 555-1234 or email john.doe@gmail.com. Card 4111 1111 1111 1111, "
+      "site www.example.com, ip 10.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "expected"),
+    [
+        (ZH, "zh", [("CN_RESIDENT_ID", "sensitive"), ("CN_MOBILE", "personal"),
+                    ("EMAIL_ADDRESS", "personal"), ("CN_LANDLINE", "personal"),
+                    ("CN_BANK_CARD", "sensitive"), ("CN_PASSPORT", "sensitive"),
+                    ("CN_USCC", "personal"), ("IP_ADDRESS", "personal")]),
+        (EN, "en", [("PHONE_NUMBER", "personal"), ("EMAIL_ADDRESS", "personal"),
+                    ("CREDIT_CARD", "sensitive"), ("URL", "personal"),
+                    ("IP_ADDRESS", "personal")]),
+        ("", "zh", []),
+        ("没有任何个人信息的一段话。", "zh", []),
+        ("型号E12345678", "zh", []),                 # passport needs a context word
+        ("型号E12345678，护照", "zh", []),            # context must come before the value
+    ],
+)
+def test_detect(detector: PiiDetector, text: str, language: str, expected: list) -> None:
+    got = detector.detect(text, language)
+    assert [(e.entity_type, e.pii_class) for e in got] == expected
+
+
+def test_context_word_raises_score(detector: PiiDetector) -> None:
+    bare = detector.detect("号码13800138000", "zh")[0]
+    ctx = detector.detect("手机号码13800138000", "zh")[0]
+    assert bare.score == pytest.approx(0.6)
+    assert ctx.score == pytest.approx(0.95)
+
+
+def test_normalized_value_is_not_in_repr_or_dict(detector: PiiDetector) -> None:
+    (e,) = detector.detect("手机+86 138-0013-8000", "zh")
+    assert e.normalized == "+8613800138000"
+    assert "13800138000" not in repr(e)
+    assert "13800138000" not in str(e.to_dict())
+
+
+def test_overlap_prefers_identity_number(detector: PiiDetector) -> None:
+    # 110102199101010078 is not Luhn-valid; this ID is both a valid ID and Luhn-valid.
+    text = "身份证362324198001010014"
+    types = [e.entity_type for e in detector.detect(text, "zh")]
+    assert types == ["CN_RESIDENT_ID"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [ZH, EN, "x" * 3000 + " 13800138000 " + "y" * 3000, "(212) 555-1234",
+     "网址 https://example.com/路径说明 结束", "见...you and e.g. text.it"],
+)
+def test_windowed_equals_whole_text(detector: PiiDetector, whole: PiiDetector, text: str) -> None:
+    for lang in ("zh", "en"):
+        assert detector.detect(text, lang) == whole.detect(text, lang)
+
+
+@pytest.mark.parametrize(
+    ("text", "n_windows"),
+    [("", 0), ("plain words only, no numbers at all.", 0), ("year 2014 and 1999", 0),
+     ("mail a@b", 1), ("a 12345 b" + " " * 500 + "c 67890 d", 2)],
+)
+def test_seed_windows(text: str, n_windows: int) -> None:
+    assert len(seed_windows(text, "en")) == n_windows
+
+
+@pytest.mark.parametrize(
+    ("mutation", "message"),
+    [
+        ({"version": ""}, "version"),
+        ({"classes": {"personal": {"action": "redact"}}}, "classes"),
+        ({"classes": {"personal": {"action": "shred"}, "sensitive": {"action": "drop"}}},
+         "shred"),
+        ({"thresholds": {"default": 1.5}}, "1.5"),
+        ({"thresholds": {"NOT_AN_ENTITY": 0.5}}, "NOT_AN_ENTITY"),
+        ({"entities": {"CN_MOBILE": {"class": "secret"}}}, "secret"),
+    ],
+)
+def test_bad_policy_is_rejected_naming_the_value(mutation: dict, message: str) -> None:
+    base = {
+        "version": "t1",
+        "classes": {"personal": {"action": "keep_with_consent"}, "sensitive": {"action": "drop"}},
+        "thresholds": {"default": 0.5},
+        "entities": {"CN_MOBILE": {"class": "personal"}},
+    }
+    base.update(mutation)
+    with pytest.raises(ValueError, match=message):
+        PiiPolicy.from_mapping(base, "test.yaml")
+
+
+def test_policy_missing_an_entity_fails_at_build_time() -> None:
+    policy = PiiPolicy.from_mapping({
+        "version": "t1",
+        "classes": {"personal": {"action": "redact"}, "sensitive": {"action": "drop"}},
+        "entities": {"CN_MOBILE": {"class": "personal"}},
+    }, "small.yaml")
+    with pytest.raises(ValueError, match=r"small\.yaml: no class for entity types"):
+        PiiDetector(policy=policy, languages=("zh",))
+
+
+def test_packaged_policy_classes_and_actions() -> None:
+    policy = PiiPolicy.load()
+    assert policy.pii_class("CN_RESIDENT_ID") == "sensitive"
+    assert policy.action("CN_BANK_CARD") == "redact"
+    assert policy.action("CN_MOBILE") == "keep_with_consent"
+    assert policy.threshold("PHONE_NUMBER") == 0.4
+    assert policy.threshold("CN_MOBILE") == 0.5

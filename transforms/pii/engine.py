@@ -1,0 +1,480 @@
+"""Personal-information detection: an offline Presidio AnalyzerEngine plus a cheap pre-filter.
+
+Offline by construction:
+- No NLP model. Every recognizer shipped here is pattern or checksum based, so the engine
+  uses Presidio's `NoOpNlpEngine`: no spaCy pipeline is loaded, saved or downloaded (the
+  spaCy engine's `load()` is the only code path in Presidio that can call `spacy download`).
+- Context words are matched by `TextContextEnhancer` on the characters just before a match,
+  not on spaCy lemmas: a blank spaCy pipeline has no lemmas (the stock enhancer never fires)
+  and segments Chinese one character per token, so `身份证` could never be a context word.
+- e-mail validation uses a tldextract instance with no suffix-list URL (its bundled snapshot).
+
+Speed: Presidio's recognizers scan the whole text, and on web pages the phone and URL
+recognizers run at tens of documents per second. `PiiDetector` first finds *seeds* with one
+cheap regex (a run of 5+ digits, `@`, a domain-like `x.tld`, `::`, a dotted quad, a
+Bitcoin-like token): a text with no seed cannot hold any entity the engine detects and is
+skipped, and otherwise only windows around the seeds (with margins wide enough for the patterns
+and the context look-back, cut at whitespace) go through Presidio. `benchmarks/bench_pii.py`
+checks on real text that windowed and whole-text detection give identical results.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+import os
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from corpusgate.transforms.pii.normalize import normalize_value
+
+# tldextract reads this when it is first imported (by Presidio's e-mail recognizer); an empty
+# value means "use the bundled public-suffix snapshot, never fetch".
+os.environ["TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS"] = ""
+
+LANGUAGES = ("en", "zh")
+PERSONAL = "personal"
+SENSITIVE = "sensitive"
+CLASSES = (PERSONAL, SENSITIVE)
+ACTIONS = ("keep_with_consent", "redact", "drop")
+DEFAULT_POLICY = "policies/pii.yaml"  # inside the corpusgate.configs package
+
+# When two detections overlap, the higher score wins; on a tie the longer span, then this order
+# (a checksum-valid 18-digit string can pass both the ID and the Luhn check).
+_PRIORITY = (
+    "CN_RESIDENT_ID", "CN_USCC", "CN_BANK_CARD", "CREDIT_CARD", "IBAN_CODE", "CN_PASSPORT",
+    "US_SSN", "US_ITIN", "US_PASSPORT", "UK_NHS", "CN_MOBILE", "CN_LANDLINE", "PHONE_NUMBER",
+    "EMAIL_ADDRESS", "IP_ADDRESS", "CRYPTO", "US_BANK_NUMBER", "URL",
+)
+_RANK = {name: i for i, name in enumerate(_PRIORITY)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Result and policy
+
+
+@dataclass(frozen=True)
+class PiiEntity:
+    """One detected identifier. `normalized` is for keyed hashing only: it is kept out of
+    `repr` and `to_dict` so it does not leak into logs or reports by accident."""
+
+    entity_type: str
+    start: int
+    end: int
+    score: float
+    pii_class: str
+    normalized: str = field(repr=False, compare=False)
+    recognizer: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": self.entity_type,
+            "start": self.start,
+            "end": self.end,
+            "score": round(self.score, 4),
+            "class": self.pii_class,
+        }
+
+
+@dataclass(frozen=True)
+class PiiPolicy:
+    """Entity type -> class, action per class (overridable per entity), score thresholds."""
+
+    version: str
+    entity_class: Mapping[str, str]
+    class_action: Mapping[str, str]
+    entity_action: Mapping[str, str]
+    thresholds: Mapping[str, float]
+    default_threshold: float
+    source: str = ""
+
+    @classmethod
+    def load(cls, path: str | Path | None = None) -> PiiPolicy:
+        """Read a policy file (default: the packaged `configs/policies/pii.yaml`)."""
+        if path is None:
+            resource = importlib.resources.files("corpusgate.configs").joinpath(DEFAULT_POLICY)
+            return cls.from_mapping(yaml.safe_load(resource.read_text("utf-8")), str(resource))
+        p = Path(path)
+        try:
+            data = yaml.safe_load(p.read_text("utf-8"))
+        except OSError as err:
+            raise ValueError(f"{p}: cannot read PII policy: {err}") from err
+        except yaml.YAMLError as err:
+            raise ValueError(f"{p}: not valid YAML: {err}") from err
+        return cls.from_mapping(data, str(p))
+
+    @classmethod
+    def from_mapping(cls, data: Any, source: str = "<policy>") -> PiiPolicy:
+        def fail(msg: str) -> ValueError:
+            return ValueError(f"{source}: {msg}")
+
+        if not isinstance(data, dict):
+            raise fail("top level must be a mapping")
+        version = data.get("version")
+        if not isinstance(version, str) or not version:
+            raise fail("`version` must be a non-empty string")
+        classes = data.get("classes")
+        if not isinstance(classes, dict) or set(classes) != set(CLASSES):
+            raise fail(f"`classes` must define exactly {list(CLASSES)}")
+        class_action: dict[str, str] = {}
+        for name, spec in classes.items():
+            action = spec.get("action") if isinstance(spec, dict) else None
+            if action not in ACTIONS:
+                raise fail(f"classes.{name}.action {action!r} is not one of {list(ACTIONS)}")
+            class_action[name] = action
+        thresholds = data.get("thresholds") or {}
+        if not isinstance(thresholds, dict):
+            raise fail("`thresholds` must be a mapping")
+        checked: dict[str, float] = {}
+        for name, value in thresholds.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+                raise fail(f"thresholds.{name} {value!r} must be a number in [0, 1]")
+            checked[name] = float(value)
+        default_threshold = checked.pop("default", 0.5)
+        entities = data.get("entities")
+        if not isinstance(entities, dict) or not entities:
+            raise fail("`entities` must map entity types to {class: ...}")
+        entity_class: dict[str, str] = {}
+        entity_action: dict[str, str] = {}
+        for name, spec in entities.items():
+            klass = spec.get("class") if isinstance(spec, dict) else None
+            if klass not in CLASSES:
+                raise fail(f"entities.{name}.class {klass!r} is not one of {list(CLASSES)}")
+            entity_class[name] = klass
+            if "action" in spec:
+                if spec["action"] not in ACTIONS:
+                    raise fail(f"entities.{name}.action {spec['action']!r} is not one of "
+                               f"{list(ACTIONS)}")
+                entity_action[name] = spec["action"]
+        unknown = set(checked) - set(entity_class)
+        if unknown:
+            raise fail(f"thresholds for unknown entity types: {sorted(unknown)}")
+        return cls(version, entity_class, class_action, entity_action, checked,
+                   default_threshold, source)
+
+    def pii_class(self, entity_type: str) -> str:
+        return self.entity_class[entity_type]
+
+    def action(self, entity_type: str) -> str:
+        return self.entity_action.get(entity_type) or self.class_action[self.pii_class(entity_type)]
+
+    def threshold(self, entity_type: str) -> float:
+        return self.thresholds.get(entity_type, self.default_threshold)
+
+
+# ---------------------------------------------------------------------------------------------
+# Seeds and windows (the pre-filter)
+
+# Anything an entity the engine detects must contain. Kept deliberately loose: a false seed
+# only costs one small window; a missed one would lose a detection.
+_SEED = re.compile(
+    r"\d(?:[ \-./()+]?\d){4,}"                     # 5+ digits: IDs, phones, cards, SSN, IBAN
+    r"|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d"              # IPv4
+    r"|@"                                           # e-mail
+    r"|://|www\d{0,3}\."                            # URL with scheme or www
+    r"|[A-Za-z0-9-]\.[A-Za-z]{2}"                   # bare domain (Presidio's URL pattern)
+    r"|[0-9A-Fa-f]{0,4}::|[0-9A-Fa-f]{1,4}:[0-9A-Fa-f]{1,4}:"  # IPv6
+    r"|(?:bc1|[13])[a-zA-HJ-NP-Z0-9]{25}"           # Bitcoin address
+)
+_LEFT_MARGIN = 96      # > widest reach left of a seed (phone prefix "(212) ", ...) + look-back
+_RIGHT_MARGIN = 48
+_MAX_SNAP = 512        # stop extending a window to a cut point after this many characters
+# libphonenumber is the slowest recognizer by far; every number it accepts for the default
+# regions has 7+ digits, so it only runs on windows holding such a run (separators of up to two
+# characters, as in "(212) 555-1234").
+_PHONE_SEED = re.compile(r"\d(?:[ \-./()+]{0,2}\d){6,}")
+_GATED_ENTITY = "PHONE_NUMBER"
+# A window may end only before one of these (Presidio's URL path runs to whitespace or quote).
+_RIGHT_CUT = frozenset(" \t\r\n\f\v()<>\"'")
+
+
+def _is_left_cut(ch: str, language: str) -> bool:
+    # With regex.ASCII (Chinese), a non-ASCII character is a non-word boundary for every pattern.
+    return ch.isspace() or (language == "zh" and ord(ch) > 127)
+
+
+def seed_windows(text: str, language: str) -> list[tuple[int, int]]:
+    """Merged [start, end) windows around every seed; empty when no entity can occur."""
+    windows: list[tuple[int, int]] = []
+    n = len(text)
+    for m in _SEED.finditer(text):
+        start = max(0, m.start() - _LEFT_MARGIN)
+        limit = max(0, start - _MAX_SNAP)
+        while start > limit and not _is_left_cut(text[start - 1], language):
+            start -= 1
+        end = min(n, m.end() + _RIGHT_MARGIN)
+        limit = min(n, end + _MAX_SNAP)
+        while end < limit and text[end] not in _RIGHT_CUT:
+            end += 1
+        if windows and start <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+        else:
+            windows.append((start, end))
+    return windows
+
+
+# ---------------------------------------------------------------------------------------------
+# Presidio set-up
+
+
+def _context_regex(words: Iterable[str]) -> re.Pattern[str] | None:
+    parts = []
+    for w in words:
+        w = w.lower()
+        # ASCII words must start a word ("call" not in "recall"); Chinese words are substrings.
+        parts.append(("(?<![a-z])" if w[:1].isascii() and w[:1].isalpha() else "")
+                     + re.escape(w))
+    return re.compile("|".join(parts)) if parts else None
+
+
+def _make_context_enhancer(prefix_chars: int, factor: float, min_score: float) -> Any:
+    from presidio_analyzer import RecognizerResult
+    from presidio_analyzer.context_aware_enhancers import ContextAwareEnhancer
+
+    class TextContextEnhancer(ContextAwareEnhancer):
+        """Raise a result's score when one of its recognizer's context words appears in the
+        `prefix_chars` characters before it (or in the caller's explicit context list)."""
+
+        def __init__(self) -> None:
+            super().__init__(factor, min_score, prefix_chars, 0)
+            self._compiled: dict[str, re.Pattern[str] | None] = {}
+
+        def _regex_for(self, recognizer: Any) -> re.Pattern[str] | None:
+            if recognizer.id not in self._compiled:
+                self._compiled[recognizer.id] = _context_regex(recognizer.context or [])
+            return self._compiled[recognizer.id]
+
+        def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers,
+                                  context=None):  # type: ignore[no-untyped-def]
+            by_id = {r.id: r for r in recognizers}
+            extra = " ".join(context or []).lower()
+            for result in raw_results:
+                meta = result.recognition_metadata or {}
+                if meta.get(RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY):
+                    continue
+                recognizer = by_id.get(meta.get(RecognizerResult.RECOGNIZER_IDENTIFIER_KEY))
+                rx = self._regex_for(recognizer) if recognizer is not None else None
+                if rx is None:
+                    continue
+                before = text[max(0, result.start - self.context_prefix_count):result.start]
+                found = rx.search(before.lower()) or (rx.search(extra) if extra else None)
+                if found:
+                    result.score = min(
+                        self.MAX_SCORE,
+                        max(result.score + self.context_similarity_factor,
+                            self.min_score_with_context_similarity),
+                    )
+                    meta[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
+                    if result.analysis_explanation is not None:
+                        result.analysis_explanation.set_supportive_context_word(found.group(0))
+                        result.analysis_explanation.set_improved_score(result.score)
+            return raw_results
+
+    return TextContextEnhancer()
+
+
+def _offline_email_recognizer(language: str, context: list[str] | None) -> Any:
+    import tldextract
+    from presidio_analyzer.predefined_recognizers import EmailRecognizer
+
+    extractor = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+    class OfflineEmailRecognizer(EmailRecognizer):
+        """Presidio's e-mail recognizer with a domain check that never touches the network."""
+
+        def validate_result(self, pattern_text: str) -> bool:
+            return extractor(pattern_text).fqdn != ""
+
+    return OfflineEmailRecognizer(supported_language=language, context=context,
+                                  name="EmailRecognizer")
+
+
+def _url_recognizer(language: str, context: list[str] | None) -> Any:
+    from presidio_analyzer.predefined_recognizers import UrlRecognizer
+
+    class CleanUrlRecognizer(UrlRecognizer):
+        """Presidio's URL recognizer minus its ellipsis matches: its host part may start with a
+        dot, so "...you" and "...it" are URLs to it (`.you` and `.it` are TLDs)."""
+
+        def invalidate_result(self, pattern_text: str) -> bool:
+            host = pattern_text.strip("\"'").split("://")[-1].split("/")[0]
+            return host.startswith((".", "-")) or ".." in host
+
+    return CleanUrlRecognizer(supported_language=language, context=context, name="UrlRecognizer")
+
+
+def english_recognizers() -> list[Any]:
+    """Presidio's pattern recognizers for structured English identifiers (no NER ones)."""
+    from presidio_analyzer import predefined_recognizers as p
+
+    return [
+        p.CreditCardRecognizer(),
+        p.CryptoRecognizer(),
+        _offline_email_recognizer("en", None),
+        p.IbanRecognizer(),
+        p.IpRecognizer(),
+        p.PhoneRecognizer(),
+        _url_recognizer("en", None),
+        p.UsSsnRecognizer(),
+        p.UsItinRecognizer(),
+        p.UsPassportRecognizer(),
+        p.UsBankRecognizer(),
+        p.NhsRecognizer(),
+    ]
+
+
+def chinese_recognizers() -> list[Any]:
+    """The Chinese identifier recognizers plus Presidio's e-mail, IP and URL ones with ASCII
+    regex semantics and Chinese context words."""
+    from presidio_analyzer import predefined_recognizers as p
+
+    from corpusgate.transforms.pii import zh_recognizers as zh
+
+    generic = [
+        _offline_email_recognizer("zh", zh.ZH_GENERIC_CONTEXT["EMAIL_ADDRESS"]),
+        p.IpRecognizer(supported_language="zh", context=zh.ZH_GENERIC_CONTEXT["IP_ADDRESS"]),
+        _url_recognizer("zh", zh.ZH_GENERIC_CONTEXT["URL"]),
+    ]
+    for rec in generic:
+        rec.global_regex_flags = zh.ZH_REGEX_FLAGS
+    return [cls() for cls in zh.ZH_RECOGNIZER_CLASSES] + generic
+
+
+def build_analyzer(languages: Sequence[str] = LANGUAGES) -> Any:
+    """An AnalyzerEngine that loads no model and makes no network call."""
+    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+    from presidio_analyzer.nlp_engine import NoOpNlpEngine
+
+    langs = list(dict.fromkeys(languages))
+    bad = [lang for lang in langs if lang not in LANGUAGES]
+    if bad or not langs:
+        raise ValueError(f"unsupported language(s) {bad or langs}; choose from {list(LANGUAGES)}")
+    recognizers: list[Any] = []
+    if "en" in langs:
+        recognizers += english_recognizers()
+    if "zh" in langs:
+        recognizers += chinese_recognizers()
+    registry = RecognizerRegistry(recognizers=recognizers, supported_languages=langs)
+    nlp_engine = NoOpNlpEngine(models=[{"lang_code": lang, "model_name": "none"}
+                                       for lang in langs])
+    return AnalyzerEngine(
+        registry=registry,
+        nlp_engine=nlp_engine,
+        supported_languages=langs,
+        context_aware_enhancer=_make_context_enhancer(prefix_chars=32, factor=0.35,
+                                                      min_score=0.4),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The detector
+
+
+@dataclass
+class DetectorStats:
+    texts: int = 0
+    skipped: int = 0       # no seed: Presidio not called
+    windows: int = 0
+    chars_scanned: int = 0
+
+
+class PiiDetector:
+    """Build once per process (or per Beam worker, in `DoFn.setup`), then call `detect`.
+
+    `windowed=False` runs Presidio on whole texts; it exists to check the pre-filter.
+    """
+
+    def __init__(
+        self,
+        policy: PiiPolicy | None = None,
+        languages: Sequence[str] = LANGUAGES,
+        windowed: bool = True,
+    ) -> None:
+        self.policy = policy or PiiPolicy.load()
+        self.languages = tuple(dict.fromkeys(languages))
+        self.windowed = windowed
+        self.analyzer = build_analyzer(self.languages)
+        self.stats = DetectorStats()
+        self._entities = {lang: self.supported_entities(lang) for lang in self.languages}
+        for lang in self.languages:
+            missing = set(self.analyzer.get_supported_entities(lang)) - set(
+                self.policy.entity_class)
+            if missing:
+                raise ValueError(f"{self.policy.source}: no class for entity types "
+                                 f"{sorted(missing)} (add them under `entities`)")
+
+    def supported_entities(self, language: str) -> list[str]:
+        return sorted(self.analyzer.get_supported_entities(language))
+
+    def _analyze(self, text: str, language: str, offset: int) -> list[PiiEntity]:
+        entities = None
+        if self.windowed and _GATED_ENTITY in self._entities[language] \
+                and not _PHONE_SEED.search(text):
+            entities = [e for e in self._entities[language] if e != _GATED_ENTITY]
+        out = []
+        for r in self.analyzer.analyze(text=text, language=language, score_threshold=0.0,
+                                       entities=entities):
+            if r.score < self.policy.threshold(r.entity_type):
+                continue
+            meta = r.recognition_metadata or {}
+            out.append(PiiEntity(
+                entity_type=r.entity_type,
+                start=r.start + offset,
+                end=r.end + offset,
+                score=float(r.score),
+                pii_class=self.policy.pii_class(r.entity_type),
+                normalized=normalize_value(r.entity_type, text[r.start:r.end]),
+                recognizer=str(meta.get("recognizer_name", "")),
+            ))
+        return out
+
+    def detect(self, text: str, language: str) -> list[PiiEntity]:
+        """Entities in `text`, sorted by position, overlaps resolved (best score wins)."""
+        if language not in self.languages:
+            raise ValueError(f"language {language!r} not loaded; this detector has "
+                             f"{list(self.languages)}")
+        self.stats.texts += 1
+        if not text:
+            self.stats.skipped += 1
+            return []
+        if not self.windowed:
+            self.stats.windows += 1
+            self.stats.chars_scanned += len(text)
+            return _resolve_overlaps(self._analyze(text, language, 0))
+        windows = seed_windows(text, language)
+        if not windows:
+            self.stats.skipped += 1
+            return []
+        found: list[PiiEntity] = []
+        for start, end in windows:
+            self.stats.windows += 1
+            self.stats.chars_scanned += end - start
+            found += self._analyze(text[start:end], language, start)
+        return _resolve_overlaps(found)
+
+    def detect_batch(self, texts: Iterable[str], language: str) -> list[list[PiiEntity]]:
+        """`detect` over many texts with one engine (Beam: call it on a `BatchElements` batch)."""
+        return [self.detect(t, language) for t in texts]
+
+
+def _resolve_overlaps(entities: list[PiiEntity]) -> list[PiiEntity]:
+    ranked = sorted(entities, key=lambda e: (-e.score, -(e.end - e.start),
+                                             _RANK.get(e.entity_type, len(_RANK)), e.start))
+    kept: list[PiiEntity] = []
+    for e in ranked:
+        if all(e.end <= k.start or e.start >= k.end for k in kept):
+            kept.append(e)
+    return sorted(kept, key=lambda e: (e.start, e.end, e.entity_type))
+
+
+@functools.lru_cache(maxsize=4)
+def shared_detector(policy_path: str | None = None,
+                    languages: tuple[str, ...] = LANGUAGES) -> PiiDetector:
+    """One detector per process and configuration (Beam `DoFn.setup` and the CLI use this)."""
+    policy = PiiPolicy.load(policy_path) if policy_path else None
+    return PiiDetector(policy=policy, languages=languages)
