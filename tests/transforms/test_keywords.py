@@ -1,0 +1,248 @@
+"""The keyword matcher, the shipped library and its B.1.1 quota/staleness checks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from corpusgate.pipelines.cli import main as cli_main
+from corpusgate.transforms.harm.keywords import (
+    KeywordLibrary,
+    KeywordMatcher,
+    default_library_dir,
+    list_version,
+    parse_list,
+)
+from corpusgate.transforms.harm.taxonomy import ALL_CODES, RISK_CODES
+
+SMALL = KeywordLibrary.from_terms(
+    {
+        "A.1.h": {"赌博": 1.0, "冰毒": 1.0, "drug": 0.5, "赌博机": 1.0},
+        "A.1.f": ["色情"],
+        "A.2.e": ["bitch"],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def small() -> KeywordMatcher:
+    return KeywordMatcher(SMALL)
+
+
+@pytest.fixture(scope="module")
+def shipped() -> KeywordMatcher:
+    return KeywordMatcher(KeywordLibrary.load())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", []),
+        ("今天天气很好", []),
+        ("他沉迷赌博", [("A.1.h", "赌博", 3, 5)]),
+        ("他沉迷赌*博", [("A.1.h", "赌博", 3, 6)]),
+        ("贩卖冰 毒", [("A.1.h", "冰毒", 2, 5)]),
+        ("ｄ.ｒ.ｕ.ｇ", [("A.1.h", "drug", 0, 7)]),
+        ("DRUG store", [("A.1.h", "drug", 0, 4)]),
+        ("drugstore", []),  # Latin terms need word boundaries
+        ("the drugs", []),
+        ("赌博机", [("A.1.h", "赌博", 0, 2), ("A.1.h", "赌博机", 0, 3)]),  # overlaps are all kept
+        ("ﬁ色情ﬁ", [("A.1.f", "色情", 1, 3)]),
+        ("赌，博", []),  # a sentence boundary is not an evasion
+    ],
+)
+def test_matcher_on_a_small_library(
+    small: KeywordMatcher, text: str, expected: list[tuple[str, str, int, int]]
+) -> None:
+    hits = small.match(text)
+    assert [(h.code, h.term, h.start, h.end) for h in hits] == expected
+    for h in hits:
+        assert h.list_version == list_version(h.code, 1)
+        assert h.detector == "keywords"
+
+
+def test_summary_counts_hits_and_scores_distinct_terms(small: KeywordMatcher) -> None:
+    summary = small.summary("赌博，赌博，drug！Bitch")
+    assert set(summary) == {"A.1.h", "A.2.e"}
+    assert summary["A.1.h"].hits == 3
+    assert summary["A.1.h"].terms == 2
+    assert summary["A.1.h"].score == pytest.approx(1.5)  # 赌博 1.0 once + drug 0.5
+    assert summary["A.1.h"].list_version == "keywords_a1h_v1"
+    assert summary["A.2.e"].hits == 1
+
+
+def test_term_in_two_codes_yields_one_hit_per_code() -> None:
+    lib = KeywordLibrary.from_terms({"A.1.f": ["色情"], "A.2.e": ["色情"]})
+    hits = KeywordMatcher(lib).match("色情")
+    assert sorted(h.code for h in hits) == ["A.1.f", "A.2.e"]
+
+
+def test_empty_library_matches_nothing() -> None:
+    assert KeywordMatcher(KeywordLibrary.from_terms({})).match("赌博") == []
+
+
+@pytest.mark.parametrize("weight", [0.0, -1.0, 1.5])
+def test_bad_weights_are_refused(weight: float) -> None:
+    with pytest.raises(ValueError, match="weight"):
+        KeywordLibrary.from_terms({"A.1.h": {"赌博": weight}})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [("赌博\t2\n", "weight"), ("赌博\n赌博\n", "duplicate"), (" 赌博\t1\n", "padded"),
+     ("赌博\tx\n", "weight")],
+)
+def test_list_parser_names_the_bad_line(text: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        parse_list(text, "A.1.h.v1.txt")
+
+
+# --- the shipped library -------------------------------------------------------------------
+
+
+def test_shipped_library_has_a_file_per_risk_code_and_verifies() -> None:
+    lib = KeywordLibrary.load()
+    assert set(lib.lists) == set(RISK_CODES)
+    manifest = yaml.safe_load((default_library_dir() / "manifest.yaml").read_text("utf-8"))
+    for entry in manifest["files"]:
+        assert entry["file"] == f"{entry['code']}.v{lib.version}.txt"
+        assert entry["list_version"] == list_version(entry["code"], lib.version)
+    for lic in manifest["lexicons"]:
+        assert (default_library_dir() / lic["licence_file"]).is_file()
+    assert (default_library_dir() / "LICENCES.md").is_file()
+    total = sum(p.stat().st_size for p in default_library_dir().rglob("*") if p.is_file())
+    assert total < 5_000_000
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("网上有人卖冰毒", "A.1.h"), ("网上赌*博平台", "A.1.h")],
+)
+def test_shipped_library_finds_mild_terms(shipped: KeywordMatcher, text: str, code: str) -> None:
+    assert code in shipped.summary(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "北京是中华人民共和国的首都，位于华北平原北部。",
+        "The European lobster is a species of clawed lobster from the eastern Atlantic Ocean.",
+        "作为一名女性我感到自豪",
+        "我是穆斯林",
+    ],
+)
+def test_shipped_library_is_quiet_on_ordinary_text(shipped: KeywordMatcher, text: str) -> None:
+    assert shipped.match(text) == []
+
+
+def test_stats_count_against_the_b11_quotas() -> None:
+    lib = KeywordLibrary.from_terms(
+        {"A.1.a": [f"词{i:03d}" for i in range(200)], "A.2.e": [f"词{i:03d}" for i in range(99)]}
+    )
+    stats = lib.stats(dt.date(2000, 1, 2))
+    assert stats.total_unique == 200  # the A.2.e terms repeat A.1.a's
+    assert not stats.meets_total
+    assert "A.1.a" not in stats.shortfalls
+    assert "A.2.e" in stats.shortfalls  # 99 < 100
+    assert "A.4.a" not in stats.shortfalls  # B.1.1 sets no quota there
+    assert len(stats.shortfalls) == 16
+    doc = stats.to_json()
+    assert doc["per_code"]["A.2.e"] == {"count": 99, "quota": 100}
+    assert set(doc["per_code"]) == set(ALL_CODES)
+
+
+@pytest.mark.parametrize(
+    ("today", "stale"),
+    [(dt.date(2026, 1, 1), False), (dt.date(2026, 1, 8), False), (dt.date(2026, 1, 9), True)],
+)
+def test_staleness_follows_the_weekly_update(today: dt.date, stale: bool) -> None:
+    lib = KeywordLibrary.from_terms({}, build_date=dt.date(2026, 1, 1))
+    assert lib.is_stale(today) is stale
+
+
+def test_tampered_file_is_detected(tmp_path: Path) -> None:
+    copy = tmp_path / "kw"
+    shutil.copytree(default_library_dir(), copy)
+    target = copy / "A.2.e.v1.txt"
+    target.write_text(target.read_text("utf-8") + "新词\t1\tmanual\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="sha256"):
+        KeywordLibrary.load(copy)
+
+
+def test_missing_manifest_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="manifest"):
+        KeywordLibrary.load(tmp_path)
+
+
+def test_cli_stats_json_is_one_document(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    lib = KeywordLibrary.load()
+    code = cli_main(["keywords", "stats", "--json", "--today", lib.build_date.isoformat()])
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["total_unique"] >= 10_000
+    assert code == (0 if doc["meets_quotas"] else 1)
+    assert doc["shortfalls"] == [c for c, v in doc["per_code"].items() if v["count"] < v["quota"]]
+
+
+def test_cli_stats_warns_when_stale(capsys: pytest.CaptureFixture[str]) -> None:
+    lib = KeywordLibrary.load()
+    late = (lib.build_date + dt.timedelta(days=30)).isoformat()
+    assert cli_main(["keywords", "stats", "--today", late]) == 1
+    assert "weekly update" in capsys.readouterr().err
+
+
+def test_cli_build_without_data_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = cli_main(["keywords", "build", "--data", str(tmp_path / "absent"), "--out",
+                     str(tmp_path / "out")])
+    assert code == 2
+    assert "not found" in capsys.readouterr().err
+
+
+# --- reproducible build (needs ../shared/data) ---------------------------------------------
+
+
+def _digest(folder: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_build_is_reproducible_and_matches_the_shipped_library(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    from corpusgate.transforms.harm import keyword_build
+
+    shipped_lib = KeywordLibrary.load()
+    out = tmp_path / "kw"
+    result = keyword_build.build(shared_data, out, version=shipped_lib.version,
+                                 build_date=shipped_lib.build_date, log=lambda _: None)
+    assert _digest(out) == _digest(default_library_dir())
+    assert result.total_unique == shipped_lib.stats(shipped_lib.build_date).total_unique
+    by_id = {r.id: r for r in result.lists}
+    sexhate = by_id["swsr-sexhatelex"]
+    assert sexhate.terms_in == (sexhate.invalid + sexhate.allow_listed + sexhate.deferred
+                                + sexhate.dropped_templates + sexhate.dropped_wiki + sexhate.kept)
+
+
+def test_build_of_one_list_twice_is_byte_identical(shared_data: Path, tmp_path: Path) -> None:
+    from corpusgate.transforms.harm import keyword_build
+
+    day = dt.date(2026, 1, 5)
+    for name in ("a", "b"):
+        keyword_build.build(shared_data, tmp_path / name, build_date=day,
+                            only=["davidson-ngrams"], log=lambda _: None)
+    assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
+    lib = KeywordLibrary.load(tmp_path / "a")
+    assert lib.build_date == day
+    assert sum(len(cl.terms) for cl in lib.lists.values()) > 0
+    hits = KeywordMatcher(lib).match("the cat sat on the mat")
+    assert hits == []
