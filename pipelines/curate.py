@@ -6,6 +6,7 @@ registry ─► ReadSource ─► (checks) ─► WriteShards ─┐
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import secrets
@@ -32,8 +33,16 @@ from corpusgate.source_registry.registry import Registry
 from corpusgate.source_registry.store import Store
 from corpusgate.transforms import manifest as manifest_core
 from corpusgate.transforms import publish as publishing
+from corpusgate.transforms.checks import (
+    CHECK_MODULES,
+    QUARANTINE,
+    RECORDS,
+    SUMMARY,
+    CheckContext,
+    facts_of,
+)
 from corpusgate.transforms.normalize import SourceContext
-from corpusgate.transforms.read_source import QUARANTINE, READ_COUNTS, ReadSource, ReadTask
+from corpusgate.transforms.read_source import READ_COUNTS, ReadSource, ReadTask
 from corpusgate.transforms.shards import (
     FILES,
     INDEX,
@@ -100,12 +109,20 @@ def build_pipeline(
     max_rows: int,
     row_group_rows: int,
     reshuffle: bool,
+    checks: list[tuple[str, beam.PTransform]] = (),  # type: ignore[assignment]
 ) -> None:
+    """Read → each check in order → shards; every quarantine output → the quarantine files."""
     meta = shard_metadata(run_id, config_sha256)
     read = pipeline | "ReadSource" >> ReadSource(tasks, reshuffle=reshuffle)
     records = read["records"]
     quarantined = [read[QUARANTINE]]
-    # Checks plug in here, each adding its quarantine output to `quarantined`.
+    summaries = []
+    for label, check in checks:
+        out = records | label >> check
+        records = out[RECORDS]
+        quarantined.append(out[QUARANTINE])
+        if out.get(SUMMARY) is not None:
+            summaries.append(out[SUMMARY])
 
     kept = records | "WriteShards" >> WriteShards(
         staging,
@@ -156,6 +173,7 @@ def build_pipeline(
             index_files | "TagIndex" >> beam.Map(_tag_files("index")),
             outcomes,
             read_counts,
+            *summaries,
         )
         | "Summary" >> beam.Flatten()
         | "CollectSummary" >> beam.combiners.ToList()
@@ -164,14 +182,16 @@ def build_pipeline(
 
 
 def _write_summary(items: list[tuple[str, Any, Any]], staging: str) -> None:
-    summary: dict[str, list[Any]] = {"files": [], "outcomes": [], "read": []}
+    summary: dict[str, Any] = {"files": [], "outcomes": [], "read": [], "checks": {}}
     for tag, key, value in items:
         if tag == "file":
             summary["files"].append([key, value.__dict__])
         elif tag == "outcome":
             summary["outcomes"].append([list(key), value])
-        else:
+        elif tag == "read":
             summary["read"].append([key, value])
+        else:  # a check's own summary: (kind, key, JSON-able value)
+            summary["checks"].setdefault(tag, []).append([key, value])
     publishing.write_json(publishing.join(staging, "_run", "summary.json"), summary)
 
 
@@ -200,6 +220,24 @@ def entry_summary(entry: SourceEntry) -> dict[str, Any]:
         "languages": list(entry.languages),
         "licence": entry.licence,
     }
+
+
+def build_checks(config: RunConfig, entries: list[SourceEntry], run_id: str) -> list[tuple[str, beam.PTransform]]:
+    """The checks of this run, in pipeline order (DESIGN §1), configured from the run config."""
+    facts = {entry.source_id: facts_of(entry) for entry in entries}
+    checks = []
+    for label, key, module in CHECK_MODULES:
+        settings = config.settings.get(key) or {}
+        if not isinstance(settings, dict):
+            raise RunError(f"{config.path}: key '{key}' must be a mapping of settings")
+        if settings.get("enabled", True) is False:
+            continue
+        ctx = CheckContext(run_id=run_id, config_dir=str(config.path.parent),
+                           store_url=config.store_url, settings=settings, facts=facts)
+        transform = importlib.import_module(module).make_check(ctx)
+        if transform is not None:
+            checks.append((label, transform))
+    return checks
 
 
 def select_entries(registry: Registry, wanted: tuple[str, ...] | None) -> list[SourceEntry]:
@@ -241,6 +279,7 @@ def run_curation(
             max_rows=config.max_rows_per_shard,
             row_group_rows=config.row_group_rows,
             reshuffle=config.reshuffle_after_read,
+            checks=build_checks(config, entries, run_id),
         )
         try:
             state = pipeline.run().wait_until_finish()
@@ -262,7 +301,8 @@ def run_curation(
             read_counts=[tuple(r) for r in summary["read"]],
             outcomes=[(tuple(key), n) for key, n in summary["outcomes"]],
             files=[(kind, FileWritten(**f)) for kind, f in summary["files"]],
-            extra={"config_path": str(config.path), "registry": str(config.registry)},
+            extra={"config_path": str(config.path), "registry": str(config.registry),
+                   "checks": summary["checks"]},
         )
         problems = manifest_core.balance_problems(manifest)
         if problems:

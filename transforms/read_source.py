@@ -13,12 +13,12 @@ from pathlib import Path
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
+from corpusgate.transforms.checks import QUARANTINE
 from corpusgate.transforms.normalize import SourceContext, normalize
 from corpusgate.transforms.readers import read_file
 
 __all__ = ["QUARANTINE", "READ_COUNTS", "ReadSource", "ReadTask"]
 
-QUARANTINE = "quarantine"
 READ_COUNTS = "read_counts"
 
 
