@@ -1,0 +1,464 @@
+"""Training recipes for the shipped fastText harm classifiers, and the function that runs one.
+
+A recipe fixes everything that decides the model: data files, label mapping, train/dev split,
+tokeniser, hyperparameters, quantisation. Training uses one thread and a fixed seed, so the
+same recipe on the same data rebuilds the same bytes (tests check the metrics). The card
+written beside the model records the recipe, the data's sha256 and upstream commit, the dev
+metrics and the false-positive rates on identity templates and clean Wikipedia text.
+
+Never log or print training text: these corpora hold offensive comments and real handles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from corpusgate.transforms.gate_stats import RANK_BITS, bottom_k_rank
+from corpusgate.transforms.harm import taxonomy
+from corpusgate.transforms.harm.classifier import (
+    CARD_SUFFIX,
+    MODEL_SUFFIX,
+    HarmClassifier,
+    LabelledRow,
+    evaluate,
+    load_labelled,
+    read_table,
+    tokenize,
+)
+
+__all__ = [
+    "RECIPES",
+    "Recipe",
+    "default_data_dir",
+    "recipe_rows",
+    "train_isolated",
+    "train_model",
+]
+
+CARD_FORMAT = 1
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+# False-positive sets: text that is not harmful, so any positive is a false positive.
+_FPR_SETS: dict[str, dict[str, str]] = {
+    "zh": {
+        "templates": "bias-templates-conversationai/zh-cn_sentence_templates.csv",
+        "wiki": "zh-wiki-cmrc2018",
+    },
+    "en": {
+        "templates": "bias-templates-conversationai/en_sentence_templates.csv",
+        "wiki": "en-wikitext2",
+    },
+}
+
+
+
+@dataclass(frozen=True)
+class HashSplit:
+    """dev = rows whose keyed hash of their NFKC text falls in the lowest `dev_fraction`.
+
+    Hashing the text (not the row number) keeps duplicate comments on one side of the split.
+    """
+
+    seed: str
+    dev_fraction: float
+
+    def is_dev(self, text: str) -> bool:
+        rank = bottom_k_rank(self.seed, unicodedata.normalize("NFKC", text).strip())
+        return rank < self.dev_fraction * 2**RANK_BITS
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "method": "keyed_hash",
+            "seed": self.seed,
+            "dev_fraction": self.dev_fraction,
+            "rule": (
+                "dev when blake2b(NFKC(text).strip(), key=seed, digest_size=8) read big-endian "
+                f"is below {self.dev_fraction} * 2**64 (corpusgate.transforms.gate_stats."
+                "bottom_k_rank); duplicates of a text share a side"
+            ),
+        }
+
+
+@dataclass(frozen=True)
+class Recipe:
+    name: str
+    version: int
+    language: str  # zh | en, also picks the identity templates and wiki text used for FPR
+    description: str
+    appendix_a: tuple[str, ...]
+    appendix_a_note: str
+    dataset: str  # folder under the shared data dir
+    train_file: str
+    dev_file: str | None  # None: dev is carved out of train_file by `split`
+    text_column: str
+    label_column: str
+    label_map: Mapping[str, int] | None
+    licence: str  # SPDX
+    licence_file: str
+    split: HashSplit | None = None
+    tokenizer: str = "chars"
+    threshold: float = 0.5
+    # Training lines are ordered by a keyed hash of their source line: SWSR's file lists all
+    # sexist rows first, and fastText's SGD on a label-sorted file learns almost nothing
+    # (measured: dev F1 0.02 unshuffled, 0.69 shuffled).
+    order_seed: str = "corpusgate-train-order-v1"
+    limitations: str = ""
+    hyperparameters: Mapping[str, Any] = field(default_factory=dict)
+    quantize: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for code in self.appendix_a:
+            try:
+                taxonomy.get_code(code)
+            except (KeyError, ValueError):
+                raise ValueError(f"recipe {self.name}: unknown Appendix A code {code!r}") from None
+        if (self.dev_file is None) == (self.split is None):
+            raise ValueError(f"recipe {self.name}: give exactly one of dev_file and split")
+        if self.language not in _FPR_SETS:
+            raise ValueError(f"recipe {self.name}: no FPR sets for language {self.language!r}")
+
+
+# Chosen on COLD dev (train 25,726 / dev 6,431, thread=1, seed=1, before quantising):
+# chars + word 2-grams 0.8905 acc; chars + word 3-grams 0.8972; CJK runs + char n-grams
+# minn=1 maxn=3 0.8960, minn=2 maxn=4 0.8880. Char tokens with 3-grams win narrowly and
+# train faster, so every recipe uses them.
+_HYPERPARAMETERS: dict[str, Any] = {
+    "loss": "softmax",
+    "dim": 32,
+    "epoch": 10,
+    "lr": 0.5,
+    "wordNgrams": 3,
+    "minn": 0,
+    "maxn": 0,
+    "minCount": 1,
+    "bucket": 200000,
+    "seed": 1,
+    "thread": 1,
+}
+# Keeps each .ftz under 2 MB: the 100,000 most important rows of the input matrix, product-
+# quantised 4 dimensions per byte, then retrained on the pruned vocabulary. Measured on COLD
+# dev: dim 50/cutoff 50k/dsub 2 -> 1.76 MB, acc 0.8894; dim 32/cutoff 150k/dsub 4 -> 2.62 MB,
+# acc 0.8955; dim 50/cutoff 100k/dsub 4 -> 2.27 MB, acc 0.8944.
+_QUANTIZE: dict[str, Any] = {"cutoff": 100000, "dsub": 4, "qnorm": True, "retrain": True}
+
+TOKENISATION_COMPARISON = {
+    "data": "COLD train -> COLD dev, unquantised, dim 50, epoch 10, lr 0.5, thread 1, seed 1",
+    "chars_wordNgrams2": 0.8905,
+    "chars_wordNgrams3": 0.8972,
+    "runs_minn1_maxn3": 0.8960,
+    "runs_minn2_maxn4": 0.8880,
+    "chosen": "chars_wordNgrams3",
+}
+
+RECIPES: dict[str, Recipe] = {
+    r.name: r
+    for r in (
+        Recipe(
+            name="zh_discrimination_cold_v1",
+            version=1,
+            language="zh",
+            description="Chinese offensive comments on race, gender and region (COLD)",
+            appendix_a=("A.2.a", "A.2.c", "A.2.d", "A.2.e"),
+            appendix_a_note=(
+                "COLD topics: race -> A.2.a ethnicity and A.2.c nationality (its race comments "
+                "target ethnic groups and foreign nationals alike), region -> A.2.d, gender -> "
+                "A.2.e. A positive score means 'one of these'; the model does not say which."
+            ),
+            dataset="cold",
+            train_file="train.csv",
+            dev_file="dev.csv",
+            text_column="TEXT",
+            label_column="label",
+            label_map=None,
+            licence="Apache-2.0",
+            licence_file="LICENSE",
+            hyperparameters=_HYPERPARAMETERS,
+            quantize=_QUANTIZE,
+        ),
+        Recipe(
+            name="zh_gender_swsr_v1",
+            version=1,
+            language="zh",
+            description="Chinese sexist Weibo comments (SWSR SexComment)",
+            appendix_a=("A.2.e",),
+            appendix_a_note="SWSR labels sexism: A.2.e gender discrimination.",
+            dataset="swsr",
+            train_file="SexComment.csv",
+            dev_file=None,
+            split=HashSplit(seed="corpusgate-swsr-dev-v1", dev_fraction=0.2),
+            text_column="comment_text",
+            label_column="label",
+            label_map=None,
+            licence="MIT",
+            licence_file="LICENSE",
+            hyperparameters=_HYPERPARAMETERS,
+            quantize=_QUANTIZE,
+        ),
+        Recipe(
+            name="en_hate_offensive_davidson_v1",
+            version=1,
+            language="en",
+            description="English hate speech or offensive tweets (Davidson et al. 2017)",
+            appendix_a=("A.1.e", "A.2.a", "A.2.b", "A.2.c", "A.2.e", "A.2.i", "A.4.c"),
+            appendix_a_note=(
+                "Positive = annotators' majority class 'hate speech' (0) or 'offensive' (1); "
+                "'neither' (2) is negative. Hate speech in this corpus targets race, ethnicity, "
+                "religion, nationality, gender and sexual orientation -> A.1.e ethnic hatred and "
+                "A.2.a/b/c/e/i; offensive language (insults aimed at people) -> A.4.c reputation. "
+                "Appendix A.1 has no general 'insult' code. The model does not say which code."
+            ),
+            dataset="davidson-hate-offensive",
+            train_file="labeled_data.csv",
+            dev_file=None,
+            split=HashSplit(seed="corpusgate-davidson-dev-v1", dev_fraction=0.2),
+            text_column="tweet",
+            label_column="class",
+            label_map={"0": 1, "1": 1, "2": 0},
+            licence="MIT",
+            licence_file="LICENSE",
+            # lr 0.5 diverges (fastText: "Encountered NaN") on the shuffled tweets.
+            hyperparameters={**_HYPERPARAMETERS, "lr": 0.2},
+            # 83% of Davidson is positive, so the prior flags ordinary prose. Measured before
+            # quantising: threshold 0.5 -> clean-wiki FPR 0.214, dev specificity 0.847;
+            # 0.8 -> 0.062 and 0.928 for 0.004 dev accuracy. Oversampling 'neither' x4 did
+            # not lower the identity-template FPR (0.90 at 0.5), so it is not used.
+            threshold=0.8,
+            limitations=(
+                "Flags most sentences that merely name an identity (see the identity-template "
+                "FPR): Davidson's offensive class is full of identity terms. Do not use it "
+                "alone to reject an English source; pair it with keywords or manual review."
+            ),
+            quantize=_QUANTIZE,
+        ),
+    )
+}
+
+def default_data_dir() -> Path | None:
+    """`$CORPUSGATE_SHARED_DATA`, else `../shared/data` beside the repo; None when absent."""
+    configured = os.environ.get("CORPUSGATE_SHARED_DATA")
+    path = Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
+    return path if path.is_dir() else None
+
+
+def recipe_rows(recipe: Recipe, data_dir: Path, split: str) -> list[LabelledRow]:
+    """The recipe's `train` or `dev` rows."""
+    if split not in ("train", "dev"):
+        raise ValueError(f"split must be 'train' or 'dev', got {split!r}")
+    folder = data_dir / recipe.dataset
+    if recipe.dev_file is not None:
+        path = folder / (recipe.train_file if split == "train" else recipe.dev_file)
+        return load_labelled(path, recipe.text_column, recipe.label_column, recipe.label_map)
+    assert recipe.split is not None
+    rows = load_labelled(
+        folder / recipe.train_file, recipe.text_column, recipe.label_column, recipe.label_map
+    )
+    want_dev = split == "dev"
+    return [r for r in rows if recipe.split.is_dev(r.text) == want_dev]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+_UPSTREAM = re.compile(r"Source:\s*(\S+)\s*@\s*([0-9a-f]{40})")
+
+
+def _provenance(folder: Path) -> dict[str, str]:
+    path = folder / "PROVENANCE.md"
+    if not path.is_file():
+        raise ValueError(f"{path}: missing; training data must carry its provenance")
+    match = _UPSTREAM.search(path.read_text(encoding="utf-8"))
+    if match is None:
+        raise ValueError(f"{path}: no 'Source: owner/repo @ <40-hex commit>' line")
+    return {"repository": f"https://github.com/{match.group(1)}", "commit": match.group(2)}
+
+
+def _template_texts(path: Path) -> list[tuple[str, str]]:
+    """(template, phrase) of the non-toxic identity-template rows."""
+    out = []
+    for line, row in read_table(path):
+        if "toxicity" not in row or "phrase" not in row:
+            raise ValueError(f"{path}:{line}: expected columns template,toxicity,phrase")
+        if row["toxicity"] == "nontoxic":
+            out.append((str(row.get("template", "")), str(row["phrase"])))
+    return out
+
+
+def _wiki_texts(folder: Path) -> list[str]:
+    """Clean encyclopedic paragraphs: CMRC 2018 contexts (zh) or WikiText-2 paragraphs (en)."""
+    if folder.name == "zh-wiki-cmrc2018":
+        seen: dict[str, str] = {}
+        for name in ("cmrc2018_dev.json", "cmrc2018_trial.json"):
+            for entry in json.loads((folder / name).read_text(encoding="utf-8")):
+                seen.setdefault(entry["context_id"], entry["context_text"])
+        return [seen[k] for k in sorted(seen)]
+    texts = []
+    for name in ("valid.txt", "test.txt"):
+        for line in (folder / name).read_text(encoding="utf-8").splitlines():
+            line = line.strip()
+            if line and not line.startswith("="):  # skip blank lines and " = Heading = "
+                texts.append(line)
+    return texts
+
+
+def _positive_rate(model: HarmClassifier, texts: list[str]) -> float:
+    flagged = sum(label for label, _ in model.predict(texts))
+    return round(flagged / len(texts), 4) if texts else 0.0
+
+
+def false_positive_rates(model: HarmClassifier, language: str, data_dir: Path) -> dict[str, Any]:
+    sets = _FPR_SETS[language]
+    templates_path = data_dir / sets["templates"]
+    rows = _template_texts(templates_path)
+    by_template: dict[str, list[str]] = {}
+    for template, phrase in rows:
+        by_template.setdefault(template, []).append(phrase)
+    wiki = _wiki_texts(data_dir / sets["wiki"])
+    return {
+        "identity_templates_nontoxic": {
+            "data": sets["templates"],
+            "n": len(rows),
+            "fpr": _positive_rate(model, [p for _, p in rows]),
+            "by_template": {
+                t: {"n": len(p), "fpr": _positive_rate(model, p)}
+                for t, p in sorted(by_template.items())
+            },
+        },
+        "clean_wiki": {
+            "data": sets["wiki"],
+            "n": len(wiki),
+            "fpr": _positive_rate(model, wiki),
+        },
+    }
+
+
+def train_isolated(name: str, data_dir: Path, out_dir: Path) -> dict[str, Any]:
+    """`train_model` in a fresh process. fastText keeps some state between trainings in one
+    process (measured: the Davidson model trained after COLD and SWSR differed from the one
+    trained alone), so each recipe gets its own interpreter and rebuilds are byte-identical.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+        return pool.submit(_train_by_name, name, data_dir, out_dir).result()
+
+
+def _train_by_name(name: str, data_dir: Path, out_dir: Path) -> dict[str, Any]:
+    return train_model(RECIPES[name], data_dir, out_dir)
+
+
+def train_model(recipe: Recipe, data_dir: Path, out_dir: Path) -> dict[str, Any]:
+    """Train, quantise, evaluate and write `<out>/<name>.ftz` + its card; return the card."""
+    import fasttext  # heavy native module; imported only when training
+
+    folder = data_dir / recipe.dataset
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: training data for {recipe.name} not found")
+    train_rows = recipe_rows(recipe, data_dir, "train")
+    dev_rows = recipe_rows(recipe, data_dir, "dev")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model_path = out_dir / f"{recipe.name}{MODEL_SUFFIX}"
+
+    with tempfile.TemporaryDirectory(prefix="corpusgate-train-") as tmp:
+        train_txt = Path(tmp) / "train.txt"
+        ordered = sorted(train_rows, key=lambda r: bottom_k_rank(recipe.order_seed, str(r.line)))
+        with train_txt.open("w", encoding="utf-8") as fh:
+            for row in ordered:
+                fh.write(f"__label__{row.label} {tokenize(row.text, recipe.tokenizer)}\n")
+        try:
+            ft = fasttext.train_supervised(
+                input=str(train_txt), verbose=0, **recipe.hyperparameters
+            )
+            ft.quantize(
+                input=str(train_txt), thread=recipe.hyperparameters["thread"], verbose=0,
+                **recipe.quantize,
+            )
+        except RuntimeError as err:  # fastText reports divergence this way
+            raise ValueError(f"{recipe.name}: fastText training failed ({err}); "
+                             "try a lower lr in the recipe") from None
+        ft.save_model(str(model_path))
+
+    data_files = [recipe.train_file] + ([recipe.dev_file] if recipe.dev_file else [])
+    card: dict[str, Any] = {
+        "card_format": CARD_FORMAT,
+        "name": recipe.name,
+        "version": recipe.version,
+        "description": recipe.description,
+        "language": recipe.language,
+        "appendix_a": list(recipe.appendix_a),
+        "appendix_a_note": recipe.appendix_a_note,
+        "labels": {"1": "harmful (any of appendix_a)", "0": "not harmful"},
+        "tokenizer": recipe.tokenizer,
+        "threshold": recipe.threshold,
+        "limitations": recipe.limitations or None,
+        "training_data": {
+            "dataset": recipe.dataset,
+            "upstream": _provenance(folder),
+            "licence": recipe.licence,
+            "licence_copy": f"licences/{recipe.dataset}-{recipe.licence_file}",
+            "files": [
+                {"path": f"{recipe.dataset}/{name}", "sha256": _sha256(folder / name)}
+                for name in data_files
+            ],
+            "text_column": recipe.text_column,
+            "label_column": recipe.label_column,
+            "label_map": dict(recipe.label_map) if recipe.label_map else None,
+            "train_rows": len(train_rows),
+            "train_positive": sum(r.label for r in train_rows),
+        },
+        "split": (
+            recipe.split.describe()
+            if recipe.split
+            else {"method": "upstream_files", "train": recipe.train_file, "dev": recipe.dev_file}
+        ),
+        "training_order": (
+            f"rows sorted by bottom_k_rank({recipe.order_seed!r}, str(source line number))"
+        ),
+        "hyperparameters": dict(recipe.hyperparameters),
+        "quantize": dict(recipe.quantize),
+        "tokenisation_comparison": TOKENISATION_COMPARISON,
+        "rebuild_command": (
+            f"corpusgate classifier train --model {recipe.name} --data ../shared/data "
+            "--out configs/models"
+        ),
+    }
+    classifier = HarmClassifier(fasttext.load_model(str(model_path)), card, model_path)
+    dev = evaluate(classifier, dev_rows)
+    card["metrics"] = {
+        "dev": {**dev.as_dict(), "positive": sum(r.label for r in dev_rows)},
+        "sensitivity": round(dev.sensitivity, 4),
+        "specificity": round(dev.specificity, 4),
+        "threshold": recipe.threshold,
+    }
+    card["false_positive_rates"] = false_positive_rates(classifier, recipe.language, data_dir)
+    card["model_file"] = {"size_bytes": model_path.stat().st_size, "sha256": _sha256(model_path)}
+
+    licences = out_dir / "licences"
+    licences.mkdir(exist_ok=True)
+    shutil.copyfile(
+        folder / recipe.licence_file, licences / f"{recipe.dataset}-{recipe.licence_file}"
+    )
+    card_path = out_dir / f"{recipe.name}{CARD_SUFFIX}"
+    card_path.write_text(
+        yaml.safe_dump(card, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+    )
+    return card
