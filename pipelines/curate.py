@@ -222,22 +222,66 @@ def entry_summary(entry: SourceEntry) -> dict[str, Any]:
     }
 
 
-def build_checks(config: RunConfig, entries: list[SourceEntry], run_id: str) -> list[tuple[str, beam.PTransform]]:
+def build_checks(
+    config: RunConfig, entries: list[SourceEntry], run_id: str
+) -> list[tuple[str, beam.PTransform]]:
     """The checks of this run, in pipeline order (DESIGN §1), configured from the run config."""
-    facts = {entry.source_id: facts_of(entry) for entry in entries}
     checks = []
+    for label, _key, module, ctx in check_contexts(config, entries, run_id):
+        transform = importlib.import_module(module).make_check(ctx)
+        if transform is not None:
+            checks.append((label, transform))
+    return checks
+
+
+def check_contexts(config: RunConfig, entries: list[SourceEntry], run_id: str):  # type: ignore[no-untyped-def]
+    """(label, config key, module, CheckContext) of every enabled check, in pipeline order."""
+    facts = {entry.source_id: facts_of(entry) for entry in entries}
     for label, key, module in CHECK_MODULES:
         settings = config.settings.get(key) or {}
         if not isinstance(settings, dict):
             raise RunError(f"{config.path}: key '{key}' must be a mapping of settings")
         if settings.get("enabled", True) is False:
             continue
-        ctx = CheckContext(run_id=run_id, config_dir=str(config.path.parent),
-                           store_url=config.store_url, settings=settings, facts=facts)
-        transform = importlib.import_module(module).make_check(ctx)
-        if transform is not None:
-            checks.append((label, transform))
-    return checks
+        ctx = CheckContext(
+            run_id=run_id,
+            config_dir=str(config.path.parent),
+            store_url=config.store_url,
+            settings=settings,
+            facts=facts,
+        )
+        yield label, key, module, ctx
+
+
+def run_after_hooks(
+    config: RunConfig,
+    entries: list[SourceEntry],
+    run_id: str,
+    store: Store,
+    manifest: dict[str, Any],
+) -> None:
+    summaries = manifest.get("checks") or {}
+    for _label, _key, module, ctx in check_contexts(config, entries, run_id):
+        hook = getattr(importlib.import_module(module), "after_run", None)
+        if hook is not None:
+            hook(ctx, summaries, store, manifest)
+
+
+def rejected_before_collection(
+    store: Store, entries: list[SourceEntry]
+) -> dict[str, dict[str, Any]]:
+    """Sources whose latest pre-collection assessment rejected them (4.1.1 a): not read at all."""
+    skipped = {}
+    for entry in entries:
+        latest = store.latest_assessment(entry.source_id, "assessment")
+        if latest and latest["decision"] == "reject":
+            skipped[entry.source_id] = {
+                "reason": f"rejected before collection by assessment {latest['assessment_id']} "
+                f"({latest['flagged']}/{latest['sample_size']} flagged, rate {latest['rate']:.2%})",
+                "assessment_id": latest["assessment_id"],
+                "rate": latest["rate"],
+            }
+    return skipped
 
 
 def select_entries(registry: Registry, wanted: tuple[str, ...] | None) -> list[SourceEntry]:
@@ -256,8 +300,10 @@ def run_curation(
     registry = Registry.load(config.registry)
     entries = select_entries(registry, config.sources)
     config_sha256 = config.sha256()
-    tasks = plan_tasks(entries, run_id, config_sha256)
     store = Store(config.store_url)
+    not_collected = rejected_before_collection(store, entries)
+    to_read = [e for e in entries if e.source_id not in not_collected]
+    tasks = plan_tasks(to_read, run_id, config_sha256)
     options = beam_options(config, extra_args or [])
     output = config.output
     if not publishing.is_remote(output):
@@ -279,7 +325,7 @@ def run_curation(
             max_rows=config.max_rows_per_shard,
             row_group_rows=config.row_group_rows,
             reshuffle=config.reshuffle_after_read,
-            checks=build_checks(config, entries, run_id),
+            checks=build_checks(config, to_read, run_id),
         )
         try:
             state = pipeline.run().wait_until_finish()
@@ -301,8 +347,12 @@ def run_curation(
             read_counts=[tuple(r) for r in summary["read"]],
             outcomes=[(tuple(key), n) for key, n in summary["outcomes"]],
             files=[(kind, FileWritten(**f)) for kind, f in summary["files"]],
-            extra={"config_path": str(config.path), "registry": str(config.registry),
-                   "checks": summary["checks"]},
+            extra={
+                "config_path": str(config.path),
+                "registry": str(config.registry),
+                "checks": summary["checks"],
+                "not_collected": not_collected,
+            },
         )
         problems = manifest_core.balance_problems(manifest)
         if problems:
@@ -334,7 +384,8 @@ def run_curation(
         )
         raise
     store.log_run(run_id, "published", config_sha256=config_sha256, output=output)
-    for entry in entries:
+    run_after_hooks(config, to_read, run_id, store, manifest)
+    for entry in to_read:
         store.set_status(entry.source_id, "collected", entry_sha256=entry.sha256, run_id=run_id)
     return RunResult(output, run_id, manifest, time.monotonic() - started)
 

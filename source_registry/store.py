@@ -216,8 +216,9 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
-    def add_assessment(self, record: Assessment) -> str:
-        assessment_id = str(uuid.uuid4())
+    def add_assessment(self, record: Assessment, assessment_id: str | None = None) -> str:
+        """Append one assessment; a pipeline passes the id it already wrote into lineages."""
+        assessment_id = assessment_id or str(uuid.uuid4())
         values = {k: v for k, v in record.__dict__.items() if k != "details"}
         values["details"] = json.dumps(record.details or {}, sort_keys=True, default=str)
         with self.engine.begin() as conn:
@@ -227,6 +228,10 @@ class Store:
                 )
             )
         return assessment_id
+
+    def latest_assessment(self, source_id: str, stage: str) -> dict[str, Any] | None:
+        rows = [a for a in self.assessments(source_id) if a["stage"] == stage]
+        return rows[-1] if rows else None
 
     def assessments(self, source_id: str | None = None) -> Iterator[dict[str, Any]]:
         query = select(assessments).order_by(assessments.c.created_at)

@@ -78,7 +78,10 @@ class CheckContext:
 
 # The checks of `curate`, in pipeline order (DESIGN §1): (step label, run-config key, module).
 # Each module exposes `make_check(ctx: CheckContext) -> beam.PTransform | None` (None: nothing
-# to do for these sources). A run config disables one with `<key>: {enabled: false}`.
+# to do for these sources), and may expose `after_run(ctx, summaries, store, manifest)`, called
+# by the driver once the output is published: `summaries` maps each summary kind the check
+# emitted to its [key, value] pairs; `store` is the run's `Store`. A run config disables a
+# check with `<key>: {enabled: false}`.
 CHECK_MODULES: list[tuple[str, str, str]] = [
     ("Provenance", "provenance", "corpusgate.transforms.provenance"),
     ("Harm", "harm", "corpusgate.transforms.harm.stage"),

@@ -166,4 +166,8 @@ def format_table(manifest: dict[str, Any]) -> str:
         if manifest["balanced"]
         else "NOT BALANCED"
     )
-    return "\n".join([*lines, verdict])
+    skipped = [
+        f"not collected: {source_id} - {why['reason']}"
+        for source_id, why in (manifest.get("not_collected") or {}).items()
+    ]
+    return "\n".join([*lines, verdict, *skipped])

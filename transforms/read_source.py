@@ -54,8 +54,6 @@ class ReadSource(beam.PTransform):
 
     def __init__(self, tasks: list[ReadTask], *, reshuffle: bool = False) -> None:
         super().__init__()
-        if not tasks:
-            raise ValueError("ReadSource needs at least one input file")
         self._tasks = tasks
         self._reshuffle = reshuffle
 
