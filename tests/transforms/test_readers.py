@@ -186,3 +186,13 @@ def test_hf_dataset_saved_to_disk(tmp_path: Path) -> None:
 def test_unknown_format_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown input format 'xml'"):
         read_file(tmp_path / "a.xml", "xml", "a.xml")
+
+
+def test_hf_local_data_file_streams_offline(tmp_path: Path) -> None:
+    path = tmp_path / "rows.jsonl"
+    path.write_text('{"text": "a", "n": 1}\n{"text": "b", "n": 2}\n')
+    items = list(read_file(path, "hf", "rows.jsonl"))
+    assert [(i.locator.kind, i.locator.position, i.fields["text"]) for i in items] == [
+        ("index", 0, "a"),
+        ("index", 1, "b"),
+    ]
