@@ -44,12 +44,13 @@ from corpusgate.transforms.checks import (
 from corpusgate.transforms.normalize import SourceContext
 from corpusgate.transforms.read_source import READ_COUNTS, ReadSource, ReadTask
 from corpusgate.transforms.shards import (
+    BUCKETS,
     FILES,
-    INDEX,
+    INDEX_RUNS,
+    OUTCOMES,
     FileWritten,
     WriteShards,
-    index_bucket,
-    write_index_bucket,
+    merge_index_bucket,
 )
 
 log = logging.getLogger("corpusgate.curate")
@@ -147,17 +148,20 @@ def build_pipeline(
             row_group_rows=row_group_rows,
         )
     )
-    index = (kept[INDEX], held[INDEX]) | "AllLocations" >> beam.Flatten()
     index_files = (
-        index
-        | "ByBucket" >> beam.Map(lambda e: (index_bucket(e[0]), e))
-        | "GroupBuckets" >> beam.GroupByKey()
-        | "WriteIndex"
-        >> beam.MapTuple(lambda bucket, entries: write_index_bucket(staging, bucket, list(entries)))
+        (kept[INDEX_RUNS], held[INDEX_RUNS])
+        | "AllIndexRuns" >> beam.Flatten()
+        | "RunPaths" >> beam.Map(lambda run: run.path)
+        | "CollectRuns" >> beam.combiners.ToList()
+        | "PerBucket" >> beam.FlatMap(lambda runs: [(bucket, runs) for bucket in BUCKETS])
+        | "SpreadBuckets" >> beam.Reshuffle()
+        | "MergeIndex"
+        >> beam.MapTuple(lambda bucket, runs: merge_index_bucket(staging, bucket, runs))
+        | "SkipEmpty" >> beam.Filter(lambda written: written is not None)
     )
     outcomes = (
-        index
-        | "OutcomeKeys" >> beam.Map(lambda e: ((e[1], e[2], e[5]), 1))
+        (kept[OUTCOMES], held[OUTCOMES])
+        | "AllOutcomes" >> beam.Flatten()
         | "CountOutcomes" >> beam.CombinePerKey(sum)
         | "TagOutcomes" >> beam.Map(lambda kv: ("outcome", kv[0], kv[1]))
     )

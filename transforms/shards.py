@@ -1,15 +1,20 @@
 """Write records to Parquet files and say where each one landed.
 
 The core, `ParquetFileSet`, is plain pyarrow: rows in, files out (rolled at `max_rows`), each
-file hashed while it is written and named after its content, with the (file, row) of every
-row so the audit index can point at it. `WriteShards` runs one file set per Beam bundle, so
-rows stream straight from the readers to disk without a shuffle.
+file hashed while it is written. It also keeps, for the audit index, the (file, row) of every
+row it wrote, spilled to small sorted "index run" files every `index_run_rows` rows, and counts
+rows per (source, status, reason) for the manifest. So nothing per record leaves a writer:
+records stream from the readers to disk, and memory does not grow with the corpus, on any runner.
+
+`merge_index_bucket` later turns the runs into the audit index: 256 files keyed by the first
+two hex digits of the record id, each sorted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -23,7 +28,23 @@ from apache_beam.transforms.window import GlobalWindows
 from corpusgate.schemas.records import INDEX_SCHEMA
 from corpusgate.transforms.identity import index_bucket
 
-__all__ = ["FileWritten", "IndexEntry", "ParquetFileSet", "WriteShards", "index_bucket"]
+__all__ = [
+    "FILES",
+    "INDEX_RUNS",
+    "OUTCOMES",
+    "FileWritten",
+    "IndexRun",
+    "ParquetFileSet",
+    "WriteShards",
+    "index_bucket",
+    "merge_index_bucket",
+]
+
+FILES = "files"
+INDEX_RUNS = "index_runs"
+OUTCOMES = "outcomes"
+INDEX_RUN_DIR = "_index_runs"
+BUCKETS = [f"{i:02x}" for i in range(256)]
 
 
 @dataclass(frozen=True)
@@ -34,9 +55,14 @@ class FileWritten:
     bytes: int
 
 
-# (record_id, source_id, status, file, row, reason): one per row written, feeds the audit index
-# and the manifest's counts.
-IndexEntry = tuple[str, str, str, str, int, str]
+@dataclass(frozen=True)
+class IndexRun:
+    path: str  # relative to the staging folder
+    rows: int
+
+
+# ((source_id, status, reason), rows): what the manifest's counts are summed from.
+Outcome = tuple[tuple[str, str, str], int]
 
 
 class _HashingStream:
@@ -66,6 +92,21 @@ class _HashingStream:
             self.closed = True
 
 
+def _file_name(row: dict[str, Any]) -> str:
+    # Named after the first row's input location, which is unique per item read: a retried
+    # bundle rewrites the same name, and two writers never pick the same one.
+    origin = (row.get("lineage") or {}).get("origin") or {}
+    key = f"{row['source_id']}\x1f{origin.get('uri')}\x1f{origin.get('kind')}\x1f{origin.get('position')}"
+    return hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def _write_table(root: str, name: str, table: pa.Table, row_group_size: int) -> FileWritten:
+    stream = _HashingStream(FileSystems.create(f"{root}/{name}"))
+    pq.write_table(table, stream, compression="zstd", row_group_size=row_group_size)
+    stream.close()
+    return FileWritten(name, table.num_rows, stream.digest.hexdigest(), stream.size)
+
+
 class ParquetFileSet:
     """Writes rows of one schema into files under `root/subdir`, `max_rows` rows each at most."""
 
@@ -79,12 +120,13 @@ class ParquetFileSet:
         *,
         max_rows: int = 100_000,
         row_group_rows: int = 5_000,
+        index_run_rows: int = 100_000,
         create: Callable[[str], BinaryIO] = FileSystems.create,
-        rename: Callable[[str, str], None] | None = None,
     ) -> None:
-        if max_rows < 1 or row_group_rows < 1:
+        if min(max_rows, row_group_rows, index_run_rows) < 1:
             raise ValueError(
-                f"max_rows ({max_rows}) and row_group_rows ({row_group_rows}) must be >= 1"
+                f"max_rows ({max_rows}), row_group_rows ({row_group_rows}) and index_run_rows "
+                f"({index_run_rows}) must be >= 1"
             )
         self._root = root.rstrip("/")
         self._subdir = subdir
@@ -92,68 +134,83 @@ class ParquetFileSet:
         self._status = status
         self._max_rows = max_rows
         self._row_group_rows = row_group_rows
+        self._index_run_rows = index_run_rows
         self._create = create
-        self._rename = rename or (lambda src, dst: FileSystems.rename([src], [dst]))
         self._buffer: list[dict[str, Any]] = []
         self._writer: pq.ParquetWriter | None = None
         self._stream: _HashingStream | None = None
-        self._tmp_path = ""
+        self._name = ""
         self._rows_in_file = 0
-        self._ids = hashlib.blake2b(digest_size=8)
-        self._pending_index: list[tuple[str, str, str]] = []  # (record_id, source_id, reason)
+        self._index: list[tuple[str, str, str, str, int, str]] = []
+        self.outcomes: Counter[tuple[str, str, str]] = Counter()
 
-    def add(self, row: dict[str, Any]) -> Iterator[IndexEntry | FileWritten]:
-        """Buffer a row; yields index entries and finished files as row groups are flushed."""
+    def add(self, row: dict[str, Any]) -> Iterator[FileWritten | IndexRun]:
+        """Buffer a row; yields files and index runs as they are finished."""
         self._buffer.append(row)
         if self._rows_in_file + len(self._buffer) >= self._max_rows:
-            self._flush()
+            yield from self._flush()
             yield from self._finish_file()
         elif len(self._buffer) >= self._row_group_rows:
-            self._flush()
+            yield from self._flush()
 
-    def close(self) -> Iterator[IndexEntry | FileWritten]:
-        self._flush()
+    def close(self) -> Iterator[FileWritten | IndexRun]:
+        yield from self._flush()
         yield from self._finish_file()
+        yield from self._spill_index()
 
-    def _flush(self) -> None:
+    def _flush(self) -> Iterator[IndexRun]:
         if not self._buffer:
             return
         if self._writer is None:
-            self._tmp_path = f"{self._root}/{self._subdir}/.tmp-{uuid.uuid4().hex}.parquet"
-            self._stream = _HashingStream(self._create(self._tmp_path))
+            self._name = f"{self._subdir}/part-{_file_name(self._buffer[0])}.parquet"
+            self._stream = _HashingStream(self._create(f"{self._root}/{self._name}"))
             self._writer = pq.ParquetWriter(self._stream, self._schema, compression="zstd")
         table = pa.Table.from_pylist(self._buffer, schema=self._schema)
         self._writer.write_table(table, row_group_size=len(self._buffer))
-        for row in self._buffer:
-            self._ids.update(row["record_id"].encode())
-            self._pending_index.append(
-                (row["record_id"], row["source_id"], row.get("reason") or "")
+        for offset, row in enumerate(self._buffer):
+            reason = row.get("reason") or ""
+            self._index.append(
+                (
+                    row["record_id"],
+                    row["source_id"],
+                    self._status,
+                    self._name,
+                    self._rows_in_file + offset,
+                    reason,
+                )
             )
+            self.outcomes[(row["source_id"], self._status, reason)] += 1
         self._rows_in_file += len(self._buffer)
         self._buffer = []
+        if len(self._index) >= self._index_run_rows:
+            yield from self._spill_index()
 
-    def _finish_file(self) -> Iterator[IndexEntry | FileWritten]:
+    def _finish_file(self) -> Iterator[FileWritten]:
         if self._writer is None or self._stream is None:
             return
         self._writer.close()
         self._stream.close()
-        # Named after the ids it holds: a retried bundle rewrites the same name, never a twin.
-        name = f"{self._subdir}/part-{self._ids.hexdigest()}.parquet"
-        self._rename(self._tmp_path, f"{self._root}/{name}")
-        for row_no, (rid, sid, reason) in enumerate(self._pending_index):
-            yield (rid, sid, self._status, name, row_no, reason)
         yield FileWritten(
-            name, self._rows_in_file, self._stream.digest.hexdigest(), self._stream.size
+            self._name, self._rows_in_file, self._stream.digest.hexdigest(), self._stream.size
         )
         self._writer = None
         self._stream = None
         self._rows_in_file = 0
-        self._ids = hashlib.blake2b(digest_size=8)
-        self._pending_index = []
 
-
-INDEX = "index"
-FILES = "files"
+    def _spill_index(self) -> Iterator[IndexRun]:
+        if not self._index:
+            return
+        self._index.sort()
+        columns = list(zip(*self._index, strict=True))
+        table = pa.Table.from_arrays(
+            [pa.array(c, type=f.type) for c, f in zip(columns, INDEX_SCHEMA, strict=True)],
+            schema=INDEX_SCHEMA,
+        )
+        name = f"{INDEX_RUN_DIR}/{self._subdir}-{uuid.uuid4().hex}.parquet"
+        # Small row groups let a bucket merge skip, by statistics, what belongs to other buckets.
+        written = _write_table(self._root, name, table, row_group_size=4096)
+        self._index = []
+        yield IndexRun(written.path, written.rows)
 
 
 class _WriteFilesFn(beam.DoFn):
@@ -166,16 +223,18 @@ class _WriteFilesFn(beam.DoFn):
         status: str,
         max_rows: int,
         row_group_rows: int,
+        index_run_rows: int,
     ) -> None:
         self._args = (root, subdir, schema, metadata, status)
-        self._max_rows = max_rows
-        self._row_group_rows = row_group_rows
+        self._sizes = {
+            "max_rows": max_rows,
+            "row_group_rows": row_group_rows,
+            "index_run_rows": index_run_rows,
+        }
         self._files: ParquetFileSet | None = None
 
     def start_bundle(self) -> None:
-        self._files = ParquetFileSet(
-            *self._args, max_rows=self._max_rows, row_group_rows=self._row_group_rows
-        )
+        self._files = ParquetFileSet(*self._args, **self._sizes)
 
     def process(self, row: dict[str, Any]):  # type: ignore[no-untyped-def]
         assert self._files is not None
@@ -184,20 +243,20 @@ class _WriteFilesFn(beam.DoFn):
 
     def finish_bundle(self):  # type: ignore[no-untyped-def]
         assert self._files is not None
+        # Outputs of finish_bundle carry their window explicitly, inside the tag.
         for out in self._files.close():
             tagged = _tag(out)
-            # Outputs of finish_bundle carry their window explicitly, inside the tag.
             yield beam.pvalue.TaggedOutput(tagged.tag, GlobalWindows.windowed_value(tagged.value))
+        for key, count in self._files.outcomes.items():
+            yield beam.pvalue.TaggedOutput(OUTCOMES, GlobalWindows.windowed_value((key, count)))
 
 
-def _tag(out: IndexEntry | FileWritten) -> beam.pvalue.TaggedOutput:
-    if isinstance(out, FileWritten):
-        return beam.pvalue.TaggedOutput(FILES, out)
-    return beam.pvalue.TaggedOutput(INDEX, out)
+def _tag(out: FileWritten | IndexRun) -> beam.pvalue.TaggedOutput:
+    return beam.pvalue.TaggedOutput(FILES if isinstance(out, FileWritten) else INDEX_RUNS, out)
 
 
 class WriteShards(beam.PTransform):
-    """Rows → Parquet files under `root/subdir`; outputs `index` entries and `files` written."""
+    """Rows → Parquet files under `root/subdir`. Outputs: `files`, `index_runs`, `outcomes`."""
 
     def __init__(
         self,
@@ -209,28 +268,48 @@ class WriteShards(beam.PTransform):
         *,
         max_rows: int = 100_000,
         row_group_rows: int = 5_000,
+        index_run_rows: int = 100_000,
     ) -> None:
         super().__init__()
-        if max_rows < 1 or row_group_rows < 1:
+        if min(max_rows, row_group_rows, index_run_rows) < 1:
             raise ValueError(
-                f"max_rows ({max_rows}) and row_group_rows ({row_group_rows}) must be >= 1"
+                f"max_rows ({max_rows}), row_group_rows ({row_group_rows}) and index_run_rows "
+                f"({index_run_rows}) must be >= 1"
             )
-        self._fn = _WriteFilesFn(root, subdir, schema, metadata, status, max_rows, row_group_rows)
+        self._fn = _WriteFilesFn(
+            root, subdir, schema, metadata, status, max_rows, row_group_rows, index_run_rows
+        )
 
     def expand(self, rows):  # type: ignore[no-untyped-def]
-        return rows | "WriteParquet" >> beam.ParDo(self._fn).with_outputs(INDEX, FILES)
+        return rows | "WriteParquet" >> beam.ParDo(self._fn).with_outputs(
+            FILES, INDEX_RUNS, OUTCOMES
+        )
 
 
-def write_index_bucket(root: str, bucket: str, entries: list[IndexEntry]) -> FileWritten:
-    """Write one audit-index bucket, sorted by record id so lookups can binary-search it."""
-    entries = sorted(entries)
-    columns = list(zip(*entries, strict=True)) if entries else [[] for _ in range(6)]
-    table = pa.Table.from_arrays(
-        [pa.array(c, type=f.type) for c, f in zip(columns, INDEX_SCHEMA, strict=True)],
-        schema=INDEX_SCHEMA,
-    )
-    name = f"index/{bucket}.parquet"
-    stream = _HashingStream(FileSystems.create(f"{root.rstrip('/')}/{name}"))
-    pq.write_table(table, stream, compression="zstd")
-    stream.close()
-    return FileWritten(name, len(entries), stream.digest.hexdigest(), stream.size)
+def _bucket_range(bucket: str) -> tuple[str, str]:
+    upper = f"{int(bucket, 16) + 1:02x}" if bucket != "ff" else "g"
+    return bucket, upper
+
+
+def merge_index_bucket(root: str, bucket: str, runs: list[str]) -> FileWritten | None:
+    """Gather one bucket's entries from every index run into `index/<bucket>.parquet`, sorted.
+
+    Memory is one bucket's share (1/256) of the index, whatever the corpus size.
+    """
+    root = root.rstrip("/")
+    low, high = _bucket_range(bucket)
+    parts = []
+    wanted = [("record_id", ">=", low), ("record_id", "<", high)]
+    for run in runs:
+        path = f"{root}/{run}"
+        if "://" in path:
+            with FileSystems.open(path) as handle:
+                table = pq.read_table(handle, filters=wanted)
+        else:  # a local path lets pyarrow skip, by statistics, row groups of other buckets
+            table = pq.read_table(path, filters=wanted)
+        if table.num_rows:
+            parts.append(table)
+    if not parts:
+        return None
+    merged = pa.concat_tables(parts).sort_by("record_id")
+    return _write_table(root, f"index/{bucket}.parquet", merged, row_group_size=8192)

@@ -69,13 +69,13 @@ def shard_rows(output: Path, kind: str = "shards") -> list[dict]:
 def test_demo_run_balances_per_source_with_every_fault_quarantined(demo_output: Path) -> None:
     m = manifest(demo_output)
     assert m["balanced"]
-    assert set(m["sources"]) == {
+    assert {
         "commercial-news-2024q2",
         "en-wikitext2",
         "user-feedback-2024-05",
         "web-crawl-2024-04",
         "zh-wiki-cmrc2018",
-    }
+    } <= set(m["sources"])
     for entry in m["sources"].values():
         assert entry["read"] == entry["written"] + entry["quarantined"] > 0
     # The read faults planted in the demo (demo/PROVENANCE.md); checks add reasons of their own.
