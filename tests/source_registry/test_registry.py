@@ -98,7 +98,16 @@ def test_the_demo_registry_is_valid() -> None:
         "commercial",
         "user_input",
     }
-    assert validate(registry) == []
+    # One planted fault (demo/PROVENANCE.md): the second commercial source's review record was
+    # never filed, so the Provenance stage refuses that whole source.
+    (finding,) = validate(registry)
+    assert (finding.source_id, finding.field) == (
+        "commercial-recipes-2024q2",
+        "evidence[2] (review_record)",
+    )
+    assert finding.problem.startswith(
+        "file ../evidence/commercial-recipes/review_record.md does not exist"
+    )
 
 
 def test_validate_reports_missing_mismatched_and_absent_evidence(tmp_path: Path) -> None:
