@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import shared_data_dir  # noqa: E402
+from _data import shared_data_dir
 
 CHECKS_OFF = "provenance: {enabled: false}\nharm: {enabled: false}\npii: {enabled: false}\n"
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from corpusgate.schemas.records import QUARANTINED
+from corpusgate.schemas.records import QUARANTINED, WITHDRAWN
 from corpusgate.transforms import publish
 from corpusgate.transforms.identity import index_bucket, is_record_id
 
@@ -66,6 +66,9 @@ def audit(output: str, record_id: str) -> dict[str, Any]:
         )
     answers = []
     for where in locations:
+        if where["status"] == WITHDRAWN:
+            answers.append(_describe_withdrawn(output, where, manifest))
+            continue
         row = _read_row(publish.join(output, where["file"]), where["row"])
         answers.append(_describe(row, where, manifest))
     return answers[0] if len(answers) == 1 else {"record_id": record_id, "locations": answers}
@@ -118,6 +121,27 @@ def _describe(
     return answer
 
 
+def _describe_withdrawn(
+    output: str, where: dict[str, Any], manifest: dict[str, Any]
+) -> dict[str, Any]:
+    """A record `forget` withdrew: its lineage and the withdrawal, from the withdrawal log."""
+    from corpusgate.pipelines.forget import read_withdrawal
+
+    logged = read_withdrawal(output, where["row"])
+    row = {"record_id": logged["record_id"], "source_id": logged["source_id"], "text": "",
+           "lineage": logged.get("lineage") or {}}
+    answer = _describe(row, where, manifest)
+    answer["withdrawal"] = {
+        "at": logged["withdrawn_at"],
+        "reason": logged["reason"],
+        "detail": logged["detail"],
+        "request_id": logged["request_id"],
+        "subject_keys": logged.get("subject_keys", []),
+        "was_at": logged["from"],
+    }
+    return answer
+
+
 def format_audit(answer: dict[str, Any]) -> str:
     if "locations" in answer:
         return "\n\n".join(format_audit(a) for a in answer["locations"])
@@ -141,14 +165,35 @@ def format_audit(answer: dict[str, Any]) -> str:
             f"[{licence.get('licence_class') or 'not yet classified'}; obligations: "
             f"{obligations}]"
         )
+        if licence.get("authorization"):
+            lines.append(f"  authorized   by document {licence['authorization']}")
     for ev in answer["evidence"]:
-        lines.append(f"  evidence     {ev['role']}: {ev['path']} sha256 {ev['sha256']}")
+        lines.append(f"  evidence     {ev['role']}: {ev['path']} sha256 {ev.get('sha256') or '-'}")
     lines.append("  checks")
     for decision in answer["checks"]:
         detail = f" - {decision['detail']}" if decision.get("detail") else ""
         lines.append(f"    {decision['check']:<18} {decision['outcome']}{detail}")
     location = answer["location"]
-    if answer["status"] == QUARANTINED:
+    pii = answer.get("pii") or {}
+    if pii.get("entities"):
+        found = ", ".join(
+            f"{e['entity_type']} {e['count']} {e['action']}" for e in pii["entities"]
+        )
+        lines.append(f"  personal     {found} ({pii.get('redactions', 0)} redacted)")
+    for consent in answer.get("consent") or []:
+        lines.append(
+            f"  consent      {consent['scope']}: {consent['ref']} "
+            f"(subject {consent['subject_key'][:16]}…)"
+        )
+    if answer["status"] == WITHDRAWN:
+        w = answer["withdrawal"]
+        lines.append(
+            f"  WITHDRAWN    at {w['at']}: {w['reason']} - {w['detail']} "
+            f"(request {w['request_id']})"
+        )
+        lines.append(f"  was at       {w['was_at']['file']} row {w['was_at']['row']}")
+        lines.append(f"  logged in    {location['file']} line {location['row'] + 1}")
+    elif answer["status"] == QUARANTINED:
         q = answer["quarantine"]
         lines.append(f"  QUARANTINED  by {q['check']}: {q['reason']} - {q['detail']}")
         lines.append(

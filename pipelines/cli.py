@@ -28,6 +28,10 @@ COMMAND_MODULES = [
     "corpusgate.pipelines.cmd_pii",
     "corpusgate.pipelines.cmd_keywords",
     "corpusgate.pipelines.cmd_classifier",
+    "corpusgate.pipelines.cmd_assess",
+    "corpusgate.pipelines.cmd_spotcheck",
+    "corpusgate.pipelines.cmd_consent",
+    "corpusgate.pipelines.cmd_forget",
 ]
 
 EXIT_OK = 0

@@ -81,7 +81,8 @@ def handle(args: argparse.Namespace) -> int:
     try:
         config = load_config(args.config, output=args.output, runner=args.runner)
         result = run_curation(config, args.extra, progress=progress)
-    except (ConfigError, RegistryError, StoreError, KeyError) as err:
+    except (ConfigError, RegistryError, StoreError, KeyError, ValueError) as err:
+        # ValueError: a check refused its settings (a bad policy file, consent key, ...).
         raise CliError(str(err).strip('"')) from err
     except RunError as err:
         raise CliError(str(err), EXIT_NEGATIVE) from err

@@ -388,9 +388,10 @@ def run_curation(
         )
         raise
     store.log_run(run_id, "published", config_sha256=config_sha256, output=output)
-    run_after_hooks(config, to_read, run_id, store, manifest)
     for entry in to_read:
         store.set_status(entry.source_id, "collected", entry_sha256=entry.sha256, run_id=run_id)
+    # After `collected`: hooks record what verification decided (verified_accepted / _rejected).
+    run_after_hooks(config, to_read, run_id, store, manifest)
     return RunResult(output, run_id, manifest, time.monotonic() - started)
 
 

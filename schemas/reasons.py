@@ -53,6 +53,7 @@ HARMFUL_CONTENT = "harmful_content"
 
 # Personal information.
 PII_NO_CONSENT = "pii_no_consent"
+CONSENT_WITHDRAWN = "consent_withdrawn"
 SENSITIVE_PII_NO_SEPARATE_CONSENT = "sensitive_pii_no_separate_consent"
 
 # Dedup.

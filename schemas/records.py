@@ -160,6 +160,7 @@ INDEX_SCHEMA = pa.schema(
 
 WRITTEN = "written"
 QUARANTINED = "quarantined"
+WITHDRAWN = "withdrawn"  # set by `corpusgate forget` when a data subject withdraws consent
 
 
 def new_lineage(

@@ -116,9 +116,9 @@ class Assessment:
     details: dict[str, Any] | None = None
 
 
-def _install_append_only_guards(engine: Engine) -> None:
+def _install_append_only_guards(engine: Engine, tables: tuple[str, ...] = APPEND_ONLY) -> None:
     with engine.begin() as conn:
-        for table in APPEND_ONLY:
+        for table in tables:
             if engine.dialect.name == "sqlite":
                 for op in ("UPDATE", "DELETE"):
                     conn.execute(
@@ -268,3 +268,8 @@ class Store:
         query = select(runs).where(runs.c.run_id == run_id).order_by(runs.c.id)
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def install_append_only_guards(engine: Engine, tables: tuple[str, ...]) -> None:
+    """Refuse UPDATE and DELETE on `tables` with database triggers (for other modules' tables)."""
+    _install_append_only_guards(engine, tables)

@@ -23,13 +23,22 @@ def source_table(
     outcomes: Iterable[Outcome],
     source_ids: Iterable[str] = (),
 ) -> dict[str, dict[str, Any]]:
-    """Per source: read, written, quarantined, quarantined_by_reason, balanced."""
+    """Per source: read, written, quarantined, withdrawn, quarantined_by_reason, balanced.
+
+    `withdrawn` counts records `corpusgate forget` later took out of the shards; a run itself
+    withdraws nothing, so it starts at 0."""
     table: dict[str, dict[str, Any]] = {}
 
     def row(source_id: str) -> dict[str, Any]:
         return table.setdefault(
             source_id,
-            {"read": 0, "written": 0, "quarantined": 0, "quarantined_by_reason": defaultdict(int)},
+            {
+                "read": 0,
+                "written": 0,
+                "quarantined": 0,
+                "withdrawn": 0,
+                "quarantined_by_reason": defaultdict(int),
+            },
         )
 
     for source_id in source_ids:
@@ -47,18 +56,25 @@ def source_table(
             raise ValueError(f"unknown outcome status '{status}' for source {source_id}")
     for entry in table.values():
         entry["quarantined_by_reason"] = dict(sorted(entry["quarantined_by_reason"].items()))
-        entry["balanced"] = entry["read"] == entry["written"] + entry["quarantined"]
+        entry["balanced"] = entry["read"] == _accounted(entry)
     return dict(sorted(table.items()))
 
 
+def _accounted(entry: dict[str, Any]) -> int:
+    # Manifests written before `forget` existed have no `withdrawn`.
+    return int(entry["written"] + entry["quarantined"] + entry.get("withdrawn", 0))
+
+
 def balance_problems(manifest: dict[str, Any]) -> list[str]:
-    """Every way the manifest fails to add up; empty when read = written + quarantined holds."""
+    """Every way the manifest fails to add up; empty when read = written + quarantined
+    (+ withdrawn) holds."""
     problems = []
     for source_id, entry in manifest["sources"].items():
-        if entry["read"] != entry["written"] + entry["quarantined"]:
+        if entry["read"] != _accounted(entry):
+            withdrawn = f" + withdrawn {entry['withdrawn']}" if entry.get("withdrawn") else ""
             problems.append(
                 f"{source_id}: read {entry['read']} != written {entry['written']} + "
-                f"quarantined {entry['quarantined']}"
+                f"quarantined {entry['quarantined']}{withdrawn}"
             )
         if sum(entry["quarantined_by_reason"].values()) != entry["quarantined"]:
             problems.append(f"{source_id}: quarantine reasons do not sum to {entry['quarantined']}")
@@ -73,10 +89,10 @@ def balance_problems(manifest: dict[str, Any]) -> list[str]:
             f"quarantine files hold {quarantine_rows} rows, "
             f"{totals['quarantined']} were quarantined"
         )
-    if index_rows != totals["written"] + totals["quarantined"]:
+    # Withdrawn records stay in the index (status "withdrawn") so `audit` can explain them.
+    if index_rows != _accounted(totals):
         problems.append(
-            f"the audit index holds {index_rows} rows, expected "
-            f"{totals['written'] + totals['quarantined']}"
+            f"the audit index holds {index_rows} rows, expected {_accounted(totals)}"
         )
     return problems
 
@@ -103,7 +119,8 @@ def build_manifest(
     for source_id, entry in sources.items():
         entry["registry_entry"] = registry_entries.get(source_id)
     totals = {
-        key: sum(s[key] for s in sources.values()) for key in ("read", "written", "quarantined")
+        key: sum(s[key] for s in sources.values())
+        for key in ("read", "written", "quarantined", "withdrawn")
     }
     reasons: dict[str, int] = defaultdict(int)
     for entry in sources.values():
@@ -129,42 +146,37 @@ def build_manifest(
 
 def format_table(manifest: dict[str, Any]) -> str:
     """The per-source table `run` prints and `reports/sources.txt` keeps."""
-    rows = [("source", "read", "written", "quarantined", "by reason")]
+    totals = manifest["totals"]
+    # The withdrawn column appears once `forget` has withdrawn something, so a run's table is
+    # unchanged.
+    counts = ["read", "written", "quarantined"]
+    if totals.get("withdrawn"):
+        counts.append("withdrawn")
+    rows = [("source", *counts, "by reason")]
     for source_id, entry in manifest["sources"].items():
         reasons = ", ".join(f"{r} {n}" for r, n in entry["quarantined_by_reason"].items()) or "-"
-        rows.append(
-            (
-                source_id,
-                str(entry["read"]),
-                str(entry["written"]),
-                str(entry["quarantined"]),
-                reasons,
-            )
-        )
-    totals = manifest["totals"]
+        rows.append((source_id, *(str(entry.get(c, 0)) for c in counts), reasons))
     rows.append(
         (
             "TOTAL",
-            str(totals["read"]),
-            str(totals["written"]),
-            str(totals["quarantined"]),
+            *(str(totals.get(c, 0)) for c in counts),
             ", ".join(f"{r} {n}" for r, n in totals["quarantined_by_reason"].items()) or "-",
         )
     )
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    n = len(counts) + 1
+    widths = [max(len(r[i]) for r in rows) for i in range(n)]
     lines = []
     for i, r in enumerate(rows):
         lines.append(
             "  ".join(
-                [r[0].ljust(widths[0]), *(r[j].rjust(widths[j]) for j in (1, 2, 3)), r[4]]
+                [r[0].ljust(widths[0]), *(r[j].rjust(widths[j]) for j in range(1, n)), r[n]]
             ).rstrip()
         )
         if i == 0 or i == len(rows) - 2:
             lines.append("  ".join("-" * w for w in widths) + "  " + "-" * 9)
+    equation = " + ".join(counts[1:])
     verdict = (
-        "balanced: read = written + quarantined for every source"
-        if manifest["balanced"]
-        else "NOT BALANCED"
+        f"balanced: read = {equation} for every source" if manifest["balanced"] else "NOT BALANCED"
     )
     skipped = [
         f"not collected: {source_id} - {why['reason']}"

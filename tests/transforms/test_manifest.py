@@ -46,6 +46,7 @@ def test_a_balanced_run() -> None:
         "read": 6,
         "written": 5,
         "quarantined": 1,
+        "withdrawn": 0,
         "quarantined_by_reason": {"invalid_json": 1},
         "balanced": True,
         "registry_entry": {"sha256": "1"},
@@ -86,3 +87,28 @@ def test_imbalances_are_named(read, outcomes, files, expected) -> None:  # type:
 def test_an_unknown_status_is_a_bug_not_a_count() -> None:
     with pytest.raises(ValueError, match="unknown outcome status"):
         manifest([("a", 1)], [(("a", "lost", ""), 1)], [])
+
+
+def test_withdrawn_records_balance_and_show_in_the_table() -> None:
+    m = manifest(
+        read=[("a", 6)],
+        outcomes=[(("a", "written", ""), 5), (("a", "quarantined", "invalid_json"), 1)],
+        files=[
+            ("shards", FileWritten("shards/part-1.parquet", 5, "s1", 10)),
+            ("quarantine", FileWritten("quarantine/part-1.parquet", 1, "q1", 10)),
+            ("index", FileWritten("index/aa.parquet", 6, "i1", 10)),
+        ],
+    )
+    assert "withdrawn" not in format_table(m)  # a fresh run's table is unchanged
+    # What `forget` does to a manifest: 2 written records move to the withdrawn account.
+    m["sources"]["a"]["written"] -= 2
+    m["sources"]["a"]["withdrawn"] = 2
+    m["totals"]["written"] -= 2
+    m["totals"]["withdrawn"] = 2
+    m["shards"] = [{"path": "shards/part-1.parquet", "rows": 3, "sha256": "s", "bytes": 1}]
+    assert balance_problems(m) == []
+    table = format_table({**m, "balanced": True})
+    assert "withdrawn" in table.splitlines()[0]
+    assert "balanced: read = written + quarantined + withdrawn" in table
+    m["sources"]["a"]["withdrawn"] = 1
+    assert any("withdrawn 1" in p for p in balance_problems(m))

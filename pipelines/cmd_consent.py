@@ -1,0 +1,131 @@
+"""`corpusgate consent import FILE`: load consents into the store, hashed on the way in."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+DESCRIPTION = """\
+Import consents (PIPL art. 14, and the separate consent art. 29 requires for sensitive
+information) into the consent store, the `consents` table of the run's SQLAlchemy store.
+
+Each identifier is normalised and replaced by its subject key, an HMAC-SHA256 under the consent
+key, before anything is stored: the store never holds a phone number, e-mail address or ID
+number, and without the key nobody can check whether a given one is in it. `corpusgate run`
+looks detected identifiers up by the same key, so use the same key for both.
+
+FILE is CSV (with a header) or JSON lines, one consent per line:
+  identifier   the phone number, e-mail address, ID number, ...
+  type         an entity type of the PII policy (CN_MOBILE, EMAIL_ADDRESS, CN_RESIDENT_ID, ...)
+               or mobile | email | resident_id | passport | bank_card | landline | phone | ...
+  scope        general | separate (separate also counts as general)
+  granted_at   ISO 8601; a time without offset is UTC
+  revoked_at   ISO 8601 or empty; to revoke, import the same consent again with revoked_at set
+  evidence     where the signed consent is (form id, document path): the lineage cites it
+
+Every line is checked first (type, identifier checksum or format, scope, dates); any bad line
+fails the file, listing each by line number (never echoing the identifier), and nothing is
+imported. Importing a file twice adds nothing the second time.
+
+The consent key: --key-file, else $CORPUSGATE_CONSENT_KEY, else the run config's
+`pii.consent_key_file`. The store: --store, else $CORPUSGATE_STORE_URL, else the run config's."""
+
+EPILOG = """\
+examples:
+  corpusgate consent import consents.csv --config configs/demo.yaml
+  CORPUSGATE_CONSENT_KEY=$(cat ~/keys/consent.key) \\
+      corpusgate consent import forms-2024-06.jsonl --store sqlite:///out/corpusgate.sqlite --json
+
+exit codes: 0 imported (or nothing new); 2 bad file, key, store or usage"""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    consent = sub.add_parser(
+        "consent",
+        help="import consents into the consent store (identifiers keyed-hashed)",
+        description="The consent store: who agreed to what, keyed by a keyed hash.",
+    )
+    consent_sub = consent.add_subparsers(dest="consent_command", metavar="SUBCOMMAND")
+    imp = consent_sub.add_parser(
+        "import",
+        help="import a CSV or JSON-lines file of consents",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    imp.add_argument("file", metavar="FILE", help="consents, .csv or .jsonl")
+    add_store_options(imp)
+    imp.add_argument("--json", action="store_true", help="print one JSON document")
+    imp.set_defaults(handler=_import)
+
+    def _usage(args: argparse.Namespace) -> int:
+        consent.print_help(sys.stderr)
+        return 2
+
+    consent.set_defaults(handler=_usage)
+
+
+def add_store_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE",
+                        help="run config to take the store URL and consent key file from")
+    parser.add_argument("--store", metavar="URL", help="SQLAlchemy store URL")
+    parser.add_argument("--key-file", metavar="FILE",
+                        help="consent key file (default: $CORPUSGATE_CONSENT_KEY, then the "
+                             "run config's pii.consent_key_file)")
+
+
+def resolve_store_and_key(args: argparse.Namespace) -> tuple[str, bytes, Any]:
+    """(store URL, consent key, run config or None) from the options; CliError when missing."""
+    from corpusgate.pipelines.cli import CliError
+    from corpusgate.pipelines.config import ConfigError, load_config
+    from corpusgate.source_registry.consent import ConsentKeyError, load_key
+
+    config = None
+    if args.config:
+        try:
+            config = load_config(args.config)
+        except ConfigError as err:
+            raise CliError(str(err), 2) from err
+    store_url = args.store or os.environ.get("CORPUSGATE_STORE_URL") or (
+        config.store_url if config else None)
+    if not store_url:
+        raise CliError("no store: give --store URL or --config FILE, or set "
+                       "CORPUSGATE_STORE_URL", 2)
+    config_key = None
+    if config is not None:
+        section = config.settings.get("pii") or {}
+        if isinstance(section, dict) and section.get("consent_key_file"):
+            config_key = str(config.path.parent / Path(str(section["consent_key_file"])))
+    try:
+        key = load_key(args.key_file, config_key_file=config_key)
+    except ConsentKeyError as err:
+        raise CliError(str(err), 2) from err
+    return store_url, key, config
+
+
+def _import(args: argparse.Namespace) -> int:
+    from corpusgate.pipelines.cli import CliError
+    from corpusgate.source_registry.consent import ConsentFileError, ConsentStore, read_consent_file
+    from corpusgate.source_registry.store import StoreError
+
+    store_url, key, _ = resolve_store_and_key(args)
+    try:
+        grants = read_consent_file(args.file, key)
+        store = ConsentStore(store_url)
+        added, skipped = store.add_grants(grants)
+    except ConsentFileError as err:
+        raise CliError(str(err), 2) from err
+    except StoreError as err:
+        raise CliError(str(err), 2) from err
+    report = {"file": args.file, "store": store.store.safe_url, "lines": len(grants),
+              "added": added, "already_present": skipped}
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{args.file}: {len(grants)} consents read, {added} added, "
+              f"{skipped} already in {report['store']}")
+    return 0
