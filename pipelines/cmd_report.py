@@ -6,13 +6,17 @@ import argparse
 import json
 
 DESCRIPTION = """\
-Rebuild OUTPUT/reports/ from OUTPUT/manifest.json: the per-source table of records read,
-written and quarantined, with the count for each quarantine reason. Prints the table."""
+Rebuild OUTPUT/reports/ from OUTPUT/manifest.json and the spot checks recorded under
+OUTPUT/reports/spotchecks/: the per-source table of records read, written and quarantined with
+the count for each reason, the sources not collected because an assessment rejected them, the
+5% gate's verification per source (sample, flagged, rate, exact interval, decision), and the
+manual and technical spot checks. Writes sources.txt, sources.json and sources.html and prints
+the text (or the JSON with --json)."""
 
 EPILOG = """\
 examples:
   corpusgate report --output out/demo
-  corpusgate report --output out/demo --json
+  corpusgate report --output out/demo --json | jq '.gate[] | select(.decision == "reject")'
 
 exit codes: 0 done; 1 no finished output at DIR"""
 
@@ -39,19 +43,22 @@ def handle(args: argparse.Namespace) -> int:
     from corpusgate.pipelines.audit import AuditError, load_manifest
     from corpusgate.pipelines.cli import EXIT_NEGATIVE, CliError
     from corpusgate.transforms import publish
-    from corpusgate.transforms.manifest import format_table
+    from corpusgate.transforms.report import load_spotchecks, report_files
 
     try:
         manifest = load_manifest(args.output)
     except AuditError as err:
         raise CliError(str(err), EXIT_NEGATIVE) from err
-    report = {
-        "run_id": manifest["run_id"],
-        "sources": manifest["sources"],
-        "totals": manifest["totals"],
-    }
-    table = format_table(manifest)
-    publish.write_json(publish.join(args.output, "reports", "sources.json"), report)
-    publish._write_text(publish.join(args.output, "reports", "sources.txt"), table + "\n")
-    print(json.dumps(report, ensure_ascii=False) if args.json else table)
+    files = report_files(manifest, load_spotchecks(args.output))
+    for name, content in files.items():
+        path = publish.join(args.output, "reports", name)
+        if isinstance(content, str):
+            publish._write_text(path, content)
+        else:
+            publish.write_json(path, content)
+    print(
+        json.dumps(files["sources.json"], ensure_ascii=False)
+        if args.json
+        else files["sources.txt"].rstrip("\n")
+    )
     return 0

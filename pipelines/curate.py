@@ -43,6 +43,7 @@ from corpusgate.transforms.checks import (
 )
 from corpusgate.transforms.normalize import SourceContext
 from corpusgate.transforms.read_source import READ_COUNTS, ReadSource, ReadTask
+from corpusgate.transforms.report import report_files
 from corpusgate.transforms.shards import (
     BUCKETS,
     FILES,
@@ -363,20 +364,8 @@ def run_curation(
             raise RunError(
                 "the run does not balance, nothing was published: " + "; ".join(problems)
             )
-        table = manifest_core.format_table(manifest)
-        publishing.publish(
-            output,
-            staging,
-            manifest,
-            {
-                "sources.json": {
-                    "run_id": run_id,
-                    "sources": manifest["sources"],
-                    "totals": manifest["totals"],
-                },
-                "sources.txt": table + "\n",
-            },
-        )
+        # A new run's report has no spot checks yet: those are made on its output afterwards.
+        publishing.publish(output, staging, manifest, report_files(manifest, spotchecks=[]))
     except BaseException as err:
         publishing.discard_staging(staging)
         store.log_run(

@@ -235,15 +235,25 @@ class GateDecision:
         }
 
 
-def gate_decision(k: int, n: int, threshold: float = 0.05, alpha: float = 0.05) -> GateDecision:
-    """Decide a source from k flagged items in a sample of n (4.1.1: reject above 5%)."""
+def gate_decision(
+    k: int, n: int, threshold: float = 0.05, alpha: float = 0.05, population: int | None = None
+) -> GateDecision:
+    """Decide a source from k flagged items in a sample of n (4.1.1: reject above 5%).
+
+    When the sample is the whole source (`n >= population`) the rate is a census, not an
+    estimate: there is no sampling error, so the interval is the rate itself and the decision
+    is never inconclusive (the detectors' own errors remain; see `corrected_prevalence`).
+    """
     _check_counts(k, n)
     _check_alpha(alpha)
     if not 0.0 < threshold < 1.0:
         raise ValueError(f"threshold must be strictly between 0 and 1, got {threshold!r}")
     rate = k / n
-    lo, hi = _interval(k, n, alpha)
-    inconclusive = lo <= threshold <= hi
+    if population is not None and n >= population:
+        lo = hi = rate
+    else:
+        lo, hi = _interval(k, n, alpha)
+    inconclusive = lo <= threshold <= hi and not (population is not None and n >= population)
     settle = settling_sample_size(rate, n, threshold, alpha) if inconclusive else None
     return GateDecision(
         k=k,

@@ -55,7 +55,7 @@ def test_assess_agrees_with_hand_calculation_and_is_stored(
     out = capsys.readouterr().out
     report = json.loads(out)  # exactly one JSON document
     n, flagged = _expected(50, "s1")
-    hand = gate_decision(flagged, n)
+    hand = gate_decision(flagged, n, population=100)
     assert (report["sample_size"], report["population"], report["flagged"]) == (n, 100, flagged)
     assert report["rate"] == pytest.approx(hand.rate)
     assert (report["ci_low"], report["ci_high"]) == pytest.approx((hand.lo, hand.hi))
@@ -79,8 +79,8 @@ def test_whole_source_reject_and_same_seed_same_sample(
     assert main(args) == 1  # 7/100 > 5%
     first = json.loads(capsys.readouterr().out)
     assert (first["flagged"], first["sample_size"], first["sampled_whole_source"]) == (7, 100, True)
-    assert first["inconclusive"] is True  # [2.9%, 13.9%] contains 5%
-    assert first["settling_sample_size"] > 100
+    # The whole source was read: a census, so 7% is the source's rate, not an estimate.
+    assert first["inconclusive"] is False and first["settling_sample_size"] is None
     assert main(args) == 1
     second = json.loads(capsys.readouterr().out)
     assert second["sample_sha256"] == first["sample_sha256"]
@@ -92,9 +92,10 @@ def test_text_report_teaches(config: Path, capsys: pytest.CaptureFixture[str],
     monkeypatch.delenv("CORPUSGATE_STORE_URL", raising=False)
     assert main(["assess", "tiny", "--config", str(config)]) == 0
     text = capsys.readouterr().out
-    assert "ACCEPT (inconclusive)" in text
+    assert "ACCEPT" in text and "inconclusive" not in text
     assert "3 of 3 records (the whole source)" in text
-    assert main(["assess", "tiny", "--config", str(config), "--fail-inconclusive"]) == 1
+    # A census is never inconclusive, so --fail-inconclusive does not turn it into a failure.
+    assert main(["assess", "tiny", "--config", str(config), "--fail-inconclusive"]) == 0
 
 
 @pytest.mark.parametrize(

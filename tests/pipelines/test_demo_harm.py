@@ -2,9 +2,9 @@
 passes with its two spam posts filtered, no other source loses a record to harm, and
 `assess` agrees with the run's verification (same seed, same records, same answer).
 
-Hand calculation (each source is smaller than the 4,000-item sample, so it is sampled whole):
-forum-spam 18/60 = 30.0%, 95% CI [18.85%, 43.21%] -> reject;
-forum-hobby 2/60 = 3.33%, [0.41%, 11.53%] -> accept, inconclusive (settles at 663 items).
+Hand calculation (each source is smaller than the 4,000-item sample, so it is sampled whole: a
+census, whose rate has no sampling error, so no interval and never "inconclusive"):
+forum-spam 18/60 = 30.0% > 5% -> reject; forum-hobby 2/60 = 3.33% <= 5% -> accept.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_spam_forum_is_removed_whole(demo: dict[str, Any]) -> None:
         assessment_id_for(run_id, "forum-spam-2024-06")}
     gate = _gate(demo, "forum-spam-2024-06")
     assert (gate["flagged"], gate["sample_size"], gate["decision"]) == (18, 60, "reject")
-    assert (round(gate["ci_low"], 4), round(gate["ci_high"], 4)) == (0.1885, 0.4321)
+    assert (gate["ci_low"], gate["ci_high"]) == (0.3, 0.3) and gate["sampled_whole_source"]
 
 
 def test_hobby_forum_passes_and_filters_its_spam(demo: dict[str, Any]) -> None:
@@ -64,7 +64,7 @@ def test_hobby_forum_passes_and_filters_its_spam(demo: dict[str, Any]) -> None:
     assert all("A.1.h" in r["detail"] for r in rows)
     gate = _gate(demo, "forum-hobby-2024-06")
     assert (gate["flagged"], gate["sample_size"], gate["decision"]) == (2, 60, "accept")
-    assert gate["inconclusive"] is True and gate["settling_sample_size"] == 663
+    assert gate["inconclusive"] is False and gate["settling_sample_size"] is None
 
 
 def test_no_other_source_loses_records_to_harm(demo: dict[str, Any]) -> None:

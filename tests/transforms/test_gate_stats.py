@@ -232,3 +232,14 @@ def test_uninformative_detector_gives_no_estimate(sens, spec):
 def test_corrected_prevalence_rejects_out_of_range(bad):
     with pytest.raises(ValueError):
         corrected_prevalence(bad, 0.9, 0.9)
+
+
+def test_a_whole_source_sample_is_a_census_not_an_estimate() -> None:
+    from corpusgate.transforms.gate_stats import gate_decision
+
+    census = gate_decision(2, 60, population=60)
+    assert (census.lo, census.hi) == (2 / 60, 2 / 60)
+    assert census.decision == "accept" and not census.inconclusive
+    assert census.settling_sample_size is None
+    sampled = gate_decision(2, 60, population=6000)
+    assert sampled.inconclusive and sampled.lo < 0.05 < sampled.hi

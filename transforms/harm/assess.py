@@ -76,7 +76,8 @@ def gate_report(
     if n == 0:
         raise ValueError("the sample is empty: a source with no records cannot be assessed")
     flagged_ids = [rid for _, rid, e in sample if e.flagged]
-    decision = gate_decision(len(flagged_ids), n, policy.gate_threshold, policy.alpha)
+    decision = gate_decision(len(flagged_ids), n, policy.gate_threshold, policy.alpha,
+                             population=population)
     corrected: dict[str, Any] = {}
     for name, acc in (accuracy or {}).items():
         in_language = [e for _, _, e in sample if e.language == acc.get("language")]
