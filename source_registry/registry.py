@@ -98,6 +98,15 @@ def evidence_findings(entry: SourceEntry) -> list[Finding]:
                     f"sha256 of {ev.path} is {actual}, the entry records {ev.sha256}",
                 )
             )
+        elif ev.role == "crawl_record":
+            # The run refuses the whole source when a snapshot the record lists is missing or
+            # changed; say so here, before any run.
+            from corpusgate.transforms.crawl_record import load_crawl_record
+
+            try:
+                load_crawl_record(ev.resolved, ev.sha256)
+            except ValueError as err:
+                findings.append(Finding(entry.source_id, str(entry.file), field, str(err)))
     for role in REQUIRED_EVIDENCE[entry.kind]:
         if not entry.evidence_for(role):
             findings.append(

@@ -133,3 +133,13 @@ def test_validate_reports_inputs_that_match_nothing(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD.replace("data.jsonl", "missing/*.jsonl"))
     (finding,) = validate(Registry.load(path.parent))
     assert finding.field == "location.paths" and "matches no file" in finding.problem
+
+
+def test_validate_looks_inside_crawl_records(tmp_path: Path) -> None:
+    tree = tmp_path / "demo"
+    shutil.copytree(DEMO, tree)
+    snapshot = tree / "sources/web-crawl/robots/commoncrawl.org-2024-04-20.txt"
+    snapshot.write_text("User-agent: *\nAllow: /\n")  # edited after the crawl
+    entry = Registry.load(tree / "registry").get("web-crawl-2024-04")
+    (finding,) = evidence_findings(entry)
+    assert finding.field == "evidence[0] (crawl_record)" and "commoncrawl.org" in finding.problem
