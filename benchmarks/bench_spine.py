@@ -7,6 +7,7 @@ FnApiRunner worker for each size in its own process, and prints docs/s and peak 
 
     .venv/bin/python benchmarks/bench_spine.py            # N = 20,000
     .venv/bin/python benchmarks/bench_spine.py --n 5000
+    .venv/bin/python benchmarks/bench_spine.py --checks   # every check on (provenance, harm, PII)
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def texts(data: Path) -> list[str]:
     return out
 
 
-def build(folder: Path, n: int, corpus: list[str]) -> Path:
+def build(folder: Path, n: int, corpus: list[str], checks: bool) -> Path:
     data = folder / "data"
     data.mkdir(parents=True)
     per_file = 50_000
@@ -55,7 +56,7 @@ def build(folder: Path, n: int, corpus: list[str]) -> Path:
         "location: {paths: ['../data/*.jsonl']}\nfields: {text: text, id: id}\nlicence: CC-BY-SA-4.0\n")
     config = folder / "run.yaml"
     config.write_text(f"registry: registry\nstore: sqlite:///{folder}/store.sqlite\noutput: out\n"
-                      f"profile: local\n{CHECKS_OFF}")
+                      f"profile: local\n{'' if checks else CHECKS_OFF}")
     return config
 
 
@@ -74,24 +75,27 @@ def run_once(config: Path, n: int) -> dict:
     return {"records": n, "seconds": seconds, "docs_per_s": n / seconds,
             "peak_rss_mib": max(peak, before) / 1024,
             "written": manifest["totals"]["written"], "quarantined": manifest["totals"]["quarantined"],
-            "shards": len(manifest["shards"])}
+            "shards": len(manifest["shards"]), "reasons": manifest["totals"]["quarantined_by_reason"]}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=20_000, help="records in the small corpus (default 20,000)")
+    parser.add_argument("--checks", action="store_true", help="run every check, not the spine alone")
     args = parser.parse_args()
     corpus = texts(shared_data_dir())
+    print("checks: " + ("all (provenance, harm + 5% gate, PII)" if args.checks else "off (spine alone)"))
     print(f"corpus: {len(corpus)} distinct texts from shared/data, cycled; one malformed line per 1,000")
     print(f"{'records':>9} {'seconds':>8} {'docs/s':>8} {'peak RSS':>9}  written/quarantined  shards")
     with tempfile.TemporaryDirectory(prefix="corpusgate-bench-") as tmp:
         for n in (args.n, 10 * args.n):
-            config = build(Path(tmp) / f"n{n}", n, corpus)
+            config = build(Path(tmp) / f"n{n}", n, corpus, args.checks)
             # Each size runs in a fresh process; RUSAGE_CHILDREN keeps the maximum so far, and
             # sizes go up, so the figure printed is that size's peak.
             r = run_once(config, n)
             print(f"{r['records']:>9,} {r['seconds']:>8.1f} {r['docs_per_s']:>8,.0f} "
                   f"{r['peak_rss_mib']:>7.0f} MiB  {r['written']:,}/{r['quarantined']:,}  {r['shards']}")
+            print(f"{'':>9} quarantined by reason: {r['reasons']}")
     print("docs/s counts the whole command: interpreter and Beam start-up, pipeline, publishing.")
 
 
