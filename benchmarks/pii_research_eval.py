@@ -57,6 +57,9 @@ def main() -> None:
     fp: Counter[str] = Counter()
     unlabelled: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
+    # Which phone recognizer a kept PHONE_NUMBER came from (libphonenumber or the layouts).
+    by_recognizer: Counter[str] = Counter()
+    phone_tp: Counter[str] = Counter()
     start = time.perf_counter()
     for sample in samples:
         text = sample["full_text"]
@@ -69,6 +72,10 @@ def main() -> None:
                 unlabelled[e.entity_type] += 1
             else:
                 preds.append((label, (e.start, e.end)))
+                if label == "PHONE_NUMBER":
+                    by_recognizer[e.recognizer] += 1
+                    phone_tp[e.recognizer] += any(
+                        lab == label and overlaps((e.start, e.end), g) for lab, g in gold)
         for label, span in gold:
             if label not in LABEL_OF.values():
                 continue
@@ -109,6 +116,8 @@ def main() -> None:
     p, r = t / (t + f), t / (t + n)
     print(f"{'structured':<14} {t + n:>5} {t:>5} {n:>4} {f:>4} {'':>6} {p:>9.3f} {r:>6.3f} "
           f"{2 * p * r / (p + r):>6.3f}   (target: precision >= 0.90, recall >= 0.95)")
+    print("PHONE_NUMBER predictions by recognizer (kept / overlapping a labelled phone): "
+          + ", ".join(f"{name} {n} / {phone_tp[name]}" for name, n in sorted(by_recognizer.items())))
     if unlabelled:
         print(f"predictions of types the data does not label: {dict(sorted(unlabelled.items()))}")
     for key in sorted(examples):

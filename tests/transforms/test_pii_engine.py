@@ -153,16 +153,20 @@ def test_credit_cards(detector: PiiDetector, text: str, cards: list[str]) -> Non
     ("text", "kinds"),
     [
         ("", set()),
-        ("on 11/03/2006 we met", {"digits"}),                # a date is not a phone seed
-        ("call (212) 555-1234", {"digits", "phone"}),
-        ("years " + " ".join(str(y) for y in range(1896, 1930)), {"digits"}),  # a list, no phone
+        ("on 11/03/2006 we met", {"digits", "long_digits"}),  # a date is not a phone seed
+        ("call (212) 555-1234", {"digits", "long_digits", "phone"}),
+        ("years " + " ".join(str(y) for y in range(1896, 1930)),
+         {"digits", "long_digits"}),                      # a list, no phone
         ("ip 1.2.3.4 here", {"ip"}),
-        ("ip 192.168.10.1 here", {"digits", "phone", "ip"}),
+        ("ip 192.168.10.1 here", {"digits", "long_digits", "phone", "ip"}),
+        ("zip 90210-1234", {"digits", "long_digits", "phone"}),
+        ("page 12-345", {"digits"}),                          # 5 digits: IBAN / CN only
         ("v6 fe80::1 and 2001:db8:0:0:1:0:0:1", {"ip"}),
         ("mail a@b", {"email"}),
         ("see example.com", {"url"}),
         ("btc 16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ", {"crypto"}),
         ("btc 1234567Yeky6GMjeNkAiNcBY7ZhrLoMSgg1", {"digits", "phone", "crypto"}),
+        ("n 31234567890123456789012345678", {"digits", "long_digits", "phone", "crypto"}),
     ],
 )
 def test_seed_kinds(text: str, kinds: set[str]) -> None:
@@ -180,3 +184,40 @@ def test_seed_kinds(text: str, kinds: set[str]) -> None:
 def test_kind_windows_equal_whole_text(detector: PiiDetector, whole: PiiDetector,
                                        text: str) -> None:
     assert detector.detect(text, "en") == whole.detect(text, "en")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # The context word is far from the number: windows no longer hold the look-back, the
+        # context pass reads the whole text.
+        "Tel." + " " * 28 + "020 7393 1500",
+        "Phone:\n467 3395\n\nE-mail: a@b.example",
+        "AISBL Rue de Treves 61 B-1040 Brussels Tel: +32 (0)2 790 75 75 Fax: +32 (0)2 790 75 85",
+        "ssn 078-05-1120 and card 4111-1111-1111-1111 then GB82 WEST 1234 5698 7654 32",
+        "Main Tel: (206) 543-1695 / Zoom: 5348583561 / 206-543-9196 x12",
+        "no context at all here 467 3395 and " + "filler words " * 40 + "phone 467 3395",
+    ],
+)
+def test_direct_recognizer_calls_equal_the_engine(detector: PiiDetector, whole: PiiDetector,
+                                                  text: str) -> None:
+    # `whole` goes through Presidio's AnalyzerEngine; `detector` calls recognizers itself.
+    got = detector.detect(text, "en")
+    assert got == whole.detect(text, "en")
+    assert [(e.score, e.recognizer) for e in got] == [
+        (e.score, e.recognizer) for e in whole.detect(text, "en")]
+
+
+def test_context_look_back_is_32_characters(detector: PiiDetector) -> None:
+    # libphonenumber rejects "467 3395"; only the layout recognizer, with context, finds it.
+    near = detector.detect("Tel." + " " * 28 + "467 3395", "en")
+    far = detector.detect("Tel." + " " * 29 + "467 3395", "en")
+    assert [e.score for e in near] == [pytest.approx(0.65)]
+    assert far == []
+
+
+def test_long_digit_recognizers_skip_short_runs(detector: PiiDetector) -> None:
+    # A 5-7 digit run can hold an IBAN but no card, SSN or bank number.
+    detector.stats.__init__()
+    detector.detect("page 12-345 of the report", "en")
+    assert detector.stats.windows == 1                    # the IBAN window only

@@ -177,21 +177,26 @@ class PiiPolicy:
 # Kept deliberately loose (a false seed only costs one small window; a missed one would lose a
 # detection) and built so Python's regex engine can scan fast: each pattern starts with a digit
 # or a literal, because one big alternation over all kinds ran at ~1.2 ms per 7 KB page.
-DIGITS = "digits"    # 5+ digits: IDs, cards, SSN/ITIN, IBAN, bank numbers, NHS, CN identifiers
-PHONE = "phone"      # 7+ digits that are not a slash date: libphonenumber
+DIGITS = "digits"    # 5+ digits: IBAN, CN identifiers
+LONG_DIGITS = "long_digits"  # 8+ digits: cards, SSN/ITIN, US passport and bank numbers, NHS
+PHONE = "phone"      # 7-30 digits that are not a slash date: libphonenumber, phone layouts
 IP = "ip"
 EMAIL = "email"
 URL_KIND = "url"
 CRYPTO = "crypto"
 ALL = "all"          # a recognizer this module does not know: run it on every window
-SEED_KINDS = (DIGITS, PHONE, IP, EMAIL, URL_KIND, CRYPTO)
+SEED_KINDS = (DIGITS, LONG_DIGITS, PHONE, IP, EMAIL, URL_KIND, CRYPTO)
 
+# Every pattern of these recognizers needs 8+ digits joined by one-character separators (US
+# passport "A12345678" is the shortest); on web pages most digit runs are 5-7 digits (years with
+# a separator, "1,000"), so giving them a kind of their own spares six recognizer calls there.
 _ENTITY_KIND = {
     "PHONE_NUMBER": PHONE, "IP_ADDRESS": IP, "EMAIL_ADDRESS": EMAIL, "URL": URL_KIND,
     "CRYPTO": CRYPTO,
-    **{e: DIGITS for e in ("CREDIT_CARD", "IBAN_CODE", "US_SSN", "US_ITIN", "US_PASSPORT",
-                           "US_BANK_NUMBER", "UK_NHS", "CN_RESIDENT_ID", "CN_MOBILE",
-                           "CN_LANDLINE", "CN_BANK_CARD", "CN_PASSPORT", "CN_USCC")},
+    **{e: LONG_DIGITS for e in ("CREDIT_CARD", "US_SSN", "US_ITIN", "US_PASSPORT",
+                                "US_BANK_NUMBER", "UK_NHS")},
+    **{e: DIGITS for e in ("IBAN_CODE", "CN_RESIDENT_ID", "CN_MOBILE", "CN_LANDLINE",
+                           "CN_BANK_CARD", "CN_PASSPORT", "CN_USCC")},
 }
 
 # Digit-led seeds in one scan: a run of 5+ digits with separators of up to two characters (as
@@ -220,25 +225,31 @@ _SLASH_DATE = re.compile(r"\d{1,2}/\d{1,2}/\d{2,4}")
 # has at most 15 digits (E.164) plus an extension.
 _MAX_PHONE_RUN_DIGITS = 30
 
-_LEFT_MARGIN = 96      # > widest reach left of a seed (phone prefix "(212) ", ...) + look-back
+# Context words are looked up in the whole text, so margins only need to hold the match itself.
+# 48 covers the widest reach left of a seed (an IBAN's country code and bank letters, written
+# with spaces: 34 characters + 8 spaces); e-mail and URL matches cannot hold whitespace, and the
+# snap to whitespace below covers their reach.
+_LEFT_MARGIN = 48
 _RIGHT_MARGIN = 48
 # libphonenumber re-parses every digit group in its window for each of its 8 regions, so phone
-# windows get narrow margins: a match starts at most a few characters ("+1 (") before its seed
-# and the context look-back is 32 characters; an extension ("ext. 12345") follows it.
-_PHONE_MARGINS = (40, 24)
+# windows are as narrow as its candidate can be: it starts at most a few lead characters ("+1 (")
+# before the seed's first digit, and it checks the character before and the three after
+# (letters, a time-stamp suffix ":mm"); an extension ("ext. 12345") follows it.
+_PHONE_MARGINS = (12, 24)
 _MAX_SNAP = 512        # stop extending a window to a cut point after this many characters
 # A window may end only before one of these (Presidio's URL path runs to whitespace or quote).
 _RIGHT_CUT = frozenset(" \t\r\n\f\v()<>\"'")
-
-
-def _is_left_cut(ch: str, language: str) -> bool:
-    # With regex.ASCII (Chinese), a non-ASCII character is a non-word boundary for every pattern.
-    return ch.isspace() or (language == "zh" and ord(ch) > 127)
+# The last cut point before a position, found by one backward-greedy match in C rather than a
+# character loop: `match(text, lo, hi)` ends just after the last cut character in [lo, hi).
+_LAST_LEFT_CUT = {"en": re.compile(r".*\s", re.DOTALL),
+                  "zh": re.compile(r".*[\s\u0080-\U0010ffff]", re.DOTALL)}
+_NO_RIGHT_CUT = re.compile(r"[^ \t\r\n\f\v()<>\"']*")
 
 
 def find_seeds(text: str) -> dict[str, list[tuple[int, int]]]:
     """Seed spans by kind, each list in text order; kinds without a seed are absent."""
     seeds: dict[str, list[tuple[int, int]]] = {}
+    n = len(text)
 
     def add(kind: str, start: int, end: int) -> None:
         seeds.setdefault(kind, []).append((start, end))
@@ -249,17 +260,21 @@ def find_seeds(text: str) -> dict[str, list[tuple[int, int]]]:
             add(CRYPTO, start, end)
             continue
         run = m.group()
-        digits = sum(c.isdigit() for c in run)
+        digits = sum(map(str.isdigit, run))
         if digits >= 5:
             add(DIGITS, start, end)
+        if digits >= 8:
+            add(LONG_DIGITS, start, end)
         if 7 <= digits <= _MAX_PHONE_RUN_DIGITS and not _SLASH_DATE.fullmatch(run):
             add(PHONE, start, end)
         if "." in run and _IPV4.search(run):
             add(IP, start, end)
-        # An address may start inside a digit run the scan has consumed.
-        c = _CRYPTO_SEED.search(text, start, end + 26)
-        if c:
-            add(CRYPTO, c.start(), c.end())
+        # An address may start inside a digit run the scan has consumed: it is 26 characters
+        # without a separator, so it either fills the run or goes on past its end.
+        if (end < n and text[end].isalnum()) or end - start >= 26:
+            c = _CRYPTO_SEED.search(text, start, end + 26)
+            if c:
+                add(CRYPTO, c.start(), c.end())
     for kind, rx in ((CRYPTO, _BC1_SEED), (IP, _IPV6_SEED), (EMAIL, _EMAIL_SEED),
                      (URL_KIND, _URL_SEED)):
         for m in rx.finditer(text):
@@ -273,15 +288,15 @@ def _merge_windows(spans: Iterable[tuple[int, int]], text: str, language: str,
     windows: list[tuple[int, int]] = []
     n = len(text)
     left, right = margins
+    last_left_cut = _LAST_LEFT_CUT[language]
     for s, e in sorted(spans):
         start = max(0, s - left)
-        limit = max(0, start - _MAX_SNAP)
-        while start > limit and not _is_left_cut(text[start - 1], language):
-            start -= 1
+        if start:
+            lo = max(0, start - _MAX_SNAP)
+            cut = last_left_cut.match(text, lo, start)
+            start = cut.end() if cut else lo
         end = min(n, e + right)
-        limit = min(n, end + _MAX_SNAP)
-        while end < limit and text[end] not in _RIGHT_CUT:
-            end += 1
+        end = _NO_RIGHT_CUT.match(text, end, min(n, end + _MAX_SNAP)).end()
         if windows and start <= windows[-1][1]:
             windows[-1] = (windows[-1][0], max(windows[-1][1], end))
         else:
@@ -431,8 +446,11 @@ def _card_recognizer() -> Any:
 
 
 def english_recognizers() -> list[Any]:
-    """Presidio's pattern recognizers for structured English identifiers (no NER ones)."""
+    """Presidio's pattern recognizers for structured English identifiers (no NER ones), plus
+    phone numbers by layout (`phone.PhoneLayoutRecognizer`)."""
     from presidio_analyzer import predefined_recognizers as p
+
+    from corpusgate.transforms.pii.phone import PhoneLayoutRecognizer
 
     return [
         _card_recognizer(),
@@ -440,7 +458,10 @@ def english_recognizers() -> list[Any]:
         _offline_email_recognizer("en", None),
         p.IbanRecognizer(),
         p.IpRecognizer(),
+        # libphonenumber first: on a span both report with the same score, Presidio keeps the
+        # first recognizer's result.
         p.PhoneRecognizer(),
+        PhoneLayoutRecognizer(),
         _url_recognizer("en", None),
         p.UsSsnRecognizer(),
         p.UsItinRecognizer(),
@@ -522,42 +543,107 @@ class PiiDetector:
         self.windowed = windowed
         self.analyzer = build_analyzer(self.languages)
         self.stats = DetectorStats()
-        # Each recognizer runs only on the windows of its seed kind (the phone recognizer,
-        # the slowest, only near 7+ digit runs that are not dates).
-        self._by_kind: dict[str, dict[str, list[str]]] = {}
-        for lang in self.languages:
-            groups: dict[str, list[str]] = {}
-            for entity in self.supported_entities(lang):
-                groups.setdefault(_ENTITY_KIND.get(entity, ALL), []).append(entity)
-            self._by_kind[lang] = groups
         for lang in self.languages:
             missing = set(self.analyzer.get_supported_entities(lang)) - set(
                 self.policy.entity_class)
             if missing:
                 raise ValueError(f"{self.policy.source}: no class for entity types "
                                  f"{sorted(missing)} (add them under `entities`)")
+        # Each recognizer runs only on the windows of its seed kind (the phone recognizers,
+        # the slowest, only near 7+ digit runs that are not dates), called directly rather
+        # than through `AnalyzerEngine.analyze`: per window the engine rebuilds its recognizer
+        # list, NLP artifacts and context pass, ~0.1 ms each, a third of the windowed cost.
+        self._groups: dict[str, list[tuple[str, list[Any], list[str]]]] = {}
+        self._all_recognizers: dict[str, list[Any]] = {}
+        self._artifacts: dict[str, Any] = {}
+        self._order: dict[str, dict[str, int]] = {}
+        for lang in self.languages:
+            recognizers = self.analyzer.registry.get_recognizers(language=lang, all_fields=True)
+            by_kind: dict[str, tuple[list[Any], list[str]]] = {}
+            for rec in recognizers:
+                if not rec.is_loaded:
+                    rec.load()
+                    rec.is_loaded = True
+                kinds = {_ENTITY_KIND.get(e, ALL) for e in rec.supported_entities}
+                kind = kinds.pop() if len(kinds) == 1 else ALL
+                recs, entities = by_kind.setdefault(kind, ([], []))
+                recs.append(rec)
+                entities += [e for e in rec.supported_entities if e not in entities]
+            self._groups[lang] = [(k, recs, ents) for k, (recs, ents) in by_kind.items()]
+            self._all_recognizers[lang] = recognizers
+            self._order[lang] = {rec.id: i for i, rec in enumerate(recognizers)}
+            # The no-op NLP engine's artifacts are empty and the same for every text.
+            self._artifacts[lang] = self.analyzer.nlp_engine.process_text("", lang)
 
     def supported_entities(self, language: str) -> list[str]:
         return sorted(self.analyzer.get_supported_entities(language))
 
-    def _analyze(self, text: str, language: str, offset: int,
-                 entities: list[str] | None = None) -> list[PiiEntity]:
+    def _to_entities(self, results: Iterable[Any], text: str,
+                     offset: int = 0) -> list[PiiEntity]:
         out = []
-        for r in self.analyzer.analyze(text=text, language=language, score_threshold=0.0,
-                                       entities=entities):
+        for r in results:
             if r.score < self.policy.threshold(r.entity_type):
                 continue
             meta = r.recognition_metadata or {}
+            start, end = r.start + offset, r.end + offset
             out.append(PiiEntity(
                 entity_type=r.entity_type,
-                start=r.start + offset,
-                end=r.end + offset,
+                start=start,
+                end=end,
                 score=float(r.score),
                 pii_class=self.policy.pii_class(r.entity_type),
-                normalized=normalize_value(r.entity_type, text[r.start:r.end]),
+                normalized=normalize_value(r.entity_type, text[start:end]),
                 recognizer=str(meta.get("recognizer_name", "")),
             ))
         return out
+
+    def _analyze_windows(self, text: str, language: str,
+                         windows: Mapping[str, list[tuple[int, int]]]) -> list[Any]:
+        """What `AnalyzerEngine.analyze(score_threshold=0.0)` returns for the whole text,
+        computed on windows: recognizers on their kind's windows, results moved to text
+        offsets, then the engine's own steps in its order — per-recognizer and text context
+        enhancement (over the whole text, so the look-back is never cut by a window),
+        duplicate removal. Windows of one kind are disjoint, so removing duplicates once per
+        text equals the engine's per-call removal."""
+        from presidio_analyzer import EntityRecognizer, RecognizerResult
+
+        artifacts = self._artifacts[language]
+        results: list[Any] = []
+        for kind, recognizers, entities in self._groups[language]:
+            for start, end in windows.get(kind, ()):
+                self.stats.windows += 1
+                self.stats.chars_scanned += end - start
+                chunk = text[start:end]
+                for rec in recognizers:
+                    for r in rec.analyze(text=chunk, entities=entities,
+                                         nlp_artifacts=artifacts) or ():
+                        r.start += start
+                        r.end += start
+                        if not r.recognition_metadata:
+                            r.recognition_metadata = {}
+                        r.recognition_metadata.setdefault(
+                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, rec.id)
+                        results.append(r)
+        if not results:
+            return results
+        recognizers = self._all_recognizers[language]
+        # The engine hands results on grouped in registry order; `remove_duplicates` keeps the
+        # first of two equal results (same span, type and score), so the order decides which
+        # recognizer's name survives.
+        order = self._order[language]
+        results.sort(key=lambda r: order[r.recognition_metadata[
+            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY]])
+        for rec in recognizers:
+            if type(rec).enhance_using_context is not EntityRecognizer.enhance_using_context:
+                own = [r for r in results if r.recognition_metadata[
+                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY] == rec.id]
+                others = [r for r in results if r not in own]
+                results = others + rec.enhance_using_context(
+                    text=text, raw_recognizer_results=own, other_raw_recognizer_results=others,
+                    nlp_artifacts=artifacts, context=None)
+        results = self.analyzer.context_aware_enhancer.enhance_using_context(
+            text=text, raw_results=results, nlp_artifacts=artifacts, recognizers=recognizers)
+        return EntityRecognizer.remove_duplicates(results)
 
     def detect(self, text: str, language: str) -> list[PiiEntity]:
         """Entities in `text`, sorted by position, overlaps resolved (best score wins)."""
@@ -571,18 +657,14 @@ class PiiDetector:
         if not self.windowed:
             self.stats.windows += 1
             self.stats.chars_scanned += len(text)
-            return _resolve_overlaps(self._analyze(text, language, 0))
+            results = self.analyzer.analyze(text=text, language=language, score_threshold=0.0)
+            return _resolve_overlaps(self._to_entities(results, text))
         windows = kind_windows(text, language)
         if not windows:
             self.stats.skipped += 1
             return []
-        found: list[PiiEntity] = []
-        for kind, entities in self._by_kind[language].items():
-            for start, end in windows.get(kind, ()):
-                self.stats.windows += 1
-                self.stats.chars_scanned += end - start
-                found += self._analyze(text[start:end], language, start, entities)
-        return _resolve_overlaps(found)
+        return _resolve_overlaps(self._to_entities(
+            self._analyze_windows(text, language, windows), text))
 
     def detect_batch(self, texts: Iterable[str], language: str) -> list[list[PiiEntity]]:
         """`detect` over many texts with one engine (Beam: call it on a `BatchElements` batch)."""
