@@ -1,10 +1,25 @@
-"""The matching normaliser: NFKC, width, case, evasion separators, offsets back."""
+"""The matching normaliser: NFKC, width, case, traditional→simplified, separators, offsets."""
 
 from __future__ import annotations
 
+import pickle
+import random
+import re
+import subprocess
+from pathlib import Path
+
 import pytest
 
-from corpusgate.transforms.harm.normalize import CharTableConverter, normalize, normalize_term
+from corpusgate.transforms.harm.normalize import (
+    INVISIBLE_CHARS,
+    SEPARATOR_CHARS,
+    T2S_AMBIGUOUS,
+    CharTableConverter,
+    _removal_spans,
+    normalize,
+    normalize_term,
+    traditional_to_simplified,
+)
 
 
 @pytest.mark.parametrize(
@@ -106,3 +121,141 @@ def test_converter_tables_must_be_one_to_one(table: dict[str, str]) -> None:
 def test_converter_changing_length_is_refused() -> None:
     with pytest.raises(ValueError, match="length"):
         normalize("赌博", lambda s: s + "x")
+
+
+# --- separator removal against the regex formulation it replaced ---------------------------
+
+_SEP = re.escape(SEPARATOR_CHARS + INVISIBLE_CHARS)
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+_REF_CJK_SEP = re.compile(f"(?<=[{_CJK}])[{_SEP}]+(?=[{_CJK}])")
+_REF_SINGLE = re.compile(f"(?<![a-z0-9])[a-z](?:[{_SEP}]+[a-z](?![a-z0-9]))+")
+_REF_SEP_RUN = re.compile(f"[{_SEP}]+")
+_REF_INVISIBLE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}]+")
+
+
+def _reference_removals(folded: str) -> list[tuple[int, int]]:
+    """The rule as three regexes (slow: look-behinds at every position), merged."""
+    spans = [m.span() for m in _REF_CJK_SEP.finditer(folded)]
+    for m in _REF_SINGLE.finditer(folded):
+        spans.extend(s.span() for s in _REF_SEP_RUN.finditer(folded, m.start(), m.end()))
+    spans.extend(m.span() for m in _REF_INVISIBLE.finditer(folded))
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _fuzz(seed: int, count: int) -> list[str]:
+    alphabet = [*"abz19 .*-_赌博冰，。\u200b\u3000·", "\u00ad", "x y", "a.b"]
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10))) for _ in range(count)]
+
+
+@pytest.mark.parametrize(
+    "folded",
+    ["", " ", "赌 博", " 赌 博 ", "d.r.u.g", "a.bc", "1a.b", "x a.b", "a\u200bb", "ab\u200b cd",
+     "赌\u200b 博", "赌 \u200bx", "a . b", "a.1", "é.a.b", "赌.a.b博", "\u200b"],
+)
+def test_removals_match_the_regex_rule(folded: str) -> None:
+    assert _removal_spans(folded) == _reference_removals(folded)
+
+
+def test_removals_match_the_regex_rule_on_random_text() -> None:
+    for folded in _fuzz(7, 5000):
+        assert _removal_spans(folded) == _reference_removals(folded), folded
+
+
+# --- traditional -> simplified ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def t2s() -> CharTableConverter:
+    return traditional_to_simplified()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", ""),
+        ("賭博", "赌博"),
+        ("他在賭*博場", "他在赌博场"),
+        ("頭髮發展", "头发发展"),  # two traditional characters share one simplified form
+        ("戲說乾隆", "戏说乾隆"),  # 乾 depends on the word (乾隆 / 乾淨): left alone
+        ("於是", "於是"),
+        ("北京是中国的首都", "北京是中国的首都"),  # simplified text is untouched
+        ("😀賭博😀", "😀赌博😀"),  # astral characters around a BMP key
+        ("ＤＲＵＧ與賭", "drug与赌"),
+    ],
+)
+def test_traditional_folds_to_simplified(t2s: CharTableConverter, text: str, expected: str) -> None:
+    assert normalize(text, t2s).text == expected
+
+
+def test_t2s_offsets_point_into_the_traditional_original(t2s: CharTableConverter) -> None:
+    text = "網上有人賭 * 博"
+    norm = normalize(text, t2s)
+    start = norm.text.index("赌博")
+    ostart, oend = norm.original_span(start, start + 2)
+    assert text[ostart:oend] == "賭 * 博"
+    assert norm.unconverted == "網上有人賭博"  # same length and offsets as norm.text
+
+
+def test_unconverted_is_kept_only_when_the_converter_changed_something(
+    t2s: CharTableConverter,
+) -> None:
+    assert normalize("简体中文", t2s).unconverted is None
+    assert normalize("賭博", None).unconverted is None
+
+
+def test_t2s_table_is_one_to_one_and_leaves_the_ambiguous_out(t2s: CharTableConverter) -> None:
+    assert len(t2s._pairs) > 3000
+    assert not T2S_AMBIGUOUS & set(t2s._pairs)
+    assert all(len(k) == 1 == len(v) for k, v in t2s._pairs.items())
+
+
+def test_ambiguous_list_is_what_opencc_dictionary_says(tmp_path: Path) -> None:
+    """Re-derive T2S_AMBIGUOUS from the OpenCC wheel's own character tables."""
+    import opencc
+
+    clib = Path(opencc.__file__).parent / "clib"
+    tool = clib / "bin" / "opencc_dict"
+    if not tool.is_file():
+        pytest.skip("this opencc wheel has no opencc_dict tool to dump its dictionaries")
+    found: set[str] = set()
+    for name in ("TSCharacters", "TSCharactersExt"):
+        out = tmp_path / f"{name}.txt"
+        subprocess.run(
+            [str(tool), "-i", str(clib / "share" / "opencc" / f"{name}.ocd2"), "-o", str(out),
+             "-f", "ocd2", "-t", "text"],
+            check=True, capture_output=True, timeout=60,
+        )
+        for line in out.read_text("utf-8").splitlines():
+            src, candidates = line.split("\t")
+            choices = candidates.split(" ")
+            if len(src) == 1 and src in choices and choices[0] != src:
+                found.add(src)
+    assert found == T2S_AMBIGUOUS
+
+
+@pytest.mark.parametrize(
+    ("table", "text", "expected"),
+    [
+        ({"賭": "赌"}, "賭", "赌"),
+        ({"賭": "赌"}, "简体", "简体"),
+        ({"\U00020000": "x"}, "a\U00020000賭", "ax賭"),  # astral key
+        ({"賭": "赌", "\U00020000": "x"}, "\U00020000賭", "x赌"),
+        ({"賭": "赌"}, "😀賭", "😀赌"),  # astral text, BMP key: the list table stops at U+FFFF
+    ],
+)
+def test_char_table_converter_paths(table: dict[str, str], text: str, expected: str) -> None:
+    conv = CharTableConverter(table)
+    assert conv(text) == expected
+    assert pickle.loads(pickle.dumps(conv))(text) == expected
+
+
+def test_char_table_converter_returns_untouched_text_itself() -> None:
+    text = "没有可转换的字"
+    assert CharTableConverter({"賭": "赌"})(text) is text

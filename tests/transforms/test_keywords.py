@@ -1,10 +1,11 @@
-"""The keyword matcher, the shipped library and its B.1.1 quota/staleness checks."""
+"""The keyword matcher (traditional folding included), the shipped library, B.1.1 checks."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from corpusgate.transforms.harm.keywords import (
     list_version,
     parse_list,
 )
+from corpusgate.transforms.harm.normalize import normalize
 from corpusgate.transforms.harm.taxonomy import ALL_CODES, RISK_CODES
 
 SMALL = KeywordLibrary.from_terms(
@@ -100,6 +102,111 @@ def test_bad_weights_are_refused(weight: float) -> None:
 def test_list_parser_names_the_bad_line(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         parse_list(text, "A.1.h.v1.txt")
+
+
+# --- traditional -> simplified folding ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("他沉迷賭博", [("A.1.h", "赌博", 3, 5)]),
+        ("網上賭＊博", [("A.1.h", "赌博", 2, 5)]),  # offsets into the original: 賭＊博
+        ("賭博機", [("A.1.h", "赌博", 0, 2), ("A.1.h", "赌博机", 0, 3)]),
+        ("販賣冰毒", [("A.1.h", "冰毒", 2, 4)]),
+    ],
+)
+def test_traditional_text_fires_simplified_terms(
+    small: KeywordMatcher, text: str, expected: list[tuple[str, str, int, int]]
+) -> None:
+    hits = small.match(text)
+    assert [(h.code, h.term, h.start, h.end) for h in hits] == expected
+
+
+def test_folding_can_be_switched_off() -> None:
+    assert KeywordMatcher(SMALL, fold_traditional=False).match("他沉迷賭博") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "fires"),
+    [
+        ("1980年代開始", True),  # written in traditional characters: fires, as before folding
+        ("1980年代开始", False),  # simplified: the library's 代開 was never vetted on this
+        ("年代開始與年代开始", True),
+    ],
+)
+def test_term_spelled_in_traditional_fires_only_on_traditional_spans(
+    text: str, fires: bool
+) -> None:
+    hits = KeywordMatcher(KeywordLibrary.from_terms({"A.1.h": ["代開"]})).match(text)
+    assert [(h.term, text[h.start:h.end]) for h in hits] == ([("代开", "代開")] if fires else [])
+
+
+def test_spellings_that_fold_together_fire_once_with_the_smaller_weight() -> None:
+    lib = KeywordLibrary.from_terms({"A.1.f": {"迷藥": 1.0, "迷药": 0.5}, "A.1.a": {"迷藥": 1.0}})
+    matcher = KeywordMatcher(lib)
+    hits = matcher.match("迷藥")
+    assert [(h.code, h.term, h.weight) for h in hits] == [("A.1.a", "迷药", 1.0), ("A.1.f", "迷药", 0.5)]
+    # A.1.a only has the traditional spelling: simplified text does not fire it.
+    assert [(h.code, h.weight) for h in matcher.match("买迷药")] == [("A.1.f", 0.5)]
+
+
+def test_matcher_normalize_term_gives_the_reported_form(small: KeywordMatcher) -> None:
+    assert small.normalize_term("賭 博") == "赌博"
+
+
+def test_matcher_pickles_by_rebuilding(small: KeywordMatcher) -> None:
+    import pickle
+
+    clone = pickle.loads(pickle.dumps(small))
+    for text in ("他沉迷賭博", "ｄ.ｒ.ｕ.ｇ", "今天天气很好"):
+        assert clone.match(text) == small.match(text)
+
+
+def _oracle(matcher: KeywordMatcher) -> Callable[[str], list[tuple[str, str, int, int, float]]]:
+    """The same matching done with pyahocorasick (character level) over the same normaliser."""
+    import ahocorasick
+
+    auto = ahocorasick.Automaton()
+    for key, left, right, always, converted_only in matcher._patterns:
+        auto.add_word(key, (key, left, right, always, converted_only))
+    auto.make_automaton()
+
+    def run(text: str) -> list[tuple[str, str, int, int, float]]:
+        norm = normalize(text, matcher._converter)
+        folded = norm.text
+        out = []
+        for last, (key, left, right, always, converted_only) in auto.iter(folded):
+            start, end = last + 1 - len(key), last + 1
+            if left and start > 0 and folded[start - 1].isascii() and folded[start - 1].isalnum():
+                continue
+            if right and end < len(folded) and folded[end].isascii() and folded[end].isalnum():
+                continue
+            entries = always
+            if norm.unconverted is not None and norm.unconverted[start:end] != key:
+                entries = always + converted_only
+            ostart, oend = norm.original_span(start, end)
+            out.extend((code, key, ostart, oend, w) for code, _, w in entries)
+        return sorted(out, key=lambda h: (h[2], h[3], h[0], h[1]))
+
+    return run
+
+
+_SAMPLES = ["", "他沉迷賭博和赌*博", "ＤＲＵＧ store d.r.u.g", "😀賭博😀 冰 毒", "ﬁ色情ﬁ 1980年代開始"]
+
+
+def test_matcher_agrees_with_a_pyahocorasick_oracle(shipped: KeywordMatcher, shared_data: Path) -> None:
+    import json
+
+    path = shared_data / "zh-wiki-cmrc2018" / "cmrc2018_dev.json"
+    texts = [item["context_text"] for item in json.loads(path.read_text("utf-8"))[:300]]
+    oracle = _oracle(shipped)
+    hits = 0
+    for text in _SAMPLES + texts:
+        got = [(h.code, h.term, h.start, h.end, h.weight) for h in shipped.match(text)]
+        assert got == oracle(text), text[:40]
+        hits += len(got)
+    assert hits > 50  # the sample does exercise the matcher
 
 
 # --- the shipped library -------------------------------------------------------------------

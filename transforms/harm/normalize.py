@@ -4,14 +4,16 @@ The steps, in order:
 
 1. NFKC (folds full/half width, compatibility forms, ligatures) and lower case;
 2. an optional character-level converter, e.g. traditional → simplified Chinese
-   (`CharTableConverter`; no such library ships with the project yet);
+   (`traditional_to_simplified()`: OpenCC's t2s applied to single characters, so offsets hold);
 3. evasion separators removed: invisible characters anywhere, separator runs between two CJK
    characters (`赌*博`, `赌 博`) and between single Latin letters (`d.r.u.g`).
 
-Speed matters (tens of MB/s): every pass over the whole text is a C-level call (`normalize`,
-`lower`, compiled regexes). Per-character Python work happens only for the rare characters
-whose NFKC/lower form changes length or can compose with a neighbour, and the map back to the
-original is a short list of segments searched with `bisect`, built from what was removed.
+Speed matters (tens of MB/s): every pass over the whole text is a C-level call (`lower`,
+`str.replace`, compiled regexes whose character classes stay in the BMP, so `re` tests them
+with a bitmap). Per-character Python work happens only for the rare characters whose NFKC/lower
+form changes length or can compose with a neighbour, and per separator run (a handful per
+paragraph); the map back to the original is a short list of segments searched with `bisect`,
+built from what was removed.
 
 Sentence punctuation (，。；：！？ and brackets) is not a separator: stripping it would let a
 term match across a sentence boundary. Digits are not separators either (`6.4` stays).
@@ -34,12 +36,8 @@ SEPARATOR_CHARS = (
 )
 # Removed wherever they are: zero-width space/joiners, word joiner, BOM, soft hyphen.
 INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
-_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _SEP = re.escape(SEPARATOR_CHARS + INVISIBLE_CHARS)
-
-_CJK_SEP = re.compile(f"(?<=[{_CJK}])[{_SEP}]+(?=[{_CJK}])")
-# A run of single ASCII letters joined by separators: "d.r.u.g", "s e x".
-_SINGLE_LETTERS = re.compile(f"(?<![a-z0-9])[a-z](?:[{_SEP}]+[a-z](?![a-z0-9]))+")
+# One scan finds every separator run; which runs go is decided from their two neighbours.
 _SEP_RUN = re.compile(f"[{_SEP}]+")
 _INVISIBLE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}]+")
 
@@ -130,11 +128,17 @@ def _fold_plain(text: str) -> str:
 _COMMON_WIDE = tuple((c, unicodedata.normalize("NFKC", c)) for c in "，（）：；！？％＋－／")
 
 
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_BMP_SIZE = 0x10000
+
+
 class CharTableConverter:
     """A character-for-character converter (e.g. traditional → simplified) from a table.
 
     Only one-to-one character tables keep offsets exact, so multi-character keys or values are
-    rejected. Feed it a library's character table (OpenCC's `TSCharacters`, for instance).
+    rejected. Text holding no key is returned as it is after one regex scan (the common case:
+    simplified text through a t2s table); otherwise `str.translate` runs over an ordinal-indexed
+    list, about twice as fast as the dict `str.maketrans` gives.
     """
 
     def __init__(self, table: Mapping[str, str]) -> None:
@@ -143,10 +147,71 @@ class CharTableConverter:
                 raise ValueError(
                     f"converter table entry {src!r} -> {dst!r}: only single characters keep offsets"
                 )
-        self._table = str.maketrans(dict(table))
+        self._pairs = {src: dst for src, dst in table.items() if src != dst}
+        self._full = str.maketrans(self._pairs)
+        bmp = sorted(ord(src) for src in self._pairs if ord(src) < _BMP_SIZE)
+        # BMP-only classes compile to a bitmap test; one astral member would make `re` test
+        # every character against a list of ranges (~40x slower here).
+        self._bmp_keys = re.compile(f"[{_char_class(bmp)}]") if bmp else None
+        self._astral_keys = len(bmp) < len(self._pairs)
+        self._bmp_list: list[int] | None = None
+
+    def __reduce__(self) -> tuple[type[CharTableConverter], tuple[dict[str, str]]]:
+        return (CharTableConverter, (self._pairs,))
 
     def __call__(self, text: str) -> str:
-        return text.translate(self._table)
+        if self._astral_keys and _ASTRAL.search(text) is not None:
+            return text.translate(self._full)
+        if self._bmp_keys is None or self._bmp_keys.search(text) is None:
+            return text
+        if _ASTRAL.search(text) is not None:  # the list stops at U+FFFF
+            return text.translate(self._full)
+        if self._bmp_list is None:
+            table = list(range(_BMP_SIZE))
+            for src, dst in self._pairs.items():
+                if ord(src) < _BMP_SIZE:
+                    table[ord(src)] = ord(dst)
+            self._bmp_list = table
+        return text.translate(self._bmp_list)
+
+
+# The CJK unified ideographs and extension A. Compatibility ideographs are not listed (NFKC has
+# folded them before the converter runs), nor extensions B-G: OpenCC maps ~350 rare characters
+# there, and one astral key costs every text a second scan (see `CharTableConverter`).
+_T2S_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF))
+# Characters OpenCC's TSCharacters lists as possibly staying themselves (`乾\t干 乾`): which one
+# is right depends on the word (乾隆 vs 乾净), and OpenCC decides that with its phrase tables,
+# which a one-character table cannot use. They are left unfolded, else simplified text such as
+# 戏说乾隆 would read 戏说干隆 and fire the term 说干. Taken from OpenCC 1.4.2's TSCharacters and
+# TSCharactersExt (dumped with the wheel's `opencc_dict`): the entries whose candidate list holds
+# the character itself and whose first candidate differs.
+T2S_AMBIGUOUS = frozenset("谿扞昇釐麽陞薹脩蒐袷祕於氾剋劄徵夥吒乾")
+
+
+@lru_cache(maxsize=1)
+def traditional_to_simplified() -> CharTableConverter:
+    """Traditional → simplified Chinese, character by character, from OpenCC's `t2s.json`.
+
+    Built once per process (~0.1 s) by converting every CJK character on its own, so only
+    OpenCC's one-character mappings are used and offsets are kept; phrase-level conversions
+    (OpenCC also rewrites some words as a whole) are left out, and so are the characters whose
+    conversion depends on the word (`T2S_AMBIGUOUS`). Several traditional characters may share
+    one simplified form (`發`, `髮` → `发`); keywords go through the same table, so that folding
+    can only add matches, never lose one.
+    """
+    import opencc  # imported here: the table is built at first use, not at import
+
+    t2s = opencc.OpenCC("t2s.json")
+    table: dict[str, str] = {}
+    for lo, hi in _T2S_RANGES:
+        for cp in range(lo, hi + 1):
+            src = chr(cp)
+            dst = t2s.convert(src)
+            if dst != src and len(dst) == 1 and src not in T2S_AMBIGUOUS:
+                table[src] = dst
+    if not table:
+        raise ValueError("OpenCC t2s.json gave no character mappings; is its data installed?")
+    return CharTableConverter(table)
 
 
 @dataclass(frozen=True)
@@ -166,6 +231,9 @@ class Normalized:
 
     text: str
     original_length: int
+    # `text` without the converter (same length, same offsets), kept only when the converter
+    # changed something: the matcher asks whether a span was written in traditional characters.
+    unconverted: str | None = None
     # Final text [n_start, ...) continues folded text at f_start (segments between removals).
     _kept_n: tuple[int, ...] = field(default=(), repr=False)
     _kept_f: tuple[int, ...] = field(default=(), repr=False)
@@ -234,21 +302,52 @@ def _fold_slow(text: str, unsafe: re.Pattern[str]) -> tuple[str, list[_Segment]]
     return "".join(pieces), segments
 
 
+def _is_alnum_lower(ch: str) -> bool:
+    return "a" <= ch <= "z" or "0" <= ch <= "9"
+
+
+def _single_letter(text: str, i: int) -> bool:
+    """`text[i]` is a lone ASCII letter: no letter or digit either side ("d" in "d.r.u.g")."""
+    if not "a" <= text[i] <= "z":
+        return False
+    if i > 0 and _is_alnum_lower(text[i - 1]):
+        return False
+    return i + 1 >= len(text) or not _is_alnum_lower(text[i + 1])
+
+
 def _removal_spans(folded: str) -> list[tuple[int, int]]:
-    spans = [m.span() for m in _CJK_SEP.finditer(folded)]
-    for m in _SINGLE_LETTERS.finditer(folded):
-        spans.extend(s.span() for s in _SEP_RUN.finditer(folded, m.start(), m.end()))
-    spans.extend(m.span() for m in _INVISIBLE.finditer(folded))
-    if len(spans) < 2:
-        return spans
-    spans.sort()
-    merged = [spans[0]]
-    for s, e in spans[1:]:
-        if s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
+    """Spans to delete, sorted and disjoint.
+
+    A whole separator run goes when it joins two CJK characters (`赌 * 博`) or two lone
+    letters (`d.r.u.g`, `s e x`); elsewhere only its invisible characters go. Maximal runs
+    never touch, so the spans need no merging. The CJK test is written out inline: this loop
+    runs for every space of the text.
+    """
+    spans: list[tuple[int, int]] = []
+    size = len(folded)
+    # Seven substring tests (memchr) cost less than one regex scan of a seven-character class.
+    invisible = any(ch in folded for ch in INVISIBLE_CHARS)
+    for m in _SEP_RUN.finditer(folded):
+        start, end = m.span()
+        if start and end < size:
+            before = folded[start - 1]
+            after = folded[end]
+            if ("\u4e00" <= before <= "\u9fff" or "\u3400" <= before <= "\u4dbf") and (
+                "\u4e00" <= after <= "\u9fff" or "\u3400" <= after <= "\u4dbf"
+            ):
+                spans.append((start, end))
+                continue
+            if (
+                "a" <= before <= "z"
+                and "a" <= after <= "z"
+                and _single_letter(folded, start - 1)
+                and _single_letter(folded, end)
+            ):
+                spans.append((start, end))
+                continue
+        if invisible:
+            spans.extend(i.span() for i in _INVISIBLE.finditer(folded, start, end))
+    return spans
 
 
 def normalize(text: str, converter: Converter | None = None) -> Normalized:
@@ -261,41 +360,44 @@ def normalize(text: str, converter: Converter | None = None) -> Normalized:
         folded, segments = _fold_slow(text, unsafe)
         if any(not s.identity for s in segments):
             fold = tuple(segments)
+    unconverted: str | None = None
     if converter is not None:
         converted = converter(folded)
         if len(converted) != len(folded):
             raise ValueError(
                 "converter changed the text length; only character-level converters keep offsets"
             )
+        if converted is not folded and converted != folded:
+            unconverted = folded
         folded = converted
 
+    fold_starts = tuple(s.f_start for s in fold)
     removals = _removal_spans(folded)
     if not removals:
-        return Normalized(
-            folded, len(text), _fold=fold, _fold_starts=tuple(s.f_start for s in fold)
-        )
-    pieces: list[str] = []
+        return Normalized(folded, len(text), unconverted, _fold=fold, _fold_starts=fold_starts)
+    kept: list[tuple[int, int]] = []  # folded [start, end) slices that stay
     kept_n: list[int] = []
     kept_f: list[int] = []
     n_pos = 0
     f_pos = 0
     for s, e in removals:
         if s > f_pos:
-            pieces.append(folded[f_pos:s])
+            kept.append((f_pos, s))
             kept_n.append(n_pos)
             kept_f.append(f_pos)
             n_pos += s - f_pos
         f_pos = e
     kept_n.append(n_pos)
     kept_f.append(f_pos)
-    pieces.append(folded[f_pos:])
+    kept.append((f_pos, len(folded)))
     return Normalized(
-        "".join(pieces),
+        "".join(folded[a:b] for a, b in kept),
         len(text),
+        None if unconverted is None else "".join(unconverted[a:b] for a, b in kept),
         _kept_n=tuple(kept_n),
         _kept_f=tuple(kept_f),
         _fold=fold,
-        _fold_starts=tuple(s.f_start for s in fold),
+        _fold_starts=fold_starts,
     )
 
 
