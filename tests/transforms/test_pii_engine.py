@@ -221,3 +221,69 @@ def test_long_digit_recognizers_skip_short_runs(detector: PiiDetector) -> None:
     detector.stats.__init__()
     detector.detect("page 12-345 of the report", "en")
     assert detector.stats.windows == 1                    # the IBAN window only
+
+
+# Several windows of one kind in one text: each recognizer is called once on the windows joined
+# with a separator, and the results must equal whole-text Presidio's — matches at a window's
+# first and last character, next to the separator, a URL path running to the window's end.
+_FAR = " filler" * 30 + " "
+_JOINED_CASES = [
+    "4111111111111111" + _FAR + "4012-8888-8888-1881",
+    "a@b.example" + _FAR + "c.d@e.example" + _FAR + "x@y.example.",
+    "see https://example.com/a/b" + _FAR + "www.example.org/path?q=1" + _FAR + "end.it",
+    "GB82 WEST 1234 5698 7654 32" + _FAR + "DE89 3704 0044 0532 0130 00",
+    "078-05-1120" + _FAR + "078 05 1120" + _FAR + "Phone: 467 3395",
+    "Tel. 020 7393 1500" + _FAR + "+1-984-182-0190" + _FAR + "(555) 123-4567",
+    "10.0.0.1" + _FAR + "::ffff:192.0.2.1" + _FAR + "2001:db8::1",
+    "1234\n5678 9012" + _FAR + "123456789\n" + _FAR + "\n987654321",
+]
+
+
+@pytest.mark.parametrize("text", _JOINED_CASES)
+def test_joined_windows_equal_whole_text(detector: PiiDetector, whole: PiiDetector,
+                                         text: str) -> None:
+    got = detector.detect(text, "en")
+    assert got == whole.detect(text, "en")
+    assert [(e.score, e.recognizer) for e in got] == [
+        (e.score, e.recognizer) for e in whole.detect(text, "en")]
+
+
+def test_joined_windows_call_each_recognizer_once() -> None:
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    from corpusgate.transforms.pii.engine import _JoinedWindows
+
+    class Counting(PatternRecognizer):
+        calls = 0
+
+        def analyze(self, text, entities, nlp_artifacts=None, regex_flags=None):  # type: ignore[no-untyped-def]
+            Counting.calls += 1
+            return super().analyze(text, entities, nlp_artifacts, regex_flags)
+
+    rec = Counting(supported_entity="X", patterns=[Pattern("d", r"\b\d{3}\b", 0.5)])
+    text = "111 a" + " " * 50 + "b 222" + " " * 50 + "333"
+    spans = [(0, 5), (55, 60), (110, 113)]
+    found = _JoinedWindows(text, spans).analyze(rec, ["X"], None)
+    assert Counting.calls == 1
+    assert sorted(text[r.start:r.end] for r in found) == ["111", "222", "333"]
+
+
+def test_result_across_the_separator_falls_back_to_one_call_per_window() -> None:
+    import regex
+    from presidio_analyzer import Pattern, PatternRecognizer
+
+    from corpusgate.transforms.pii.engine import _JoinedWindows
+
+    # A pattern that can run over line breaks and NULs: joined, it would match from the end of
+    # one window into the next.
+    rec = PatternRecognizer(supported_entity="X", name="Greedy",
+                            patterns=[Pattern("any", r"A.*Z", 0.5)],
+                            global_regex_flags=regex.DOTALL)
+    text = "xx A1 yy" + " " * 100 + "zz 2Z ww"
+    spans = [(0, 8), (108, 116)]
+    found = _JoinedWindows(text, spans).analyze(rec, ["X"], None)
+    assert found == []                      # neither window holds both A and Z
+    found = _JoinedWindows(text, [(0, 8), (108, 116)]).analyze(
+        PatternRecognizer(supported_entity="X", name="Plain",
+                          patterns=[Pattern("z", r"\dZ", 0.5)]), ["X"], None)
+    assert [(r.start, r.end, text[r.start:r.end]) for r in found] == [(111, 113, "2Z")]

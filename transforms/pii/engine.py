@@ -15,13 +15,15 @@ with cheap regexes (`find_seeds`: a run of 5+ digits, a 7-30 digit run that is n
 for phones, `@`, a domain-like `x.tl`, `::` or a dotted quad, a Bitcoin-like token): a text with
 no seed cannot hold any entity the engine detects and is skipped; otherwise each recognizer runs
 only on the windows around seeds of its own kind (margins wide enough for the patterns and the
-context look-back, cut at whitespace). `benchmarks/bench_pii.py` checks on real text that
+context look-back, cut at whitespace), called once per text on that kind's windows joined by a
+separator no pattern crosses (`_JoinedWindows`). `benchmarks/bench_pii.py` checks on real text that
 windowed and whole-text detection give identical results; the one deliberate difference is that
 digit runs longer than 30 digits (tables, lists of years) never reach libphonenumber.
 """
 
 from __future__ import annotations
 
+import bisect
 import functools
 import importlib.resources
 import itertools
@@ -213,8 +215,11 @@ _BC1_SEED = re.compile(r"bc1[a-zA-HJ-NP-Z0-9]{23}")
 # Every IPv6 form either compresses with "::" or has seven colons, so it holds ":h:".
 _IPV6_SEED = re.compile(r":(?::|[0-9A-Fa-f]{1,4}:)")
 _EMAIL_SEED = re.compile("@")
-# Presidio's URL pattern needs a scheme, "www" or a host ending in a dot and two letters.
-_URL_SEED = re.compile(r"://|www\d{0,3}\.|\.(?<=[A-Za-z0-9-]\.)[A-Za-z]{2}")
+# Presidio's URL pattern needs a scheme, "www" or a host ending in a dot and two letters. Three
+# scans, each led by a literal the regex engine searches for fast: one alternation starting with
+# three different characters tests every position and cost 6x as much.
+_URL_SEEDS = (re.compile("://"), re.compile(r"www\d{0,3}\."),
+              re.compile(r"\.(?<=[A-Za-z0-9-]\.)[A-Za-z]{2}"))
 # libphonenumber accepts no number with fewer than 7 digits for the default regions, and rejects
 # outright any candidate holding a slash date (its `_SLASH_SEPARATED_DATES`), so a run that is
 # only a date ("11/03/2006", the commonest 7+ digit run on web pages) cannot seed a phone.
@@ -248,38 +253,44 @@ _NO_RIGHT_CUT = re.compile(r"[^ \t\r\n\f\v()<>\"']*")
 
 def find_seeds(text: str) -> dict[str, list[tuple[int, int]]]:
     """Seed spans by kind, each list in text order; kinds without a seed are absent."""
-    seeds: dict[str, list[tuple[int, int]]] = {}
+    digits_: list[tuple[int, int]] = []
+    long_: list[tuple[int, int]] = []
+    phone: list[tuple[int, int]] = []
+    ip: list[tuple[int, int]] = []
+    crypto: list[tuple[int, int]] = []
     n = len(text)
-
-    def add(kind: str, start: int, end: int) -> None:
-        seeds.setdefault(kind, []).append((start, end))
-
+    isdigit = str.isdigit
     for m in _DIGIT_SEED.finditer(text):
-        start, end = m.span()
-        if m.group("crypto"):
-            add(CRYPTO, start, end)
-            continue
+        start, end = span = m.span()
         run = m.group()
-        digits = sum(map(str.isdigit, run))
+        if m.group("crypto"):
+            crypto.append(span)
+            continue
+        # A separator-free run (most of them) needs no count. Only a dotted quad can hold
+        # fewer than 5 digits.
+        digits = end - start if run.isdigit() else sum(map(isdigit, run))
         if digits >= 5:
-            add(DIGITS, start, end)
-        if digits >= 8:
-            add(LONG_DIGITS, start, end)
-        if 7 <= digits <= _MAX_PHONE_RUN_DIGITS and not _SLASH_DATE.fullmatch(run):
-            add(PHONE, start, end)
+            digits_.append(span)
+        if digits >= 7:
+            if digits >= 8:
+                long_.append(span)
+            if digits <= _MAX_PHONE_RUN_DIGITS and not _SLASH_DATE.fullmatch(run):
+                phone.append(span)
         if "." in run and _IPV4.search(run):
-            add(IP, start, end)
+            ip.append(span)
         # An address may start inside a digit run the scan has consumed: it is 26 characters
         # without a separator, so it either fills the run or goes on past its end.
         if (end < n and text[end].isalnum()) or end - start >= 26:
             c = _CRYPTO_SEED.search(text, start, end + 26)
             if c:
-                add(CRYPTO, c.start(), c.end())
-    for kind, rx in ((CRYPTO, _BC1_SEED), (IP, _IPV6_SEED), (EMAIL, _EMAIL_SEED),
-                     (URL_KIND, _URL_SEED)):
-        for m in rx.finditer(text):
-            add(kind, m.start(), m.end())
-    return seeds
+                crypto.append(c.span())
+    crypto += [m.span() for m in _BC1_SEED.finditer(text)]
+    ip += [m.span() for m in _IPV6_SEED.finditer(text)]
+    url = [m.span() for rx in _URL_SEEDS for m in rx.finditer(text)]
+    email = [m.span() for m in _EMAIL_SEED.finditer(text)] if "@" in text else []
+    found = ((DIGITS, digits_), (LONG_DIGITS, long_), (PHONE, phone), (IP, ip),
+             (EMAIL, email), (URL_KIND, url), (CRYPTO, crypto))
+    return {kind: spans for kind, spans in found if spans}
 
 
 def _merge_windows(spans: Iterable[tuple[int, int]], text: str, language: str,
@@ -288,33 +299,49 @@ def _merge_windows(spans: Iterable[tuple[int, int]], text: str, language: str,
     windows: list[tuple[int, int]] = []
     n = len(text)
     left, right = margins
-    last_left_cut = _LAST_LEFT_CUT[language]
+    last_left_cut = _LAST_LEFT_CUT[language].match
+    right_cut = _NO_RIGHT_CUT.match
+    last_end = -1
     for s, e in sorted(spans):
         start = max(0, s - left)
-        if start:
+        # Seeds cluster (a list of numbers, a URL's dots): one whose reach starts inside the
+        # open window extends it and needs no left cut point.
+        if start > last_end and start:
             lo = max(0, start - _MAX_SNAP)
-            cut = last_left_cut.match(text, lo, start)
+            cut = last_left_cut(text, lo, start)
             start = cut.end() if cut else lo
         end = min(n, e + right)
-        end = _NO_RIGHT_CUT.match(text, end, min(n, end + _MAX_SNAP)).end()
-        if windows and start <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], max(windows[-1][1], end))
+        end = right_cut(text, end, min(n, end + _MAX_SNAP)).end()
+        if windows and start <= last_end:
+            if end > last_end:
+                windows[-1] = (windows[-1][0], end)
+                last_end = end
         else:
             windows.append((start, end))
+            last_end = end
     return windows
+
+
+def _windows_by_kind(text: str, language: str,
+                     kinds: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+    seeds = find_seeds(text)
+    if not seeds:
+        return {}
+    out = {}
+    for kind in kinds:
+        if kind == ALL:
+            out[ALL] = _merge_windows([s for spans in seeds.values() for s in spans], text,
+                                      language)
+        elif kind in seeds:
+            out[kind] = _merge_windows(seeds[kind], text, language,
+                                       *((_PHONE_MARGINS,) if kind == PHONE else ()))
+    return out
 
 
 def kind_windows(text: str, language: str) -> dict[str, list[tuple[int, int]]]:
     """Merged [start, end) windows per seed kind (plus `all`, their union); empty when no
     entity can occur."""
-    seeds = find_seeds(text)
-    if not seeds:
-        return {}
-    out = {kind: _merge_windows(spans, text, language,
-                                *((_PHONE_MARGINS,) if kind == PHONE else ()))
-           for kind, spans in seeds.items()}
-    out[ALL] = _merge_windows([s for spans in seeds.values() for s in spans], text, language)
-    return out
+    return _windows_by_kind(text, language, (*SEED_KINDS, ALL))
 
 
 def seed_windows(text: str, language: str) -> list[tuple[int, int]]:
@@ -515,6 +542,70 @@ def build_analyzer(languages: Sequence[str] = LANGUAGES) -> Any:
 
 
 # ---------------------------------------------------------------------------------------------
+# One recognizer call per seed kind and text
+
+# Between two windows joined into one text. No pattern of the shipped recognizers consumes a
+# line break (their separators are spaces, dots, dashes; a URL path stops at whitespace) or
+# looks more than one character past its match, and every character a window borders in its text
+# is whitespace or a cut character, so each window matches in the joined text exactly as on its
+# own. The NUL keeps a future pattern that crosses one line break from joining two windows;
+# a result that still spans a separator sends that recognizer back to one call per window.
+_WINDOW_SEPARATOR = "\n\x00\n"
+
+
+class _JoinedWindows:
+    """The windows of one seed kind joined into a single text, so each recognizer is called
+    once per text rather than once per window (Presidio's per-call overhead — a timestamp and a
+    debug log per pattern, a duplicate pass — cost more than the matching on small windows)."""
+
+    __slots__ = ("joined", "spans", "starts", "text")
+
+    def __init__(self, text: str, spans: list[tuple[int, int]]) -> None:
+        self.text = text
+        self.spans = spans
+        if len(spans) == 1:
+            start, end = spans[0]
+            self.joined = text[start:end]
+            self.starts = [0]
+            return
+        pieces = [text[start:end] for start, end in spans]
+        self.joined = _WINDOW_SEPARATOR.join(pieces)
+        self.starts = list(itertools.accumulate(
+            (len(p) + len(_WINDOW_SEPARATOR) for p in pieces[:-1]), initial=0))
+
+    def analyze(self, recognizer: Any, entities: list[str], artifacts: Any) -> list[Any]:
+        """The recognizer's results on every window, at text offsets."""
+        found = recognizer.analyze(text=self.joined, entities=entities,
+                                   nlp_artifacts=artifacts) or []
+        if len(self.spans) == 1:
+            offset = self.spans[0][0]
+            for r in found:
+                r.start += offset
+                r.end += offset
+            return found
+        starts, spans = self.starts, self.spans
+        for r in found:
+            i = bisect.bisect_right(starts, r.start) - 1
+            if r.end > starts[i] + spans[i][1] - spans[i][0]:
+                return self._one_call_per_window(recognizer, entities, artifacts)
+            offset = spans[i][0] - starts[i]
+            r.start += offset
+            r.end += offset
+        return found
+
+    def _one_call_per_window(self, recognizer: Any, entities: list[str],
+                             artifacts: Any) -> list[Any]:
+        out: list[Any] = []
+        for start, end in self.spans:
+            for r in recognizer.analyze(text=self.text[start:end], entities=entities,
+                                        nlp_artifacts=artifacts) or ():
+                r.start += start
+                r.end += start
+                out.append(r)
+        return out
+
+
+# ---------------------------------------------------------------------------------------------
 # The detector
 
 
@@ -543,6 +634,7 @@ class PiiDetector:
         self.windowed = windowed
         self.analyzer = build_analyzer(self.languages)
         self.stats = DetectorStats()
+        from presidio_analyzer import EntityRecognizer
         for lang in self.languages:
             missing = set(self.analyzer.get_supported_entities(lang)) - set(
                 self.policy.entity_class)
@@ -557,6 +649,8 @@ class PiiDetector:
         self._all_recognizers: dict[str, list[Any]] = {}
         self._artifacts: dict[str, Any] = {}
         self._order: dict[str, dict[str, int]] = {}
+        self._kinds: dict[str, tuple[str, ...]] = {}
+        self._own_context: dict[str, list[Any]] = {}
         for lang in self.languages:
             recognizers = self.analyzer.registry.get_recognizers(language=lang, all_fields=True)
             by_kind: dict[str, tuple[list[Any], list[str]]] = {}
@@ -572,6 +666,10 @@ class PiiDetector:
             self._groups[lang] = [(k, recs, ents) for k, (recs, ents) in by_kind.items()]
             self._all_recognizers[lang] = recognizers
             self._order[lang] = {rec.id: i for i, rec in enumerate(recognizers)}
+            self._kinds[lang] = tuple(by_kind)
+            self._own_context[lang] = [
+                rec for rec in recognizers
+                if type(rec).enhance_using_context is not EntityRecognizer.enhance_using_context]
             # The no-op NLP engine's artifacts are empty and the same for every text.
             self._artifacts[lang] = self.analyzer.nlp_engine.process_text("", lang)
 
@@ -608,22 +706,22 @@ class PiiDetector:
         from presidio_analyzer import EntityRecognizer, RecognizerResult
 
         artifacts = self._artifacts[language]
+        id_key = RecognizerResult.RECOGNIZER_IDENTIFIER_KEY
         results: list[Any] = []
         for kind, recognizers, entities in self._groups[language]:
-            for start, end in windows.get(kind, ()):
-                self.stats.windows += 1
-                self.stats.chars_scanned += end - start
-                chunk = text[start:end]
-                for rec in recognizers:
-                    for r in rec.analyze(text=chunk, entities=entities,
-                                         nlp_artifacts=artifacts) or ():
-                        r.start += start
-                        r.end += start
-                        if not r.recognition_metadata:
-                            r.recognition_metadata = {}
-                        r.recognition_metadata.setdefault(
-                            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY, rec.id)
-                        results.append(r)
+            spans = windows.get(kind)
+            if not spans:
+                continue
+            self.stats.windows += len(spans)
+            self.stats.chars_scanned += sum(end - start for start, end in spans)
+            joined = _JoinedWindows(text, spans)
+            for rec in recognizers:
+                found = joined.analyze(rec, entities, artifacts)
+                for r in found:
+                    if not r.recognition_metadata:
+                        r.recognition_metadata = {}
+                    r.recognition_metadata.setdefault(id_key, rec.id)
+                results += found
         if not results:
             return results
         recognizers = self._all_recognizers[language]
@@ -631,16 +729,13 @@ class PiiDetector:
         # first of two equal results (same span, type and score), so the order decides which
         # recognizer's name survives.
         order = self._order[language]
-        results.sort(key=lambda r: order[r.recognition_metadata[
-            RecognizerResult.RECOGNIZER_IDENTIFIER_KEY]])
-        for rec in recognizers:
-            if type(rec).enhance_using_context is not EntityRecognizer.enhance_using_context:
-                own = [r for r in results if r.recognition_metadata[
-                    RecognizerResult.RECOGNIZER_IDENTIFIER_KEY] == rec.id]
-                others = [r for r in results if r not in own]
-                results = others + rec.enhance_using_context(
-                    text=text, raw_recognizer_results=own, other_raw_recognizer_results=others,
-                    nlp_artifacts=artifacts, context=None)
+        results.sort(key=lambda r: order[r.recognition_metadata[id_key]])
+        for rec in self._own_context[language]:
+            own = [r for r in results if r.recognition_metadata[id_key] == rec.id]
+            others = [r for r in results if r not in own]
+            results = others + rec.enhance_using_context(
+                text=text, raw_recognizer_results=own, other_raw_recognizer_results=others,
+                nlp_artifacts=artifacts, context=None)
         results = self.analyzer.context_aware_enhancer.enhance_using_context(
             text=text, raw_results=results, nlp_artifacts=artifacts, recognizers=recognizers)
         return EntityRecognizer.remove_duplicates(results)
@@ -659,7 +754,7 @@ class PiiDetector:
             self.stats.chars_scanned += len(text)
             results = self.analyzer.analyze(text=text, language=language, score_threshold=0.0)
             return _resolve_overlaps(self._to_entities(results, text))
-        windows = kind_windows(text, language)
+        windows = _windows_by_kind(text, language, self._kinds[language])
         if not windows:
             self.stats.skipped += 1
             return []
