@@ -6,6 +6,8 @@ import pickle
 import random
 import re
 import subprocess
+import unicodedata
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -30,6 +32,8 @@ from corpusgate.transforms.harm.normalize import (
         ("赌*博", "赌博"),
         ("赌 * 博", "赌博"),
         ("赌\u3000博", "赌博"),  # ideographic space
+        ("赌\n博", "赌博"),  # a line break inside a word
+        ("赌 \n 博 x\ny", "赌博 xy"),
         ("赌＊博", "赌博"),  # full-width asterisk
         ("赌\u200b博", "赌博"),  # zero-width space
         ("冰·毒", "冰毒"),
@@ -149,7 +153,7 @@ def _reference_removals(folded: str) -> list[tuple[int, int]]:
 
 
 def _fuzz(seed: int, count: int) -> list[str]:
-    alphabet = [*"abz19 .*-_赌博冰，。\u200b\u3000·", "\u00ad", "x y", "a.b"]
+    alphabet = [*"abz19 .*-_赌博冰，。\u200b\u3000·\n", "\u00ad", "x y", "a.b"]
     rng = random.Random(seed)
     return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10))) for _ in range(count)]
 
@@ -157,7 +161,8 @@ def _fuzz(seed: int, count: int) -> list[str]:
 @pytest.mark.parametrize(
     "folded",
     ["", " ", "赌 博", " 赌 博 ", "d.r.u.g", "a.bc", "1a.b", "x a.b", "a\u200bb", "ab\u200b cd",
-     "赌\u200b 博", "赌 \u200bx", "a . b", "a.1", "é.a.b", "赌.a.b博", "\u200b"],
+     "赌\u200b 博", "赌 \u200bx", "a . b", "a.1", "é.a.b", "赌.a.b博", "\u200b", "赌\n博",
+     "a\nb", "\n赌 博\n", "赌 a 博", "1赌 博", "a b1", "赌 博.c"],
 )
 def test_removals_match_the_regex_rule(folded: str) -> None:
     assert _removal_spans(folded) == _reference_removals(folded)
@@ -166,6 +171,70 @@ def test_removals_match_the_regex_rule(folded: str) -> None:
 def test_removals_match_the_regex_rule_on_random_text() -> None:
     for folded in _fuzz(7, 5000):
         assert _removal_spans(folded) == _reference_removals(folded), folded
+
+
+# --- the quiet path against the general one -------------------------------------------------
+
+
+class _Opaque:
+    """A converter `normalize` knows nothing about, so it cannot take the quiet path: it folds
+    with the general steps and looks for invisible characters after converting."""
+
+    def __init__(self, convert: Callable[[str], str]) -> None:
+        self._convert = convert
+
+    def __call__(self, text: str) -> str:
+        return "".join(list(self._convert(text)))  # a new object, as an unknown converter gives
+
+
+_MIXED = [
+    *"赌博冰毒中文發展頭髮乾隆於是戲說 \n.*-_·，。（）：；！？％＋－／～．ＡＢｃ１abcXYZ9",
+    "\u200b", "\u00ad", "\u3000", "\xa0", "ﬁ", "e\u0301", "İ", "ｶﾞ", "…", "→", "😀", "\U00020000",
+    "\u1100\u1161", "d.r.u.g", "赌 * 博",
+]
+
+
+def _mixed(seed: int, count: int, longest: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(_MIXED) for _ in range(rng.randint(0, longest)))
+            for _ in range(count)]
+
+
+def _everything(text: str, convert: Callable[[str], str] | None) -> tuple[object, ...]:
+    norm = normalize(text, convert)
+    size = len(norm.text)
+    return (
+        norm.text,
+        norm.unconverted,
+        [norm.original_span(i, i + 1) for i in range(size)],
+        [norm.original_span(i, size) for i in range(size)],
+    )
+
+
+@pytest.mark.parametrize("with_t2s", [False, True])
+def test_quiet_path_agrees_with_the_general_path(with_t2s: bool) -> None:
+    """The one-scan shortcuts (quiet text, array conversion, cut-then-map) change nothing."""
+    t2s = traditional_to_simplified()
+    known: Callable[[str], str] | None = t2s if with_t2s else None
+    opaque = _Opaque(t2s if with_t2s else lambda s: s)
+    # Short texts, and long ones (the converter's array path starts at 128 characters).
+    for text in _mixed(11, 3000, 12) + _mixed(12, 60, 200):
+        assert _everything(text, known) == _everything(text, opaque), text
+
+
+@pytest.mark.parametrize("with_t2s", [False, True])
+def test_normalised_text_is_nfkc_lower_converted_and_cut(with_t2s: bool) -> None:
+    """Whatever path a text takes, its text is NFKC of the whole, lower-cased, converted, with
+    the regex rule's removals cut (the mixed alphabet has no final-sigma context)."""
+    t2s = traditional_to_simplified()
+    convert: Callable[[str], str] = t2s if with_t2s else (lambda s: s)
+    for text in _mixed(13, 3000, 12) + _mixed(14, 60, 200):
+        folded = convert(unicodedata.normalize("NFKC", text).lower())
+        removals = _reference_removals(folded)
+        starts = [0, *(e for _, e in removals)]
+        ends = [*(s for s, _ in removals), len(folded)]
+        cut = "".join(folded[a:b] for a, b in zip(starts, ends, strict=True))
+        assert normalize(text, t2s if with_t2s else None).text == cut, text
 
 
 # --- traditional -> simplified ---------------------------------------------------------------
@@ -254,6 +323,25 @@ def test_char_table_converter_paths(table: dict[str, str], text: str, expected: 
     conv = CharTableConverter(table)
     assert conv(text) == expected
     assert pickle.loads(pickle.dumps(conv))(text) == expected
+    # Long text goes through the array path: same result, every character where it was.
+    long_text, long_expected = text * 200, expected * 200
+    assert conv(long_text) == long_expected
+    assert pickle.loads(pickle.dumps(conv))(long_text) == long_expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "賭" * 200 + "\ud800",  # a lone surrogate is a legal str character
+        "\udcff賭" * 100,
+        "賭\ud83d\ude00" * 100,  # two lone surrogates that would form a pair in UTF-16
+        "😀賭\U00020000\U0010ffff" * 50,
+        "簡體\x00\n" * 60,
+    ],
+)
+def test_array_conversion_keeps_every_character(text: str) -> None:
+    table = {"賭": "赌", "簡": "简", "體": "体", "\U00020000": "x"}
+    assert CharTableConverter(table)(text) == text.translate(str.maketrans(table))
 
 
 def test_char_table_converter_returns_untouched_text_itself() -> None:

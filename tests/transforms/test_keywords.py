@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import random
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -207,6 +208,45 @@ def test_matcher_agrees_with_a_pyahocorasick_oracle(shipped: KeywordMatcher, sha
         assert got == oracle(text), text[:40]
         hits += len(got)
     assert hits > 50  # the sample does exercise the matcher
+
+
+# The automaton reads UTF-16-LE bytes: these terms and texts trip a matcher that forgets a
+# match must start on a character (我愀一 holds "ba" at an odd byte offset: 11 62 00 61 00 4e)
+# or that astral characters take two code units (😀, 𠀀 before or inside a hit), or lets a
+# term with a lone surrogate match half of a pair (\ude00 is the second unit of 😀).
+_UNITS_LIBRARY = KeywordLibrary.from_terms(
+    {"A.1.h": ["ba", "我愀", "愀一", "😀赌", "赌😀", "x😀y", "賭博", "一b"], "A.2.e": ["ba", "博𠀀", "\ude00赌"]}
+)
+_UNITS_ALPHABET = [*"ab 一我愀赌博賭.*xyｂ", "😀", "\U00020000", "我愀一", "\u200b", "ba"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("我愀一", [(0, 2), (1, 3)]),  # the terms, but not "ba" read across the characters
+        ("😀赌 ba", [(0, 2), (3, 5), (3, 5)]),
+        ("𠀀𠀀賭博𠀀 x😀y", [(2, 4), (3, 5), (6, 9)]),
+    ],
+)
+def test_hits_land_on_characters_in_the_automatons_encoding(
+    text: str, expected: list[tuple[int, int]]
+) -> None:
+    hits = KeywordMatcher(_UNITS_LIBRARY).match(text)
+    assert [(h.start, h.end) for h in hits] == expected
+
+
+@pytest.mark.parametrize("fold", [True, False])
+def test_matcher_agrees_with_the_oracle_on_astral_and_misaligned_text(fold: bool) -> None:
+    matcher = KeywordMatcher(_UNITS_LIBRARY, fold_traditional=fold)
+    oracle = _oracle(matcher)
+    rng = random.Random(5)
+    hits = 0
+    for _ in range(3000):
+        text = "".join(rng.choice(_UNITS_ALPHABET) for _ in range(rng.randint(0, 20)))
+        got = [(h.code, h.term, h.start, h.end, h.weight) for h in matcher.match(text)]
+        assert got == oracle(text), text
+        hits += len(got)
+    assert hits > 1000
 
 
 # --- the shipped library -------------------------------------------------------------------

@@ -254,14 +254,22 @@ def _is_word_char(ch: str) -> bool:
 
 
 _Entry = tuple[str, str, float]  # code, list version, weight
+_UNITS = "utf-16-le"  # what the automaton reads; see KeywordMatcher
 
 
 class KeywordMatcher:
     """Aho-Corasick over normalised text; build once per worker (it holds the automaton).
 
-    The automaton is `ahocorasick_rs` (Rust, dense transitions; it reports character offsets of
-    the `str`): on Chinese text it runs several times faster than pyahocorasick, whose nodes
-    search their children linearly. Build time for the shipped library is well under a second.
+    The automaton is `ahocorasick_rs` (Rust, dense transitions): on Chinese text it runs several
+    times faster than pyahocorasick, whose nodes search their children linearly. It runs over
+    the UTF-16-LE bytes of the normalised text (`BytesAhoCorasick`): two bytes per Chinese
+    character instead of UTF-8's three, so on Chinese it is about a third faster than over
+    UTF-8, which is itself faster than the `str` interface. A match must start on a code-unit
+    boundary (an even offset; odd ones straddle two characters and are dropped), and offsets
+    become character offsets by halving, or, in a text holding astral characters (two units
+    each), by a walk done only for texts with a hit. Lone surrogates cannot be encoded and raise
+    `UnicodeEncodeError`, as they did through UTF-8. Build time for the shipped library is well
+    under a second.
 
     `fold_traditional` (on by default) adds OpenCC's character-level traditional → simplified
     table (`traditional_to_simplified`) to both the terms and the text, after `converter` if one
@@ -317,7 +325,10 @@ class KeywordMatcher:
             ))
         self.pattern_count = len(keys)
         self._automaton = (
-            ahocorasick_rs.AhoCorasick(keys, matchkind=ahocorasick_rs.MatchKind.Standard)
+            ahocorasick_rs.BytesAhoCorasick(
+                [key.encode(_UNITS, "surrogatepass") for key in keys],
+                matchkind=ahocorasick_rs.MatchKind.Standard,
+            )
             if keys
             else None
         )
@@ -338,9 +349,14 @@ class KeywordMatcher:
             return []
         norm = normalize(text, self._converter)
         folded = norm.text
-        found = self._automaton.find_matches_as_indexes(folded, overlapping=True)
+        data = folded.encode(_UNITS)
+        found = self._automaton.find_matches_as_indexes(data, overlapping=True)
         if not found:
             return []
+        if len(data) == 2 * len(folded):  # one code unit per character
+            found = [(index, start >> 1, end >> 1) for index, start, end in found if not start & 1]
+        else:
+            found = _char_offsets(data, found)
         size = len(folded)
         patterns = self._patterns
         hits: list[KeywordHit] = []
@@ -381,6 +397,29 @@ class KeywordMatcher:
     def summary(self, text: str) -> dict[str, CodeSummary]:
         """Per code: hit count, distinct terms and score for one text."""
         return self.summarize(self.match(text))
+
+
+def _char_offsets(
+    data: bytes, found: list[tuple[int, int, int]]
+) -> list[tuple[int, int, int]]:
+    """Hits at UTF-16-LE byte offsets as hits at character offsets, in one walk of `data`.
+
+    Hits off a character boundary are dropped: an odd offset, or one at the second unit of a
+    surrogate pair (a term with a lone surrogate, which no character-level match could give).
+    """
+    size = len(data)
+
+    def on_boundary(pos: int) -> bool:
+        return not pos & 1 and (pos == size or not 0xDC <= data[pos + 1] <= 0xDF)
+
+    kept = [hit for hit in found if on_boundary(hit[1]) and on_boundary(hit[2])]
+    chars: dict[int, int] = {}
+    byte_pos = char_pos = 0
+    for offset in sorted({pos for _, start, end in kept for pos in (start, end)}):
+        char_pos += len(data[byte_pos:offset].decode(_UNITS))
+        byte_pos = offset
+        chars[offset] = char_pos
+    return [(index, chars[start], chars[end]) for index, start, end in kept]
 
 
 def _rebuild(

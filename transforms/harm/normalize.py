@@ -9,11 +9,15 @@ The steps, in order:
    characters (`赌*博`, `赌 博`) and between single Latin letters (`d.r.u.g`).
 
 Speed matters (tens of MB/s): every pass over the whole text is a C-level call (`lower`,
-`str.replace`, compiled regexes whose character classes stay in the BMP, so `re` tests them
-with a bitmap). Per-character Python work happens only for the rare characters whose NFKC/lower
-form changes length or can compose with a neighbour, and per separator run (a handful per
-paragraph); the map back to the original is a short list of segments searched with `bisect`,
-built from what was removed.
+`str.replace`, compiled regexes that start with a bare character class, so `re` skips ahead
+with a table test), and passes are few. Most text is *quiet* (see `_quiet_pattern`): one
+search proves it holds nothing that needs the slow fold, no invisible character and no
+converter key; it is then folded with `str.replace` + `lower`, left to the converter
+untouched, and cut with one `re.sub`, whose offsets are derived only if a span is asked for.
+Per-character Python work happens only for the rare characters whose NFKC/lower form changes
+length or can compose with a neighbour; the map back to the original is a short list of
+segments searched with `bisect`, built from what was removed. The paths give identical results
+(`test_quiet_path_agrees_with_the_general_path`).
 
 Sentence punctuation (，。；：！？ and brackets) is not a separator: stripping it would let a
 term match across a sentence boundary. Digits are not separators either (`6.4` stays).
@@ -27,6 +31,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 # Matched after NFKC + lower, so full-width forms already are ASCII here.
 SEPARATOR_CHARS = (
@@ -37,12 +42,24 @@ SEPARATOR_CHARS = (
 # Removed wherever they are: zero-width space/joiners, word joiner, BOM, soft hyphen.
 INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
 _SEP = re.escape(SEPARATOR_CHARS + INVISIBLE_CHARS)
-# One scan finds every separator run; which runs go is decided from their two neighbours.
-# A maximal separator run with a CJK character or a letter before it and after it (the
-# trailing one is looked at, not consumed, so back-to-back runs like "d.r.u.g" all match).
-_JOINING_RUN = re.compile(f"[\u3400-\u4dbf\u4e00-\u9fffa-z][{_SEP}]+(?=[\u3400-\u4dbf\u4e00-\u9fffa-z])")
-_SEP_RUN = re.compile(f"[{_SEP}]+")
-_INVISIBLE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}]+")
+# Patterns that search whole texts start with a lone character class, written `[x][x]*`
+# rather than `[x]+`: `re` skips ahead with a class test only when the pattern starts with a
+# bare class (CPython's `_get_charset_prefix`); a leading repeat or look-behind makes it try a
+# full match at every position, 3-5x slower on text where the class is rare.
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff"
+# One scan finds every separator run that goes, as `_joins` decides: a maximal run between two
+# CJK characters, or between two lone letters (no letter or digit beside either). The class
+# comes first; the look-behind checks what precedes the run's first separator (a separator
+# there fails it, so only maximal runs start), and the look-ahead is not consumed, so
+# back-to-back runs like "d.r.u.g" all match.
+_JOINING_RUN = re.compile(
+    f"[{_SEP}](?:"
+    f"(?<=[{_CJK}][{_SEP}])[{_SEP}]*(?=[{_CJK}])"
+    f"|(?<=(?<![a-z0-9])[a-z][{_SEP}])[{_SEP}]*(?=[a-z](?![a-z0-9]))"
+    ")"
+)
+_SEP_RUN = re.compile(f"[{_SEP}][{_SEP}]*")
+_INVISIBLE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}][{re.escape(INVISIBLE_CHARS)}]*")
 
 # Ranges scanned for characters whose NFKC + lower form is exactly one character that cannot
 # compose with its neighbour; text made only of those maps one-to-one onto its folded form.
@@ -78,6 +95,7 @@ class _FoldTables:
     unsafe: re.Pattern[str]  # runs of characters needing the per-chunk path
     changing: re.Pattern[str]  # safe characters whose NFKC form differs
     table: dict[str, str]
+    safe: tuple[int, ...]  # sorted code points folding one-to-one
 
 
 @lru_cache(maxsize=1)
@@ -99,11 +117,45 @@ def _fold_tables() -> _FoldTables:
             safe.append(cp)
             if folded != ch:
                 table[ch] = folded
+    unsafe = f"[^{_char_class(safe)}]"
     return _FoldTables(
-        re.compile(f"[^{_char_class(safe)}]+"),
+        re.compile(f"{unsafe}{unsafe}*"),  # not `+`: see _JOINING_RUN
         re.compile(f"[{_char_class(sorted(ord(c) for c in table))}]"),
         table,
+        tuple(safe),
     )
+
+
+def _quiet_pattern(keys: frozenset[str], *, quiet: bool = True) -> re.Pattern[str]:
+    """A search for any character that takes a text off the quiet path.
+
+    Quiet text is made of safe characters (they fold one-to-one) that NFKC leaves alone or
+    that are `_COMMON_WIDE` punctuation, holds no invisible character and folds to no converter
+    key (`keys`). One search proves all of it for most texts, where separate scans would read
+    the text four times (a class scan costs as much as `lower()`), and then folding,
+    converting and separator removal take their short ways. With `quiet=False`, characters
+    NFKC changes are allowed: the search then proves the text plain and free of invisibles.
+    """
+    tables = _fold_tables()
+    fold = tables.table
+    common = {src for src, _ in _COMMON_WIDE}
+    allowed = [
+        cp for cp in tables.safe
+        if (ch := chr(cp)) not in INVISIBLE_CHARS
+        and fold.get(ch, ch).lower() not in keys
+        and not (quiet and ch in fold and ch not in common)
+    ]
+    return re.compile(f"[^{_char_class(allowed)}]")
+
+
+@lru_cache(maxsize=1)
+def _quiet_without_converter() -> re.Pattern[str]:
+    return _quiet_pattern(frozenset())
+
+
+@lru_cache(maxsize=1)
+def _plain_and_visible() -> re.Pattern[str]:
+    return _quiet_pattern(frozenset(), quiet=False)
 
 
 def _unsafe_pattern() -> re.Pattern[str]:
@@ -117,14 +169,19 @@ def _fold_plain(text: str) -> str:
     just the few characters that change is several times faster and gives the same result.
     """
     tables = _fold_tables()
-    # str.replace scans at memory speed; the regex callback then only sees the rare rest.
-    for src, dst in _COMMON_WIDE:
-        if src in text:
-            text = text.replace(src, dst)
+    text = _fold_common_wide(text)
     if tables.changing.search(text) is None:
         return text.lower()
     table = tables.table
     return tables.changing.sub(lambda m: table[m.group()], text).lower()
+
+
+def _fold_common_wide(text: str) -> str:
+    # `in` and str.replace scan at memory speed; a regex callback then only sees the rare rest.
+    for src, dst in _COMMON_WIDE:
+        if src in text:
+            text = text.replace(src, dst)
+    return text
 
 
 # The full-width punctuation of everyday Chinese text, folded as NFKC does.
@@ -133,6 +190,10 @@ _COMMON_WIDE = tuple((c, unicodedata.normalize("NFKC", c)) for c in "，（）�
 
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _BMP_SIZE = 0x10000
+_CODE_POINTS = 0x110000
+# Below this length `str.translate` beats the array set-up (~3 µs); they break even near 100
+# characters of Chinese.
+_ARRAY_MIN = 128
 
 
 class CharTableConverter:
@@ -140,9 +201,17 @@ class CharTableConverter:
 
     Only one-to-one character tables keep offsets exact, so multi-character keys or values are
     rejected. Text holding no key is returned as it is after one regex scan (the common case:
-    simplified text through a t2s table); otherwise `str.translate` runs over an ordinal-indexed
-    list, about twice as fast as the dict `str.maketrans` gives.
+    simplified text through a t2s table). Otherwise a text of `_ARRAY_MIN` characters or more
+    is converted as an array: its UTF-32 code units index a numpy table of every code point
+    (4.4 MB, built at first use), four times as fast on Chinese as `str.translate`, which looks
+    every character up through Python objects. Shorter texts (keywords, titles), where the array
+    set-up costs more than it saves, go through `str.translate` over an ordinal-indexed list,
+    about twice as fast as the dict `str.maketrans` gives.
     """
+
+    # Whether the output may hold an invisible character the input did not: `normalize` then
+    # cannot skip its search for them after converting.
+    adds_invisible: bool
 
     def __init__(self, table: Mapping[str, str]) -> None:
         for src, dst in table.items():
@@ -151,6 +220,7 @@ class CharTableConverter:
                     f"converter table entry {src!r} -> {dst!r}: only single characters keep offsets"
                 )
         self._pairs = {src: dst for src, dst in table.items() if src != dst}
+        self.adds_invisible = any(dst in INVISIBLE_CHARS for dst in self._pairs.values())
         self._full = str.maketrans(self._pairs)
         bmp = sorted(ord(src) for src in self._pairs if ord(src) < _BMP_SIZE)
         # BMP-only classes compile to a bitmap test; one astral member would make `re` test
@@ -158,17 +228,27 @@ class CharTableConverter:
         self._bmp_keys = re.compile(f"[{_char_class(bmp)}]") if bmp else None
         self._astral_keys = len(bmp) < len(self._pairs)
         self._bmp_list: list[int] | None = None
+        self._array: Any = None  # numpy uint32 table, code point -> code point
+        self._quiet: re.Pattern[str] | None = None
+
+    def quiet_pattern(self) -> re.Pattern[str]:
+        """`normalize`'s one-scan test for text this converter (and folding) leaves alone."""
+        if self._quiet is None:
+            self._quiet = _quiet_pattern(frozenset(self._pairs))
+        return self._quiet
 
     def __reduce__(self) -> tuple[type[CharTableConverter], tuple[dict[str, str]]]:
         return (CharTableConverter, (self._pairs,))
 
     def __call__(self, text: str) -> str:
         if self._astral_keys and _ASTRAL.search(text) is not None:
-            return text.translate(self._full)
+            return self._by_array(text) if len(text) >= _ARRAY_MIN else text.translate(self._full)
         if self._bmp_keys is None or self._bmp_keys.search(text) is None:
             return text
-        if _ASTRAL.search(text) is not None:  # the list stops at U+FFFF
-            return text.translate(self._full)
+        if len(text) >= _ARRAY_MIN:
+            return self._by_array(text)
+        # The list stops at U+FFFF; `translate` keeps a character whose lookup raises
+        # LookupError (IndexError here) as it is, so astral characters pass untouched.
         if self._bmp_list is None:
             table = list(range(_BMP_SIZE))
             for src, dst in self._pairs.items():
@@ -176,6 +256,19 @@ class CharTableConverter:
                     table[ord(src)] = ord(dst)
             self._bmp_list = table
         return text.translate(self._bmp_list)
+
+    def _by_array(self, text: str) -> str:
+        import numpy as np  # imported here: the module stays cheap to import
+
+        if self._array is None:
+            table = np.arange(_CODE_POINTS, dtype=np.uint32)
+            for src, dst in self._pairs.items():
+                table[ord(src)] = ord(dst)
+            self._array = table
+        # UTF-32 gives one code unit per character; "surrogatepass" carries lone surrogates
+        # (legal in a str) through both ways, so the length never changes.
+        units = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        return self._array[units].tobytes().decode("utf-32-le", "surrogatepass")
 
 
 # The CJK unified ideographs and extension A. Compatibility ideographs are not listed (NFKC has
@@ -228,23 +321,48 @@ class _Segment:
     identity: bool
 
 
-@dataclass(frozen=True)
+# Not frozen (read it, don't set it): a frozen dataclass's __init__ costs ~2 µs, a tenth of
+# normalising a paragraph; slots bring it to ~0.2 µs.
+@dataclass(slots=True)
 class Normalized:
     """Normalised text plus what is needed to map its offsets back to the original."""
 
     text: str
     original_length: int
-    # `text` without the converter (same length, same offsets), kept only when the converter
-    # changed something: the matcher asks whether a span was written in traditional characters.
-    unconverted: str | None = None
+    # See `unconverted`; until `_settle` runs, in the offsets of `_unremoved` when that is set.
+    _unconverted: str | None = None
     # Final text [n_start, ...) continues folded text at f_start (segments between removals).
     _kept_n: tuple[int, ...] = field(default=(), repr=False)
     _kept_f: tuple[int, ...] = field(default=(), repr=False)
     # Empty when folding was one-to-one.
     _fold: tuple[_Segment, ...] = field(default=(), repr=False)
     _fold_starts: tuple[int, ...] = field(default=(), repr=False)
+    # Folded text before `_JOINING_RUN` cut it, when `_kept_n`/`_kept_f` are yet to be derived:
+    # most texts are never asked for a span, so they never pay for the offsets.
+    _unremoved: str | None = field(default=None, repr=False)
+
+    @property
+    def unconverted(self) -> str | None:
+        """`text` without the converter (same length, same offsets), kept only when the
+        converter changed something: the matcher asks whether a span was written in
+        traditional characters."""
+        if self._unremoved is not None and self._unconverted is not None:
+            self._settle()
+        return self._unconverted
+
+    def _settle(self) -> None:
+        """Derive what the cut left for later: the offsets, and the unconverted text cut alike."""
+        assert self._unremoved is not None
+        kept, self._kept_n, self._kept_f = _kept(
+            _joining_removals(self._unremoved), len(self._unremoved)
+        )
+        if self._unconverted is not None:
+            self._unconverted = "".join(self._unconverted[a:b] for a, b in kept)
+        self._unremoved = None
 
     def _to_folded(self, pos: int) -> int:
+        if self._unremoved is not None:
+            self._settle()
         if not self._kept_n:
             return pos
         i = bisect_right(self._kept_n, pos) - 1
@@ -334,6 +452,13 @@ def _joins(folded: str, start: int, end: int) -> bool:
     )
 
 
+def _joining_removals(folded: str) -> list[tuple[int, int]]:
+    """`_removal_spans` of text known to hold no invisible character."""
+    # Only runs with a CJK character or a letter on both sides can go; one C-level scan finds
+    # just those, instead of a Python step for every space and dot of the text.
+    return [m.span() for m in _JOINING_RUN.finditer(folded)]
+
+
 def _removal_spans(folded: str) -> list[tuple[int, int]]:
     """Spans to delete, sorted and disjoint.
 
@@ -343,13 +468,7 @@ def _removal_spans(folded: str) -> list[tuple[int, int]]:
     """
     # Seven substring tests (memchr) cost less than one regex scan of a seven-character class.
     if not any(ch in folded for ch in INVISIBLE_CHARS):
-        # Only runs with a CJK character or a letter on both sides can go; one C-level scan
-        # finds just those, instead of a Python step for every space and dot of the text.
-        return [
-            (m.start() + 1, m.end())
-            for m in _JOINING_RUN.finditer(folded)
-            if _joins(folded, m.start() + 1, m.end())
-        ]
+        return _joining_removals(folded)
     spans: list[tuple[int, int]] = []
     size = len(folded)
     for m in _SEP_RUN.finditer(folded):
@@ -363,14 +482,33 @@ def _removal_spans(folded: str) -> list[tuple[int, int]]:
 
 def normalize(text: str, converter: Converter | None = None) -> Normalized:
     """Normalise `text` for matching; `converter` must map character for character."""
-    unsafe = _unsafe_pattern()
+    if converter is None:
+        quiet: re.Pattern[str] | None = _quiet_without_converter()
+    elif isinstance(converter, CharTableConverter):
+        quiet = converter.quiet_pattern()
+    else:
+        quiet = None  # an arbitrary callable: nothing known about what it changes
+    if quiet is not None and quiet.search(text) is None:
+        folded = _fold_common_wide(text).lower()
+        return _removed(text, folded, None, (), True)
     fold: tuple[_Segment, ...] = ()
-    if unsafe.search(text) is None:
+    # Traditional text lands here (it holds converter keys), and text with a rare full-width
+    # form: one search still proves most of it quiet but for the converter, or at least plain
+    # and free of invisible characters.
+    invisible_free = True
+    if converter is not None and _quiet_without_converter().search(text) is None:
+        folded = _fold_common_wide(text).lower()
+    elif _plain_and_visible().search(text) is None:
         folded = _fold_plain(text)
     else:
-        folded, segments = _fold_slow(text, unsafe)
-        if any(not s.identity for s in segments):
-            fold = tuple(segments)
+        invisible_free = False
+        unsafe = _unsafe_pattern()
+        if unsafe.search(text) is None:
+            folded = _fold_plain(text)
+        else:
+            folded, segments = _fold_slow(text, unsafe)
+            if any(not s.identity for s in segments):
+                fold = tuple(segments)
     unconverted: str | None = None
     if converter is not None:
         converted = converter(folded)
@@ -378,15 +516,56 @@ def normalize(text: str, converter: Converter | None = None) -> Normalized:
             raise ValueError(
                 "converter changed the text length; only character-level converters keep offsets"
             )
-        if converted is not folded and converted != folded:
-            unconverted = folded
+        if converted is not folded:
+            if converted != folded:
+                unconverted = folded
+            # Only a table known to add none keeps the text free of invisible characters.
+            invisible_free = invisible_free and (
+                isinstance(converter, CharTableConverter) and not converter.adds_invisible
+            )
         folded = converted
+    return _removed(text, folded, unconverted, fold, invisible_free)
 
-    fold_starts = tuple(s.f_start for s in fold)
+
+def _removed(
+    text: str,
+    folded: str,
+    unconverted: str | None,
+    fold: tuple[_Segment, ...],
+    invisible_free: bool,
+) -> Normalized:
+    """The `Normalized` of `text` once separator runs are cut from its folded form."""
+    fold_starts = tuple(s.f_start for s in fold) if fold else ()
+    if invisible_free:
+        # The common case: `re.sub` cuts in C; offsets (and the unconverted text cut alike)
+        # wait until asked for, which most texts never are.
+        cut = _JOINING_RUN.sub("", folded)
+        if len(cut) == len(folded):
+            return Normalized(folded, len(text), unconverted, _fold=fold, _fold_starts=fold_starts)
+        return Normalized(
+            cut, len(text), unconverted, _fold=fold, _fold_starts=fold_starts, _unremoved=folded
+        )
     removals = _removal_spans(folded)
     if not removals:
         return Normalized(folded, len(text), unconverted, _fold=fold, _fold_starts=fold_starts)
-    kept: list[tuple[int, int]] = []  # folded [start, end) slices that stay
+    kept, kept_n, kept_f = _kept(removals, len(folded))
+    return Normalized(
+        "".join(folded[a:b] for a, b in kept),
+        len(text),
+        None if unconverted is None else "".join(unconverted[a:b] for a, b in kept),
+        _kept_n=kept_n,
+        _kept_f=kept_f,
+        _fold=fold,
+        _fold_starts=fold_starts,
+    )
+
+
+def _kept(
+    removals: list[tuple[int, int]], size: int
+) -> tuple[list[tuple[int, int]], tuple[int, ...], tuple[int, ...]]:
+    """The folded [start, end) slices that stay, and where each starts in the final text
+    (`kept_n`) and in the folded one (`kept_f`)."""
+    kept: list[tuple[int, int]] = []
     kept_n: list[int] = []
     kept_f: list[int] = []
     n_pos = 0
@@ -400,16 +579,8 @@ def normalize(text: str, converter: Converter | None = None) -> Normalized:
         f_pos = e
     kept_n.append(n_pos)
     kept_f.append(f_pos)
-    kept.append((f_pos, len(folded)))
-    return Normalized(
-        "".join(folded[a:b] for a, b in kept),
-        len(text),
-        None if unconverted is None else "".join(unconverted[a:b] for a, b in kept),
-        _kept_n=tuple(kept_n),
-        _kept_f=tuple(kept_f),
-        _fold=fold,
-        _fold_starts=fold_starts,
-    )
+    kept.append((f_pos, size))
+    return kept, tuple(kept_n), tuple(kept_f)
 
 
 def normalize_term(term: str, converter: Converter | None = None) -> str:
