@@ -6,6 +6,7 @@ every record needs, so a worker never reloads the registry entry per record.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -14,6 +15,8 @@ from corpusgate.schemas import reasons
 from corpusgate.schemas.records import QuarantineRow, Record, add_decision, new_lineage
 from corpusgate.transforms.identity import record_id
 from corpusgate.transforms.readers import Locator, RawFailure, RawRecord, ReadItem
+
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,17 @@ def _normalize_record(item: RawRecord, ctx: SourceContext) -> tuple[bool, Record
         )
     if not text.strip():
         return False, _reject(record, item, reasons.EMPTY_TEXT, f"field '{text_field}' is blank")
+    # A JSON "\ud800" escape decodes to a lone surrogate: valid JSON, but no character, and
+    # neither Parquet nor the detectors can hold it.
+    for name, value in (("text", text), ("url", lineage["url"]), ("id", native)):
+        if isinstance(value, str) and (bad := _LONE_SURROGATE.search(value)):
+            return False, _reject(
+                record,
+                item,
+                reasons.INVALID_UTF8,
+                f"field '{name}' holds a lone surrogate (U+{ord(bad.group()):04X}) "
+                f"at character {bad.start()}",
+            )
     try:
         lineage["collected_at"] = parse_timestamp(
             fields.get(ctx.field("collected_at") or "collected_at")

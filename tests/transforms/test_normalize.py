@@ -110,3 +110,13 @@ def test_parse_timestamp(value: object, expected: datetime | None) -> None:
 def test_parse_timestamp_rejects(value: object) -> None:
     with pytest.raises(ValueError):
         parse_timestamp(value)
+
+
+@pytest.mark.parametrize("fields", [
+    {"doc_id": 1, "body": "half a pair \ud83d here"},
+    {"doc_id": 1, "body": "fine", "link": "https://x.org/\udc00"},
+])
+def test_lone_surrogates_from_json_escapes_are_quarantined(fields: dict) -> None:
+    ok, row = normalize(RawRecord(fields, LOC), CTX)
+    assert not ok and row["reason"] == reasons.INVALID_UTF8 and "lone surrogate" in row["detail"]
+    assert row["raw"]  # kept, with the surrogate replaced so the bytes are valid UTF-8
