@@ -117,8 +117,11 @@ def handle(args: argparse.Namespace) -> int:
     from corpusgate.pipelines.cli import EXIT_NEGATIVE, CliError
     from corpusgate.source_registry.entry import RegistryError
     from corpusgate.source_registry.registry import Registry
-    from corpusgate.source_registry.store import Assessment
-    from corpusgate.transforms.harm.assess import assess_records, read_source_records
+    from corpusgate.transforms.harm.assess import (
+        assess_records,
+        assessment_row,
+        read_source_records,
+    )
     from corpusgate.transforms.harm.detect import HarmDetector
 
     config = load_run_config(args)
@@ -134,29 +137,9 @@ def handle(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as err:
         raise CliError(f"{args.source_id}: {err}") from err
     actor = args.actor or os.environ.get("USER") or "unknown"
-    details = {
-        k: v for k, v in report.items()
-        if k not in ("sample_size", "flagged", "rate", "decision", "seed", "population",
-                     "ci_low", "ci_high", "action")
-    }
-    details["entry_sha256"] = entry.sha256
     assessment_id = store.add_assessment(
-        Assessment(
-            source_id=entry.source_id,
-            stage="assessment",
-            sample_size=report["sample_size"],
-            flagged=report["flagged"],
-            rate=report["rate"],
-            decision=report["decision"],
-            seed=report["seed"],
-            population=report["population"],
-            methods="; ".join(report["methods"])[:256],
-            ci_low=report["ci_low"],
-            ci_high=report["ci_high"],
-            action=report["action"][:256],
-            actor=actor[:128],
-            details=details,
-        )
+        assessment_row(entry.source_id, "assessment", report, actor=actor,
+                       extra_details={"entry_sha256": entry.sha256})
     )
     status = "assessed_rejected" if report["decision"] == "reject" else "assessed_accepted"
     store.set_status(entry.source_id, status, entry_sha256=entry.sha256, note=report["action"])

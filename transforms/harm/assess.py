@@ -164,3 +164,43 @@ def assess_records(
     return gate_report(
         items, population, policy, methods=detector.methods, accuracy=model_accuracy(detector)
     )
+
+
+# Gate-report keys that are columns of the store's assessment row; the rest go to `details`.
+_STORE_COLUMNS = frozenset(
+    {"sample_size", "flagged", "rate", "decision", "seed", "population", "ci_low", "ci_high",
+     "action", "assessment_id", "run_id"}
+)
+
+
+def assessment_row(
+    source_id: str,
+    stage: str,
+    report: Mapping[str, Any],
+    *,
+    actor: str,
+    run_id: str | None = None,
+    extra_details: Mapping[str, Any] | None = None,
+) -> Any:
+    """The store's append-only row for one gate report (`assess` before, `run` after collection)."""
+    from corpusgate.source_registry.store import Assessment
+
+    details = {k: v for k, v in report.items() if k not in _STORE_COLUMNS}
+    details.update(extra_details or {})
+    return Assessment(
+        source_id=source_id,
+        stage=stage,
+        sample_size=report["sample_size"],
+        flagged=report["flagged"],
+        rate=report["rate"],
+        decision=report["decision"],
+        seed=report["seed"],
+        population=report["population"],
+        methods="; ".join(report["methods"])[:256],
+        ci_low=report["ci_low"],
+        ci_high=report["ci_high"],
+        action=report["action"][:256],
+        actor=actor[:128],
+        run_id=run_id,
+        details=details,
+    )

@@ -38,7 +38,12 @@ from corpusgate.schemas.reasons import (
 from corpusgate.schemas.records import Record, add_decision, to_quarantine
 from corpusgate.transforms.checks import QUARANTINE, RECORDS, SUMMARY, CheckContext
 from corpusgate.transforms.gate_stats import BottomK
-from corpusgate.transforms.harm.assess import SampleEntry, gate_report, model_accuracy
+from corpusgate.transforms.harm.assess import (
+    SampleEntry,
+    assessment_row,
+    gate_report,
+    model_accuracy,
+)
 from corpusgate.transforms.harm.detect import HarmDetector, HarmPolicy
 from corpusgate.transforms.harm.keywords import UPDATE_INTERVAL, KeywordLibrary
 
@@ -319,35 +324,11 @@ def after_run(
     ctx: CheckContext, summaries: dict[str, list[Any]], store: Any, manifest: dict[str, Any]
 ) -> None:
     """Append one verification row per source and set its status (append-only store)."""
-    from corpusgate.source_registry.store import Assessment
-
     for source_id, report in summaries.get(GATE) or []:
-        details = {k: v for k, v in report.items() if k not in _COLUMNS}
         store.add_assessment(
-            Assessment(
-                source_id=source_id,
-                stage="verification",
-                sample_size=report["sample_size"],
-                flagged=report["flagged"],
-                rate=report["rate"],
-                decision=report["decision"],
-                seed=report["seed"],
-                population=report["population"],
-                methods="; ".join(report["methods"])[:256],
-                ci_low=report["ci_low"],
-                ci_high=report["ci_high"],
-                action=report["action"][:256],
-                actor=f"corpusgate run {ctx.run_id}",
-                run_id=ctx.run_id,
-                details=details,
-            ),
+            assessment_row(source_id, "verification", report,
+                           actor=f"corpusgate run {ctx.run_id}", run_id=ctx.run_id),
             assessment_id=report["assessment_id"],
         )
         status = "verified_rejected" if report["decision"] == "reject" else "verified_accepted"
         store.set_status(source_id, status, run_id=ctx.run_id, note=report["action"])
-
-
-_COLUMNS = frozenset(
-    {"sample_size", "flagged", "rate", "decision", "seed", "population", "methods",
-     "ci_low", "ci_high", "action", "assessment_id", "run_id"}
-)
