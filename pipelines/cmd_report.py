@@ -50,12 +50,7 @@ def handle(args: argparse.Namespace) -> int:
     except AuditError as err:
         raise CliError(str(err), EXIT_NEGATIVE) from err
     files = report_files(manifest, load_spotchecks(args.output))
-    for name, content in files.items():
-        path = publish.join(args.output, "reports", name)
-        if isinstance(content, str):
-            publish._write_text(path, content)
-        else:
-            publish.write_json(path, content)
+    publish.write_reports(args.output, files)
     print(
         json.dumps(files["sources.json"], ensure_ascii=False)
         if args.json

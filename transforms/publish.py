@@ -66,16 +66,21 @@ def publish(
         _publish_remote(output, staging, listed)
     else:
         _publish_local(Path(output), Path(staging), listed)
-    for name, content in reports.items():
-        path = join(output, "reports", name)
-        if isinstance(content, str):
-            _write_text(path, content)
-        else:
-            write_json(path, content)
+    write_reports(output, reports)
     write_json(join(output, MANIFEST), manifest)
 
 
-def _write_text(path: str, content: str) -> None:
+def write_reports(output: str, reports: dict[str, str | dict[str, Any]]) -> None:
+    """OUTPUT/reports/NAME for each: text as is, anything else as JSON."""
+    for name, content in reports.items():
+        path = join(output, "reports", name)
+        if isinstance(content, str):
+            write_text(path, content)
+        else:
+            write_json(path, content)
+
+
+def write_text(path: str, content: str) -> None:
     if not is_remote(path):
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(content, encoding="utf-8")
