@@ -47,6 +47,7 @@ def gate_rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:
                         "settling_sample_size",
                         "seed",
                         "assessment_id",
+                        "sampled_whole_source",
                     )
                 },
             }
@@ -70,9 +71,13 @@ def _gate_line(row: dict[str, Any]) -> str:
     decision = row["decision"] or "?"
     if row.get("inconclusive"):
         decision += f" (inconclusive: {row['settling_sample_size']} items would settle it)"
+    if row.get("sampled_whole_source"):
+        spread = "whole source: exact rate"
+    else:
+        spread = f"95% CI [{row['ci_low']:.2%}, {row['ci_high']:.2%}]"
     return (
         f"{row['source_id']:<28} {row['flagged']:>4}/{row['sample_size']:<5} "
-        f"rate {row['rate']:6.2%}  95% CI [{row['ci_low']:.2%}, {row['ci_high']:.2%}]  {decision}"
+        f"rate {row['rate']:6.2%}  {spread}  {decision}"
     )
 
 
