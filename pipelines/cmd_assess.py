@@ -165,8 +165,13 @@ def format_report(report: dict[str, Any]) -> str:
         + (" (the whole source)" if report["sampled_whole_source"] else "")
         + f", seed {report['seed']!r}",
         f"  flagged       {report['flagged']} ({report['rate']:.2%}); "
-        f"{report['confidence']:.0%} exact interval [{report['ci_low']:.2%}, "
-        f"{report['ci_high']:.2%}]; limit {report['threshold']:.0%}",
+        + (
+            "every record was read, so this is the source's rate, not an estimate"
+            if report["sampled_whole_source"]
+            else f"{report['confidence']:.0%} exact interval [{report['ci_low']:.2%}, "
+            f"{report['ci_high']:.2%}]"
+        )
+        + f"; limit {report['threshold']:.0%}",
     ]
     if report["flagged_codes"]:
         codes = ", ".join(f"{c} {n}" for c, n in report["flagged_codes"].items())
