@@ -107,6 +107,14 @@ def _write_table(root: str, name: str, table: pa.Table, row_group_size: int) -> 
     return FileWritten(name, table.num_rows, stream.digest.hexdigest(), stream.size)
 
 
+def _check_sizes(max_rows: int, row_group_rows: int, index_run_rows: int) -> None:
+    if min(max_rows, row_group_rows, index_run_rows) < 1:
+        raise ValueError(
+            f"max_rows ({max_rows}), row_group_rows ({row_group_rows}) and index_run_rows "
+            f"({index_run_rows}) must be >= 1"
+        )
+
+
 class ParquetFileSet:
     """Writes rows of one schema into files under `root/subdir`, `max_rows` rows each at most."""
 
@@ -123,11 +131,7 @@ class ParquetFileSet:
         index_run_rows: int = 100_000,
         create: Callable[[str], BinaryIO] = FileSystems.create,
     ) -> None:
-        if min(max_rows, row_group_rows, index_run_rows) < 1:
-            raise ValueError(
-                f"max_rows ({max_rows}), row_group_rows ({row_group_rows}) and index_run_rows "
-                f"({index_run_rows}) must be >= 1"
-            )
+        _check_sizes(max_rows, row_group_rows, index_run_rows)
         self._root = root.rstrip("/")
         self._subdir = subdir
         self._schema = schema.with_metadata(metadata)
@@ -271,11 +275,7 @@ class WriteShards(beam.PTransform):
         index_run_rows: int = 100_000,
     ) -> None:
         super().__init__()
-        if min(max_rows, row_group_rows, index_run_rows) < 1:
-            raise ValueError(
-                f"max_rows ({max_rows}), row_group_rows ({row_group_rows}) and index_run_rows "
-                f"({index_run_rows}) must be >= 1"
-            )
+        _check_sizes(max_rows, row_group_rows, index_run_rows)
         self._fn = _WriteFilesFn(
             root, subdir, schema, metadata, status, max_rows, row_group_rows, index_run_rows
         )
