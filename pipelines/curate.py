@@ -35,6 +35,7 @@ from corpusgate.transforms import manifest as manifest_core
 from corpusgate.transforms import publish as publishing
 from corpusgate.transforms.checks import (
     CHECK_MODULES,
+    PAIRS,
     QUARANTINE,
     RECORDS,
     SUMMARY,
@@ -50,6 +51,7 @@ from corpusgate.transforms.shards import (
     INDEX_RUNS,
     OUTCOMES,
     FileWritten,
+    WritePairs,
     WriteShards,
     merge_index_bucket,
 )
@@ -119,12 +121,23 @@ def build_pipeline(
     records = read["records"]
     quarantined = [read[QUARANTINE]]
     summaries = []
+    pairs = []
     for label, check in checks:
         out = records | label >> check
         records = out[RECORDS]
         quarantined.append(out[QUARANTINE])
         if out.get(SUMMARY) is not None:
             summaries.append(out[SUMMARY])
+        if out.get(PAIRS) is not None:
+            pairs.append(out[PAIRS])
+    if pairs:
+        pair_files = (
+            pairs
+            | "AllPairs" >> beam.Flatten()
+            | "WritePairs" >> WritePairs(staging)
+            | "TagPairFiles" >> beam.MapTuple(lambda kind, written: ("pair_file", kind, written))
+        )
+        summaries.append(pair_files)
 
     kept = records | "WriteShards" >> WriteShards(
         staging,
@@ -187,7 +200,13 @@ def build_pipeline(
 
 
 def _write_summary(items: list[tuple[str, Any, Any]], staging: str) -> None:
-    summary: dict[str, Any] = {"files": [], "outcomes": [], "read": [], "checks": {}}
+    summary: dict[str, Any] = {
+        "files": [],
+        "outcomes": [],
+        "read": [],
+        "checks": {},
+        "pair_indexes": {},
+    }
     for tag, key, value in items:
         if tag == "file":
             summary["files"].append([key, value.__dict__])
@@ -195,6 +214,8 @@ def _write_summary(items: list[tuple[str, Any, Any]], staging: str) -> None:
             summary["outcomes"].append([list(key), value])
         elif tag == "read":
             summary["read"].append([key, value])
+        elif tag == "pair_file":
+            summary["pair_indexes"].setdefault(key, []).append(value.__dict__)
         else:  # a check's own summary: (kind, key, JSON-able value)
             summary["checks"].setdefault(tag, []).append([key, value])
     publishing.write_json(publishing.join(staging, "_run", "summary.json"), summary)
@@ -357,6 +378,10 @@ def run_curation(
                 "registry": str(config.registry),
                 "checks": summary["checks"],
                 "not_collected": not_collected,
+                "pair_indexes": {
+                    kind: sorted(files, key=lambda f: f["path"])
+                    for kind, files in summary["pair_indexes"].items()
+                },
             },
         )
         problems = manifest_core.balance_problems(manifest)

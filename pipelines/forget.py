@@ -1,7 +1,8 @@
 """`forget`: honour a data subject's withdrawal in a published output, without rescanning text.
 
 The PII step of `run` records, for every identifier it left in a published record, the pair
-(subject key, record id) in the manifest (`checks.pii_subjects`). Given subject keys, `forget`:
+(subject key, record id) in `index/pii_subjects/` (listed in the manifest's `pair_indexes`).
+Given subject keys, `forget`:
 
 1. finds their records through that index and the audit index (only `written` ones: quarantined
    records were never published, already withdrawn ones are skipped, so a re-run is harmless);
@@ -45,7 +46,7 @@ from corpusgate.transforms import publish
 from corpusgate.transforms.identity import index_bucket
 
 # Proposed for schemas (see the report): the index status of a withdrawn record, and its reason.
-SUBJECTS = "pii_subjects"  # the manifest's checks section written by transforms.pii.stage
+SUBJECTS = "pii_subjects"  # the pair index written by transforms.pii.stage
 LOG = "withdrawals/withdrawals.jsonl"
 
 
@@ -76,11 +77,22 @@ class ForgetResult:
         }
 
 
-def records_of(manifest: dict[str, Any], subject_keys: set[str]) -> dict[str, list[str]]:
-    """subject key -> record ids holding it, from the run's subject index."""
+def records_of(
+    output: str | Path, manifest: dict[str, Any], subject_keys: set[str]
+) -> dict[str, list[str]]:
+    """subject key -> record ids holding it, from the run's subject index files.
+
+    Each file is read with a filter on the keys, so only matching rows are materialised.
+    """
     found: dict[str, list[str]] = defaultdict(list)
-    for key, record_id in (manifest.get("checks") or {}).get(SUBJECTS, []):
-        if key in subject_keys:
+    if not subject_keys:
+        return {}
+    wanted = pa.array(sorted(subject_keys), pa.string())
+    for entry in (manifest.get("pair_indexes") or {}).get(SUBJECTS, []):
+        table = pq.read_table(Path(output) / entry["path"], filters=pc.field("key").isin(wanted))
+        for key, record_id in zip(
+            table.column("key").to_pylist(), table.column("value").to_pylist(), strict=True
+        ):
             found[key].append(record_id)
     return {k: sorted(set(v)) for k, v in found.items()}
 
@@ -99,8 +111,12 @@ def _json_safe(value: Any) -> Any:
 
 def _file_facts(path: Path, relative: str) -> dict[str, Any]:
     data = path.read_bytes()
-    return {"path": relative, "rows": pq.ParquetFile(path).metadata.num_rows,
-            "sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
+    return {
+        "path": relative,
+        "rows": pq.ParquetFile(path).metadata.num_rows,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "bytes": len(data),
+    }
 
 
 def _write_parquet(table: pa.Table, target: Path) -> None:
@@ -124,7 +140,7 @@ def forget(
     manifest = load_manifest(output)
     at = (now or datetime.now(UTC)).isoformat()
     result = ForgetResult(request_id or f"forget-{uuid.uuid4().hex[:12]}", at, len(subject_keys))
-    result.records_by_subject = records_of(manifest, set(subject_keys))
+    result.records_by_subject = records_of(output, manifest, set(subject_keys))
     subjects_of: dict[str, list[str]] = defaultdict(list)
     for key, ids in result.records_by_subject.items():
         for rid in ids:
@@ -162,21 +178,31 @@ def forget(
                 continue
             per_source[row["source_id"]] += 1
             log_rows[row["record_id"]] = next_line + len(log_lines)
-            log_lines.append(json.dumps({
-                "record_id": row["record_id"],
-                "source_id": row["source_id"],
-                "status": WITHDRAWN,
-                "reason": CONSENT_WITHDRAWN,
-                "detail": reason,
-                "request_id": result.request_id,
-                "withdrawn_at": at,
-                "subject_keys": sorted(subjects_of[row["record_id"]]),
-                "from": {"file": shard, "row": row_no},
-                "lineage": _json_safe(row["lineage"]),
-            }, ensure_ascii=False, sort_keys=True))
-            result.withdrawn.append({"record_id": row["record_id"],
-                                     "source_id": row["source_id"],
-                                     "from": {"file": shard, "row": row_no}})
+            log_lines.append(
+                json.dumps(
+                    {
+                        "record_id": row["record_id"],
+                        "source_id": row["source_id"],
+                        "status": WITHDRAWN,
+                        "reason": CONSENT_WITHDRAWN,
+                        "detail": reason,
+                        "request_id": result.request_id,
+                        "withdrawn_at": at,
+                        "subject_keys": sorted(subjects_of[row["record_id"]]),
+                        "from": {"file": shard, "row": row_no},
+                        "lineage": _json_safe(row["lineage"]),
+                    },
+                    ensure_ascii=False,
+                    sort_keys=True,
+                )
+            )
+            result.withdrawn.append(
+                {
+                    "record_id": row["record_id"],
+                    "source_id": row["source_id"],
+                    "from": {"file": shard, "row": row_no},
+                }
+            )
         kept = table.filter(pc.invert(mask))
         if kept.num_rows == 0:
             new_entries[shard] = None
@@ -202,11 +228,17 @@ def forget(
     problems = manifest_core.balance_problems(manifest)
     if problems:  # pragma: no cover - a bug here must not publish a manifest that lies
         raise ForgetError("the updated manifest does not balance: " + "; ".join(problems))
-    publish.write_json(publish.join(output, "reports", "sources.json"), {
-        "run_id": manifest["run_id"], "sources": manifest["sources"], "totals": manifest["totals"],
-    })
-    (root / "reports" / "sources.txt").write_text(manifest_core.format_table(manifest) + "\n",
-                                                 encoding="utf-8")
+    publish.write_json(
+        publish.join(output, "reports", "sources.json"),
+        {
+            "run_id": manifest["run_id"],
+            "sources": manifest["sources"],
+            "totals": manifest["totals"],
+        },
+    )
+    (root / "reports" / "sources.txt").write_text(
+        manifest_core.format_table(manifest) + "\n", encoding="utf-8"
+    )
     publish.write_json(publish.join(output, publish.MANIFEST), manifest)
     for shard, entry in new_entries.items():
         if entry is None or entry["path"] != shard:
@@ -214,8 +246,9 @@ def forget(
     return result
 
 
-def _update_index(root: Path, moved: dict[str, tuple[str, int]],
-                  log_rows: dict[str, int]) -> dict[str, dict[str, Any]]:
+def _update_index(
+    root: Path, moved: dict[str, tuple[str, int]], log_rows: dict[str, int]
+) -> dict[str, dict[str, Any]]:
     buckets: dict[str, list[str]] = defaultdict(list)
     for rid in [*moved, *log_rows]:
         buckets[index_bucket(rid)].append(rid)
@@ -234,9 +267,13 @@ def _update_index(root: Path, moved: dict[str, tuple[str, int]],
     return facts
 
 
-def _update_manifest(manifest: dict[str, Any], new_entries: dict[str, dict[str, Any] | None],
-                     index_facts: dict[str, dict[str, Any]], per_source: dict[str, int],
-                     result: ForgetResult) -> None:
+def _update_manifest(
+    manifest: dict[str, Any],
+    new_entries: dict[str, dict[str, Any] | None],
+    index_facts: dict[str, dict[str, Any]],
+    per_source: dict[str, int],
+    result: ForgetResult,
+) -> None:
     shards = [f for f in manifest["shards"] if f["path"] not in new_entries]
     shards += [e for e in new_entries.values() if e is not None]
     manifest["shards"] = sorted(shards, key=lambda f: f["path"])
@@ -250,13 +287,16 @@ def _update_manifest(manifest: dict[str, Any], new_entries: dict[str, dict[str, 
         totals["withdrawn"] = totals.get("withdrawn", 0) + n
     for entry in manifest["sources"].values():
         entry["balanced"] = entry["read"] == (
-            entry["written"] + entry["quarantined"] + entry.get("withdrawn", 0))
-    manifest.setdefault("withdrawals", []).append({
-        "request_id": result.request_id,
-        "at": result.at,
-        "records": len(result.withdrawn),
-        "log": LOG,
-    })
+            entry["written"] + entry["quarantined"] + entry.get("withdrawn", 0)
+        )
+    manifest.setdefault("withdrawals", []).append(
+        {
+            "request_id": result.request_id,
+            "at": result.at,
+            "records": len(result.withdrawn),
+            "log": LOG,
+        }
+    )
     manifest["balanced"] = not manifest_core.balance_problems(manifest)
 
 

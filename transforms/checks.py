@@ -8,7 +8,10 @@ Records are plain dicts shaped like `corpusgate.schemas.records.Record`; a check
 decision to `record["lineage"]["decisions"]` (via `add_decision`) and fills the lineage fields
 it owns. A rejected record leaves through `to_quarantine(record, CHECK, REASON, detail)`.
 `summary` (optional) carries (kind, key, value) tuples the driver stores after the run, e.g.
-per-source gate decisions to append to the store.
+per-source gate decisions to append to the store; it is collected in one place, so keep it
+small (per source, not per record). `pairs` (optional) carries per-record lookups as
+(kind, key, value) string triples, e.g. (pii_subjects, subject key, record id): they are
+written as Parquet under `OUTPUT/index/<kind>/` and listed in the manifest's `pair_indexes`.
 
 Per-source facts arrive as `SourceFacts` in the transform's constructor (small, picklable);
 heavy state (automata, models, engines, tables) is built in `DoFn.setup`.
@@ -22,6 +25,7 @@ from typing import Any
 RECORDS = "records"
 QUARANTINE = "quarantine"
 SUMMARY = "summary"
+PAIRS = "pairs"
 
 
 @dataclass(frozen=True)

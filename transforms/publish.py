@@ -62,6 +62,7 @@ def publish(
 ) -> None:
     """Replace the published output with the staged one; the manifest goes last."""
     listed = [f["path"] for kind in ("shards", "quarantine", "index") for f in manifest[kind]]
+    listed += [f["path"] for files in (manifest.get("pair_indexes") or {}).values() for f in files]
     if is_remote(output):
         _publish_remote(output, staging, listed)
     else:

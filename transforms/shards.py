@@ -35,6 +35,7 @@ __all__ = [
     "FileWritten",
     "IndexRun",
     "ParquetFileSet",
+    "WritePairs",
     "WriteShards",
     "index_bucket",
     "merge_index_bucket",
@@ -313,3 +314,59 @@ def merge_index_bucket(root: str, bucket: str, runs: list[str]) -> FileWritten |
         return None
     merged = pa.concat_tables(parts).sort_by("record_id")
     return _write_table(root, f"index/{bucket}.parquet", merged, row_group_size=8192)
+
+
+PAIR_SCHEMA = pa.schema(
+    [pa.field("key", pa.string(), nullable=False), pa.field("value", pa.string(), nullable=False)]
+)
+
+
+class _WritePairsFn(beam.DoFn):
+    """(kind, key, value) triples → `index/<kind>/part-*.parquet`, sorted by key in each file.
+
+    A bundle spills every `spill_rows` triples, so memory stays flat like the shard writers'.
+    """
+
+    def __init__(self, root: str, spill_rows: int = 200_000) -> None:
+        self._root = root.rstrip("/")
+        self._spill_rows = spill_rows
+        self._rows: dict[str, list[tuple[str, str]]] = {}
+        self._count = 0
+
+    def start_bundle(self) -> None:
+        self._rows = {}
+        self._count = 0
+
+    def process(self, triple: tuple[str, str, str]):  # type: ignore[no-untyped-def]
+        kind, key, value = triple
+        self._rows.setdefault(kind, []).append((key, value))
+        self._count += 1
+        if self._count >= self._spill_rows:
+            yield from self._spill()
+
+    def finish_bundle(self):  # type: ignore[no-untyped-def]
+        for kind, written in self._spill():
+            yield GlobalWindows.windowed_value((kind, written))
+
+    def _spill(self) -> Iterator[tuple[str, FileWritten]]:
+        for kind, rows in sorted(self._rows.items()):
+            rows.sort()
+            keys, values = zip(*rows, strict=True)
+            table = pa.Table.from_arrays(
+                [pa.array(keys, pa.string()), pa.array(values, pa.string())], schema=PAIR_SCHEMA
+            )
+            name = f"index/{kind}/part-{uuid.uuid4().hex[:16]}.parquet"
+            yield kind, _write_table(self._root, name, table, row_group_size=8192)
+        self._rows = {}
+        self._count = 0
+
+
+class WritePairs(beam.PTransform):
+    """Checks' per-record lookups → Parquet files; outputs (kind, FileWritten) per file."""
+
+    def __init__(self, root: str) -> None:
+        super().__init__()
+        self._fn = _WritePairsFn(root)
+
+    def expand(self, triples):  # type: ignore[no-untyped-def]
+        return triples | "WritePairFiles" >> beam.ParDo(self._fn)

@@ -24,15 +24,30 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out, store = base / "out", f"sqlite:///{base}/store.sqlite"
     env = {"CORPUSGATE_STORE_URL": store, "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "corpusgate"), "run", "--config", str(DEMO_CONFIG),
-         "--output", str(out)], capture_output=True, text=True, timeout=600, env=env)
+        [
+            str(Path(sys.executable).parent / "corpusgate"),
+            "run",
+            "--config",
+            str(DEMO_CONFIG),
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     return out, store
 
 
 def rows(out: Path, kind: str) -> list[dict]:
-    return [r for f in sorted((out / kind).glob("*.parquet")) for r in pq.read_table(f).to_pylist()
-            if r["source_id"] == SOURCE]
+    return [
+        r
+        for f in sorted((out / kind).glob("*.parquet"))
+        for r in pq.read_table(f).to_pylist()
+        if r["source_id"] == SOURCE
+    ]
 
 
 def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -44,21 +59,48 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def test_demo_keeps_redacts_and_drops(demo: tuple[Path, str]) -> None:
     out, _ = demo
     kept, held = rows(out, "shards"), rows(out, "quarantine")
-    outcomes = {r["lineage"]["origin"]["position"]: next(
-        d["outcome"] for d in r["lineage"]["decisions"] if d["check"] == "pii") for r in kept}
-    assert outcomes == {1: "pass", 2: "pass", 3: "redact", 4: "redact", 5: "pass", 7: "redact",
-                        8: "redact", 9: "pass", 10: "pass", 11: "pass"}
+    outcomes = {
+        r["lineage"]["origin"]["position"]: next(
+            d["outcome"] for d in r["lineage"]["decisions"] if d["check"] == "pii"
+        )
+        for r in kept
+    }
+    assert outcomes == {
+        1: "pass",
+        2: "pass",
+        3: "redact",
+        4: "redact",
+        5: "pass",
+        7: "redact",
+        8: "redact",
+        9: "pass",
+        10: "pass",
+        11: "pass",
+    }
     assert [(r["lineage"]["origin"]["position"], r["reason"]) for r in held] == [
-        (6, "sensitive_pii_no_separate_consent")]
+        (6, "sensitive_pii_no_separate_consent")
+    ]
     everything = json.dumps([r["text"] for r in kept + held], ensure_ascii=False)
-    for gone in ("18611112222", "li.na.demo@example.cn", "310104198805160029",
-                 "carol.example@example.net", "15000002222", "bob.example@example.org"):
+    for gone in (
+        "18611112222",
+        "li.na.demo@example.cn",
+        "310104198805160029",
+        "carol.example@example.net",
+        "15000002222",
+        "bob.example@example.org",
+    ):
         assert gone not in everything
     assert "110101199003071233" in everything  # separate consent held
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["sources"][SOURCE]["quarantined_by_reason"] == {
-        "sensitive_pii_no_separate_consent": 1}
-    assert len(manifest["checks"]["pii_subjects"]) == 5
+        "sensitive_pii_no_separate_consent": 1
+    }
+    import pyarrow.parquet as pq
+
+    subject_files = manifest["pair_indexes"]["pii_subjects"]
+    assert "pii_subjects" not in manifest["checks"]  # per-record pairs stay out of the manifest
+    assert sum(pq.read_table(out / f["path"]).num_rows for f in subject_files) == 5
+    assert sum(f["rows"] for f in subject_files) == 5
 
 
 def test_forget_withdraws_a_subject_and_audit_explains(
@@ -68,9 +110,18 @@ def test_forget_withdraws_a_subject_and_audit_explains(
     monkeypatch.setenv("CORPUSGATE_STORE_URL", store)
     monkeypatch.delenv("CORPUSGATE_CONSENT_KEY", raising=False)
     before = json.loads((out / "manifest.json").read_text())
-    code, text, err = cli(capsys, "forget", "Alice.Example@example.com", "--config",
-                          str(DEMO_CONFIG), "--output", str(out), "--request-id", "DSR-1",
-                          "--json")
+    code, text, err = cli(
+        capsys,
+        "forget",
+        "Alice.Example@example.com",
+        "--config",
+        str(DEMO_CONFIG),
+        "--output",
+        str(out),
+        "--request-id",
+        "DSR-1",
+        "--json",
+    )
     assert code == 0, err
     result = json.loads(text)
     assert len(result["withdrawn"]) == 2 and result["request_id"] == "DSR-1"
@@ -81,7 +132,8 @@ def test_forget_withdraws_a_subject_and_audit_explains(
     assert (entry["written"], entry["withdrawn"]) == (before["sources"][SOURCE]["written"] - 2, 2)
     assert manifest["balanced"] and manifest["totals"]["withdrawn"] == 2
     assert {f["path"] for f in manifest["shards"]} == {
-        f"shards/{p.name}" for p in (out / "shards").glob("*.parquet")}
+        f"shards/{p.name}" for p in (out / "shards").glob("*.parquet")
+    }
     assert "read = written + quarantined + withdrawn" in (out / "reports/sources.txt").read_text()
 
     gone = result["withdrawn"][0]["record_id"]
@@ -97,13 +149,23 @@ def test_forget_withdraws_a_subject_and_audit_explains(
     for r in rows(out, "shards"):
         code, text, _ = cli(capsys, "audit", r["record_id"], "--output", str(out), "--json")
         where = json.loads(text)["location"]
-        assert pq.read_table(out / where["file"]).to_pylist()[where["row"]]["record_id"] == \
-            r["record_id"]
+        assert (
+            pq.read_table(out / where["file"]).to_pylist()[where["row"]]["record_id"]
+            == r["record_id"]
+        )
 
     # Again: nothing changes, nothing is appended to the store's history.
     snapshot = (out / "manifest.json").read_text()
-    code, text, _ = cli(capsys, "forget", "alice.example@example.com", "--config",
-                        str(DEMO_CONFIG), "--output", str(out), "--json")
+    code, text, _ = cli(
+        capsys,
+        "forget",
+        "alice.example@example.com",
+        "--config",
+        str(DEMO_CONFIG),
+        "--output",
+        str(out),
+        "--json",
+    )
     assert code == 0 and json.loads(text)["withdrawn"] == []
     assert len(json.loads(text)["already_withdrawn"]) == 2
     assert (out / "manifest.json").read_text() == snapshot

@@ -23,9 +23,13 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize(
     ("value", "kind"),
-    [("Alice@Example.com", "EMAIL_ADDRESS"), ("110101199003071233", "CN_RESIDENT_ID"),
-     ("139-1234-0001", "CN_MOBILE"), ("E12345678", "CN_PASSPORT"),
-     ("010-62345678", "CN_LANDLINE")],
+    [
+        ("Alice@Example.com", "EMAIL_ADDRESS"),
+        ("110101199003071233", "CN_RESIDENT_ID"),
+        ("139-1234-0001", "CN_MOBILE"),
+        ("E12345678", "CN_PASSPORT"),
+        ("010-62345678", "CN_LANDLINE"),
+    ],
 )
 def test_subject_types_are_recognised(value: str, kind: str) -> None:
     assert subject_keys([value], None, KEY) == [subject_key(KEY, kind, value)]
@@ -33,9 +37,11 @@ def test_subject_types_are_recognised(value: str, kind: str) -> None:
 
 @pytest.mark.parametrize(
     ("values", "type_name", "message"),
-    [(["hello"], None, "subject #1: cannot tell"),
-     (["13912340001", "11010119900307123X"], "resident_id", "subject #1: not a valid"),
-     (["x"], "fax", "--type 'fax'")],
+    [
+        (["hello"], None, "subject #1: cannot tell"),
+        (["13912340001", "11010119900307123X"], "resident_id", "subject #1: not a valid"),
+        (["x"], "fax", "--type 'fax'"),
+    ],
 )
 def test_bad_subjects_are_named_by_position_not_value(values, type_name, message) -> None:  # type: ignore[no-untyped-def]
     from corpusgate.pipelines.cli import CliError
@@ -45,41 +51,68 @@ def test_bad_subjects_are_named_by_position_not_value(values, type_name, message
     assert "13912340001" not in str(err.value)
 
 
-def test_records_of_reads_the_subject_index() -> None:
-    manifest = {"checks": {"pii_subjects": [["k1", "r2"], ["k2", "r1"], ["k1", "r1"],
-                                            ["k1", "r2"]]}}
-    assert records_of(manifest, {"k1"}) == {"k1": ["r1", "r2"]}
-    assert records_of({}, {"k1"}) == {}
+def test_records_of_reads_the_subject_index(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    (tmp_path / "index/pii_subjects").mkdir(parents=True)
+    for name, rows in (("a", [("k1", "r2"), ("k2", "r1")]), ("b", [("k1", "r1"), ("k1", "r2")])):
+        pq.write_table(
+            pa.table({"key": [k for k, _ in rows], "value": [v for _, v in rows]}),
+            tmp_path / f"index/pii_subjects/{name}.parquet",
+        )
+    manifest = {
+        "pair_indexes": {
+            "pii_subjects": [
+                {"path": "index/pii_subjects/a.parquet"},
+                {"path": "index/pii_subjects/b.parquet"},
+            ]
+        }
+    }
+    assert records_of(tmp_path, manifest, {"k1"}) == {"k1": ["r1", "r2"]}
+    assert records_of(tmp_path, manifest, {"k9"}) == {}
+    assert records_of(tmp_path, {}, {"k1"}) == {}
 
 
-def test_forget_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forget_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CORPUSGATE_CONSENT_KEY", raising=False)
     monkeypatch.delenv("CORPUSGATE_STORE_URL", raising=False)
     store = f"sqlite:///{tmp_path}/s.sqlite"
-    code, _, err = cli(capsys, "forget", "a@example.com", "--store", store,
-                       "--output", str(tmp_path))
+    code, _, err = cli(
+        capsys, "forget", "a@example.com", "--store", store, "--output", str(tmp_path)
+    )
     assert code == 2 and "no consent key" in err
     monkeypatch.setenv("CORPUSGATE_CONSENT_KEY", KEY.decode())
     code, _, err = cli(capsys, "forget", "--store", store, "--output", str(tmp_path))
     assert code == 2 and "at least one SUBJECT" in err
-    code, _, err = cli(capsys, "forget", "a@example.com", "--store", store,
-                       "--output", str(tmp_path / "none"))
+    code, _, err = cli(
+        capsys, "forget", "a@example.com", "--store", store, "--output", str(tmp_path / "none")
+    )
     assert code == 1 and "no manifest.json" in err
     code, _, err = cli(capsys, "forget", "a@example.com", "--output", str(tmp_path))
     assert code == 2 and "no store" in err
 
 
-def test_consent_import_command(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_consent_import_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CORPUSGATE_CONSENT_KEY", KEY.decode())
     store = f"sqlite:///{tmp_path}/s.sqlite"
     path = tmp_path / "c.csv"
-    path.write_text("identifier,type,scope,granted_at,revoked_at,evidence\n"
-                    "13912340001,mobile,general,2024-05-01,,CF-1\n")
+    path.write_text(
+        "identifier,type,scope,granted_at,revoked_at,evidence\n"
+        "13912340001,mobile,general,2024-05-01,,CF-1\n"
+    )
     code, out, _ = cli(capsys, "consent", "import", str(path), "--store", store, "--json")
     assert code == 0 and json.loads(out) | {"store": "-"} == {
-        "file": str(path), "store": "-", "lines": 1, "added": 1, "already_present": 0}
+        "file": str(path),
+        "store": "-",
+        "lines": 1,
+        "added": 1,
+        "already_present": 0,
+    }
     code, out, _ = cli(capsys, "consent", "import", str(path), "--store", store)
     assert code == 0 and "0 added, 1 already" in out
     path.write_text(path.read_text() + "13912340001,mobile,forever,2024-05-01,,CF-1\n")

@@ -19,7 +19,7 @@ from corpusgate.source_registry.consent import (
     subject_key,
     subject_key_of_normalized,
 )
-from corpusgate.transforms.checks import QUARANTINE, RECORDS, SUMMARY, CheckContext
+from corpusgate.transforms.checks import PAIRS, QUARANTINE, RECORDS, CheckContext
 from corpusgate.transforms.pii.consent_lookup import decide, with_class_actions
 from corpusgate.transforms.pii.engine import PiiPolicy, shared_detector
 from corpusgate.transforms.pii.redact import redact
@@ -157,7 +157,7 @@ def test_the_stage_keeps_redacts_drops_and_emits_the_subject_index(
             lambda q: (q["record_id"][0], q["check"], q["reason"], q["text"])),
             equal_to([("c", "consent", "sensitive_pii_no_separate_consent",
                        "身份证<CN_RESIDENT_ID>")]), label="quarantined")
-        assert_that(out[SUMMARY], equal_to(
+        assert_that(out[PAIRS], equal_to(
             [(SUBJECTS, subject_key(KEY, "CN_MOBILE", MOBILE), "a" * 32)]), label="subjects")
 
 

@@ -13,9 +13,10 @@ pii:
 ```
 
 Outputs: kept records (redacted where the policy says so; lineage `pii` and `consent` filled),
-quarantine rows (`pii_no_consent`, `sensitive_pii_no_separate_consent`; text redacted), and a
-summary of ("pii_subjects", subject_key, record_id) for every identifier left in a kept record:
-the index `corpusgate forget` uses to find a subject's records without rescanning the text.
+quarantine rows (`pii_no_consent`, `sensitive_pii_no_separate_consent`; text redacted), and
+pairs ("pii_subjects", subject_key, record_id) for every identifier left in a kept record,
+written to `OUTPUT/index/pii_subjects/`: the index `corpusgate forget` uses to find a
+subject's records without rescanning the text.
 
 The consent table is read whole in `DoFn.setup` (one dict per worker). That suits consent tables
 up to a few million grants; beyond that, look up per bundle instead.
@@ -42,7 +43,7 @@ from corpusgate.source_registry.consent import (
     read_consent_file,
     subject_key_of_normalized,
 )
-from corpusgate.transforms.checks import QUARANTINE, RECORDS, SUMMARY, CheckContext
+from corpusgate.transforms.checks import PAIRS, QUARANTINE, RECORDS, CheckContext
 from corpusgate.transforms.pii.consent_lookup import decide, with_class_actions
 from corpusgate.transforms.pii.engine import LANGUAGES, PiiPolicy
 
@@ -67,8 +68,14 @@ def language_of(text: str, declared: str | None, source_languages: tuple[str, ..
 
 
 class _PiiFn(beam.DoFn):
-    def __init__(self, policy_path: str | None, class_actions: dict[str, str] | None,
-                 key: bytes, store_url: str, languages: dict[str, tuple[str, ...]]) -> None:
+    def __init__(
+        self,
+        policy_path: str | None,
+        class_actions: dict[str, str] | None,
+        key: bytes,
+        store_url: str,
+        languages: dict[str, tuple[str, ...]],
+    ) -> None:
         self._policy_path = policy_path
         self._class_actions = class_actions
         # The key travels inside the pickled DoFn; on a remote runner the staging bucket must
@@ -88,8 +95,7 @@ class _PiiFn(beam.DoFn):
         self._detector = shared_detector(self._policy_path)
         base = PiiPolicy.load(self._policy_path) if self._policy_path else PiiPolicy.load()
         self._policy = with_class_actions(base, self._class_actions)
-        self._index = (ConsentStore(self._store_url).load_index() if self._key
-                       else ConsentIndex())
+        self._index = ConsentStore(self._store_url).load_index() if self._key else ConsentIndex()
         self._redact = redact
 
     def _keyer(self, normalized: str) -> str:
@@ -98,36 +104,55 @@ class _PiiFn(beam.DoFn):
     def process(self, record: Record) -> Iterator[Any]:
         self._seen.inc()
         lineage = record["lineage"]
-        language = language_of(record["text"], lineage.get("language"),
-                               self._languages.get(record["source_id"], ()))
+        language = language_of(
+            record["text"], lineage.get("language"), self._languages.get(record["source_id"], ())
+        )
         entities = self._detector.detect(record["text"], language)
-        d = decide(record["text"], entities, self._policy, self._index, self._keyer,
-                   lineage.get("collected_at"), self._redact)
+        d = decide(
+            record["text"],
+            entities,
+            self._policy,
+            self._index,
+            self._keyer,
+            lineage.get("collected_at"),
+            self._redact,
+        )
         lineage["pii"] = {"entities": d.entities, "redactions": d.redactions}
         lineage["consent"] = d.consent
         record["text"] = d.text
         if d.outcome == reasons.FAIL:
             self._dropped.inc()
             Metrics.counter("pii", f"quarantined_{d.reason}").inc()
-            yield TaggedOutput(QUARANTINE, to_quarantine(record, reasons.CONSENT, d.reason,
-                                                         d.detail))
+            yield TaggedOutput(
+                QUARANTINE, to_quarantine(record, reasons.CONSENT, d.reason, d.detail)
+            )
             return
         add_decision(record, reasons.PII, d.outcome, d.detail)
         if d.consent:
-            add_decision(record, reasons.CONSENT, reasons.PASS,
-                         f"{len(d.consent)} consent(s) held at collection time")
+            add_decision(
+                record,
+                reasons.CONSENT,
+                reasons.PASS,
+                f"{len(d.consent)} consent(s) held at collection time",
+            )
         (self._redacted if d.outcome == reasons.REDACT else self._kept).inc()
         for key in d.kept_subjects:
-            yield TaggedOutput(SUMMARY, (SUBJECTS, key, record["record_id"]))
+            yield TaggedOutput(PAIRS, (SUBJECTS, key, record["record_id"]))
         yield record
 
 
 class DetectPii(beam.PTransform):
-    """Records → {records, quarantine, summary}: detect PII, look up consent, apply policy."""
+    """Records → {records, quarantine, pairs}: detect PII, look up consent, apply policy."""
 
-    def __init__(self, *, key: bytes, store_url: str, policy_path: str | None = None,
-                 class_actions: dict[str, str] | None = None,
-                 languages: dict[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        key: bytes,
+        store_url: str,
+        policy_path: str | None = None,
+        class_actions: dict[str, str] | None = None,
+        languages: dict[str, tuple[str, ...]] | None = None,
+    ) -> None:
         super().__init__()
         # Fail at build time, on the driver, for a bad policy or override.
         base = PiiPolicy.load(policy_path) if policy_path else PiiPolicy.load()
@@ -136,8 +161,9 @@ class DetectPii(beam.PTransform):
 
     def expand(self, records):  # type: ignore[no-untyped-def]
         out = records | "DetectPii" >> beam.ParDo(self._fn).with_outputs(
-            QUARANTINE, SUMMARY, main=RECORDS)
-        return {RECORDS: out[RECORDS], QUARANTINE: out[QUARANTINE], SUMMARY: out[SUMMARY]}
+            QUARANTINE, PAIRS, main=RECORDS
+        )
+        return {RECORDS: out[RECORDS], QUARANTINE: out[QUARANTINE], PAIRS: out[PAIRS]}
 
 
 def make_check(ctx: CheckContext) -> DetectPii:
