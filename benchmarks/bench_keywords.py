@@ -62,8 +62,10 @@ def main() -> None:
     t0 = time.process_time()
     folding = KeywordMatcher(library)
     build_fold = time.process_time() - t0
-    print(f"library v{library.version}: {plain.pattern_count} patterns; load+build "
-          f"{build_plain:.2f} s CPU, with t2s {build_fold:.2f} s (t2s table built once, included)")
+    print(
+        f"library v{library.version}: {plain.pattern_count} patterns; load+build "
+        f"{build_plain:.2f} s CPU, with t2s {build_fold:.2f} s (t2s table built once, included)"
+    )
     t2s = traditional_to_simplified()
 
     print(f"MB/s, best / median of {args.rounds} rounds")
@@ -72,15 +74,17 @@ def main() -> None:
         repeats = max(1, round(args.mb * 1e6 / unit))
         mb = unit * repeats / 1e6
 
-        def run_normalize(conv: Callable[[str], str] | None, units: list[str] = units,
-                          repeats: int = repeats) -> int:
+        def run_normalize(
+            conv: Callable[[str], str] | None, units: list[str] = units, repeats: int = repeats
+        ) -> int:
             for _ in range(repeats):
                 for p in units:
                     normalize(p, conv)
             return 0
 
-        def run_match(matcher: KeywordMatcher, units: list[str] = units,
-                      repeats: int = repeats) -> int:
+        def run_match(
+            matcher: KeywordMatcher, units: list[str] = units, repeats: int = repeats
+        ) -> int:
             hits = 0
             for _ in range(repeats):
                 for p in units:

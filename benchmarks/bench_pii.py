@@ -33,7 +33,9 @@ def load_corpora() -> dict[str, tuple[str, list[str]]]:
             web += [json.loads(line)["text"] for line in fh if line.strip()]
     zh = []
     for name in ("cmrc2018_dev.json", "cmrc2018_trial.json"):
-        zh += [c["context_text"] for c in json.loads((data / "zh-wiki-cmrc2018" / name).read_text())]
+        zh += [
+            c["context_text"] for c in json.loads((data / "zh-wiki-cmrc2018" / name).read_text())
+        ]
     return {"web-cc-samples (en)": ("en", web), "zh-wiki-cmrc2018 (zh)": ("zh", zh)}
 
 
@@ -65,8 +67,10 @@ def main() -> None:
     whole = PiiDetector(policy, windowed=False)
     print(f"engine set-up (two detectors, en+zh): {time.perf_counter() - t0:.2f} s")
     print()
-    header = (f"{'corpus':<24} {'docs':>5} {'avg chars':>9} {'mode':<9} {'docs/s':>8} "
-              f"{'MB/s':>6} {'skipped':>8} {'scanned':>8} {'entities':>8}")
+    header = (
+        f"{'corpus':<24} {'docs':>5} {'avg chars':>9} {'mode':<9} {'docs/s':>8} "
+        f"{'MB/s':>6} {'skipped':>8} {'scanned':>8} {'entities':>8}"
+    )
     print(header)
     print("-" * len(header))
     for name, (lang, texts) in corpora.items():
@@ -83,14 +87,20 @@ def main() -> None:
         dt_f, _, res_f = timed(whole, texts, lang, 1)
         n = len(texts)
         n_ent = sum(map(len, res_w))
-        print(f"{name:<24} {n:>5} {avg:>9.0f} {'windowed':<9} {n * args.repeat / dt_w:>8.0f} "
-              f"{mb / dt_w:>6.2f} {st.skipped / args.repeat:>8.0f} "
-              f"{st.chars_scanned / max(1, sum(map(len, texts)) * args.repeat):>7.1%} {n_ent:>8}")
-        print(f"{'':<24} windowed passes, CPU time, one core: fastest {n / min(passes_w):.0f}, "
-              f"median {n / statistics.median(passes_w):.0f}, slowest {n / max(passes_w):.0f} "
-              f"docs/s")
-        print(f"{'':<24} {'':>5} {'':>9} {'whole':<9} {n / dt_f:>8.0f} "
-              f"{mb / args.repeat / dt_f:>6.2f} {'-':>8} {'100.0%':>8} {sum(map(len, res_f)):>8}")
+        print(
+            f"{name:<24} {n:>5} {avg:>9.0f} {'windowed':<9} {n * args.repeat / dt_w:>8.0f} "
+            f"{mb / dt_w:>6.2f} {st.skipped / args.repeat:>8.0f} "
+            f"{st.chars_scanned / max(1, sum(map(len, texts)) * args.repeat):>7.1%} {n_ent:>8}"
+        )
+        print(
+            f"{'':<24} windowed passes, CPU time, one core: fastest {n / min(passes_w):.0f}, "
+            f"median {n / statistics.median(passes_w):.0f}, slowest {n / max(passes_w):.0f} "
+            f"docs/s"
+        )
+        print(
+            f"{'':<24} {'':>5} {'':>9} {'whole':<9} {n / dt_f:>8.0f} "
+            f"{mb / args.repeat / dt_f:>6.2f} {'-':>8} {'100.0%':>8} {sum(map(len, res_f)):>8}"
+        )
         diff = sum(1 for a, b in zip(res_w, res_f, strict=True) if a != b)
         print(f"{'':<24} documents whose windowed result differs from whole-text: {diff}")
         types: dict[str, int] = {}

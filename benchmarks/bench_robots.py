@@ -28,9 +28,20 @@ from _data import peak_rss_mib, shared_data_dir
 from corpusgate.transforms.robots import parse_robots
 
 USER_AGENTS = ["Googlebot", "GPTBot", "corpusgate-bench"]
-COMMON_PATHS = ["/", "/index.html", "/search?q=robots", "/admin/", "/wp-admin/admin-ajax.php",
-                "/api/v1/items?id=7", "/cgi-bin/test.cgi", "/images/logo.png", "/about-us",
-                "/private/", "/user/login", "/tag/news?page=2"]
+COMMON_PATHS = [
+    "/",
+    "/index.html",
+    "/search?q=robots",
+    "/admin/",
+    "/wp-admin/admin-ajax.php",
+    "/api/v1/items?id=7",
+    "/cgi-bin/test.cgi",
+    "/images/logo.png",
+    "/about-us",
+    "/private/",
+    "/user/login",
+    "/tag/news?page=2",
+]
 _RULE_RE = re.compile(r"^\s*(?:dis)?allow\s*:\s*(\S+)", re.IGNORECASE | re.MULTILINE)
 
 
@@ -40,8 +51,11 @@ def load_corpus(limit: int | None) -> list[tuple[str, bytes]]:
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            body = (base64.b64decode(row["robots_txt_base64"]) if "robots_txt_base64" in row
-                    else row["robots_txt"].encode("utf-8"))
+            body = (
+                base64.b64decode(row["robots_txt_base64"])
+                if "robots_txt_base64" in row
+                else row["robots_txt"].encode("utf-8")
+            )
             files.append((row["domain"], body))
             if limit is not None and len(files) >= limit:
                 break
@@ -96,14 +110,20 @@ def main() -> int:
     t_parse_p = time.perf_counter() - t0
 
     def ask_ours() -> list[bool]:
-        return [robots.verdict(url, ua).allowed
-                for (urls, _), robots in zip(questions, ours, strict=True)
-                for ua in USER_AGENTS for url in urls]
+        return [
+            robots.verdict(url, ua).allowed
+            for (urls, _), robots in zip(questions, ours, strict=True)
+            for ua in USER_AGENTS
+            for url in urls
+        ]
 
     def ask_protego() -> list[bool]:
-        return [rp.can_fetch(url, ua)
-                for (urls, _), rp in zip(questions, theirs, strict=True)
-                for ua in USER_AGENTS for url in urls]
+        return [
+            rp.can_fetch(url, ua)
+            for (urls, _), rp in zip(questions, theirs, strict=True)
+            for ua in USER_AGENTS
+            for url in urls
+        ]
 
     # Pass 1 is cold for corpusgate (each agent's rules get indexed on first use), pass 2 warm.
     timings: dict[str, list[float]] = {"corpusgate": [], "protego": []}
@@ -115,24 +135,38 @@ def main() -> int:
             timings[name].append(time.perf_counter() - t0)
 
     differ = sum(a != b for a, b in zip(answers["corpusgate"], answers["protego"], strict=True))
-    print(f"files: {len(corpus)} ({total_bytes / 1e6:.1f} MB); verdicts per pass: {n_verdicts} "
-          f"({n_verdicts // len(corpus) // len(USER_AGENTS)} URLs x {len(USER_AGENTS)} agents "
-          "per file on average)")
-    print(f"parse         corpusgate: {len(corpus) / t_parse:8.0f} files/s "
-          f"{total_bytes / t_parse / 1e6:5.1f} MB/s  exceptions: {errors}")
-    print(f"parse         protego:    {len(corpus) / t_parse_p:8.0f} files/s "
-          f"{total_bytes / t_parse_p / 1e6:5.1f} MB/s  exceptions: {protego_errors}")
+    print(
+        f"files: {len(corpus)} ({total_bytes / 1e6:.1f} MB); verdicts per pass: {n_verdicts} "
+        f"({n_verdicts // len(corpus) // len(USER_AGENTS)} URLs x {len(USER_AGENTS)} agents "
+        "per file on average)"
+    )
+    print(
+        f"parse         corpusgate: {len(corpus) / t_parse:8.0f} files/s "
+        f"{total_bytes / t_parse / 1e6:5.1f} MB/s  exceptions: {errors}"
+    )
+    print(
+        f"parse         protego:    {len(corpus) / t_parse_p:8.0f} files/s "
+        f"{total_bytes / t_parse_p / 1e6:5.1f} MB/s  exceptions: {protego_errors}"
+    )
     for name in ("corpusgate", "protego"):
         cold, warm = timings[name]
-        print(f"verdicts/s    {name + ':':11} {n_verdicts / cold:8.0f} cold  "
-              f"{n_verdicts / warm:8.0f} warm")
-    end_to_end = {"corpusgate": t_parse + timings["corpusgate"][0],
-                  "protego": t_parse_p + timings["protego"][0]}
-    print(f"parse + cold pass: corpusgate {end_to_end['corpusgate']:.2f} s, "
-          f"protego {end_to_end['protego']:.2f} s")
-    print(f"speed-up (warm verdicts): "
-          f"{timings['protego'][1] / timings['corpusgate'][1]:.1f}x; "
-          f"answers differing from protego: {differ} of {n_verdicts}")
+        print(
+            f"verdicts/s    {name + ':':11} {n_verdicts / cold:8.0f} cold  "
+            f"{n_verdicts / warm:8.0f} warm"
+        )
+    end_to_end = {
+        "corpusgate": t_parse + timings["corpusgate"][0],
+        "protego": t_parse_p + timings["protego"][0],
+    }
+    print(
+        f"parse + cold pass: corpusgate {end_to_end['corpusgate']:.2f} s, "
+        f"protego {end_to_end['protego']:.2f} s"
+    )
+    print(
+        f"speed-up (warm verdicts): "
+        f"{timings['protego'][1] / timings['corpusgate'][1]:.1f}x; "
+        f"answers differing from protego: {differ} of {n_verdicts}"
+    )
     print(f"peak RSS: {peak_rss_mib():.0f} MiB")
     return 0 if errors == 0 else 1
 

@@ -19,16 +19,20 @@ from corpusgate.transforms.pii.normalize import check_resident_id, mobile_operat
 
 
 def found(detector: PiiDetector, text: str, value: str, entity: str) -> bool:
-    return any(e.entity_type == entity and text[e.start:e.end] == value
-               for e in detector.detect(text, "zh"))
+    return any(
+        e.entity_type == entity and text[e.start : e.end] == value
+        for e in detector.detect(text, "zh")
+    )
 
 
 def main() -> None:
     data = shared_data_dir() / "pii-cn-vectors"
     detector = PiiDetector(languages=("zh",))
     print("Resident identity numbers (GB 11643)")
-    print(f"{'id_number':<20} {'upstream':<8} {'ours':<8} {'reason':<18} {'bare':<5} "
-          f"{'in text':<7} verdict")
+    print(
+        f"{'id_number':<20} {'upstream':<8} {'ours':<8} {'reason':<18} {'bare':<5} "
+        f"{'in text':<7} verdict"
+    )
     agree = total = 0
     for line in (data / "cn_resident_id_vectors.jsonl").read_text().splitlines():
         row = json.loads(line)
@@ -43,8 +47,10 @@ def main() -> None:
             total += 1
             agree += ours == expected
             verdict = "ok" if ours == expected else "DIFFERS"
-        print(f"{value:<20} {expected!s:<8} {ours!s:<8} {reason or '-':<18} {bare!s:<5} "
-              f"{in_text!s:<7} {verdict}")
+        print(
+            f"{value:<20} {expected!s:<8} {ours!s:<8} {reason or '-':<18} {bare!s:<5} "
+            f"{in_text!s:<7} {verdict}"
+        )
     print(f"agreement with upstream validity: {agree}/{total}")
     print()
 
@@ -73,8 +79,10 @@ def main() -> None:
         print(f"{group:<16} {n:>7} {hits:>6}")
     recall = tp / (tp + fn)
     precision = tp / (tp + fp) if tp + fp else 0.0
-    print(f"positives found {tp}/{tp + fn} (recall {recall:.3f}); reserved accepted {fp}/{fp + tn} "
-          f"(precision {precision:.3f})")
+    print(
+        f"positives found {tp}/{tp + fn} (recall {recall:.3f}); reserved accepted {fp}/{fp + tn} "
+        f"(precision {precision:.3f})"
+    )
     if misses:
         print("differences:", dict(sorted(misses.items())))
 

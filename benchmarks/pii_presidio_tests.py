@@ -44,8 +44,10 @@ def check(row: dict[str, Any], recognizer: Any) -> str | None:
     """None when the row passes, else a short description of the difference."""
     p = row["params"]
     entities = p.get("entities") or row["fixtures"].get("entities") or recognizer.supported_entities
-    results = sorted(recognizer.analyze(p["text"], list(dict.fromkeys(entities)), None),
-                     key=lambda r: (r.start, r.end))
+    results = sorted(
+        recognizer.analyze(p["text"], list(dict.fromkeys(entities)), None),
+        key=lambda r: (r.start, r.end),
+    )
     got = [[r.start, r.end] for r in results]
     want_len = p.get("expected_len", len(p.get("expected_positions", [])))
     if len(results) != want_len:
@@ -54,21 +56,26 @@ def check(row: dict[str, Any], recognizer: Any) -> str | None:
     if positions is not None and sorted(map(list, positions)) != got:
         return f"positions {got}, expected {positions}"
     scores = [r.score for r in results]
-    if "expected_score" in p and want_len and any(
-            abs(s - p["expected_score"]) > 1e-6 for s in scores):
+    if (
+        "expected_score" in p
+        and want_len
+        and any(abs(s - p["expected_score"]) > 1e-6 for s in scores)
+    ):
         return f"scores {scores}, expected {p['expected_score']}"
     ranges = p.get("expected_score_ranges")
     if ranges and any(not lo <= s <= hi for s, (lo, hi) in zip(scores, ranges, strict=False)):
         return f"scores {scores}, expected within {ranges}"
     if p.get("expected_scores") and any(
-            abs(s - e) > 1e-6 for s, e in zip(scores, p["expected_scores"], strict=False)):
+        abs(s - e) > 1e-6 for s, e in zip(scores, p["expected_scores"], strict=False)
+    ):
         return f"scores {scores}, expected {p['expected_scores']}"
     return None
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--failures", type=int, default=10, help="failures to print per file")
     args = parser.parse_args()
     path = shared_data_dir() / "pii-presidio-tests" / "presidio_recognizer_cases.jsonl"
@@ -100,13 +107,17 @@ def main() -> None:
         c = counts.get(fname, Counter())
         skipped = sum(v for k, v in c.items() if k.startswith("skipped"))
         run = c["pass"] + c["fail"]
-        print(f"{fname:<32} {name:<22} {run + skipped:>4} {c['pass']:>4} {c['fail']:>4} "
-              f"{skipped:>4}" + ("" if fname in counts else "  (no rows in the data)"))
+        print(
+            f"{fname:<32} {name:<22} {run + skipped:>4} {c['pass']:>4} {c['fail']:>4} "
+            f"{skipped:>4}" + ("" if fname in counts else "  (no rows in the data)")
+        )
         total.update(c)
     run = total["pass"] + total["fail"]
-    print(f"pass rate {total['pass']}/{run} = {total['pass'] / run:.3f} "
-          f"(skipped: {total['skipped: non-literal']} non-literal, "
-          f"{total['skipped: option not shipped']} testing an option we do not ship)")
+    print(
+        f"pass rate {total['pass']}/{run} = {total['pass'] / run:.3f} "
+        f"(skipped: {total['skipped: non-literal']} non-literal, "
+        f"{total['skipped: option not shipped']} testing an option we do not ship)"
+    )
     for fname, lines in failures.items():
         print(f"{fname}:")
         print("\n".join(lines))

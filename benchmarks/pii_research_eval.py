@@ -42,12 +42,20 @@ def overlaps(a: tuple[int, int], b: tuple[int, int]) -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--file", default="synth_dataset_v2.json",
-                        help="file in pii-presidio-research (default: %(default)s)")
-    parser.add_argument("--misses", type=int, default=3,
-                        help="examples of misses / false positives to print per label")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--file",
+        default="synth_dataset_v2.json",
+        help="file in pii-presidio-research (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--misses",
+        type=int,
+        default=3,
+        help="examples of misses / false positives to print per label",
+    )
     args = parser.parse_args()
     samples = json.loads((shared_data_dir() / "pii-presidio-research" / args.file).read_text())
     detector = PiiDetector(languages=("en",))
@@ -63,8 +71,9 @@ def main() -> None:
     start = time.perf_counter()
     for sample in samples:
         text = sample["full_text"]
-        gold = [(s["entity_type"], (s["start_position"], s["end_position"]))
-                for s in sample["spans"]]
+        gold = [
+            (s["entity_type"], (s["start_position"], s["end_position"])) for s in sample["spans"]
+        ]
         preds = []
         for e in detector.detect(text, "en"):
             label = LABEL_OF.get(e.entity_type)
@@ -75,7 +84,8 @@ def main() -> None:
                 if label == "PHONE_NUMBER":
                     by_recognizer[e.recognizer] += 1
                     phone_tp[e.recognizer] += any(
-                        lab == label and overlaps((e.start, e.end), g) for lab, g in gold)
+                        lab == label and overlaps((e.start, e.end), g) for lab, g in gold
+                    )
         for label, span in gold:
             if label not in LABEL_OF.values():
                 continue
@@ -86,20 +96,25 @@ def main() -> None:
             else:
                 fn[label] += 1
                 if len(examples[f"miss {label}"]) < args.misses:
-                    examples[f"miss {label}"].append(repr(text[span[0]:span[1]]))
+                    examples[f"miss {label}"].append(repr(text[span[0] : span[1]]))
         for label, span in preds:
             if not any(lab == label and overlaps(span, g) for lab, g in gold):
                 fp[label] += 1
                 if len(examples[f"false {label}"]) < args.misses:
                     got = [lab for lab, g in gold if overlaps(span, g)]
                     examples[f"false {label}"].append(
-                        f"{text[span[0]:span[1]]!r} (labelled {got or 'nothing'})")
+                        f"{text[span[0] : span[1]]!r} (labelled {got or 'nothing'})"
+                    )
     elapsed = time.perf_counter() - start
 
-    print(f"pii-presidio-research/{args.file}: {len(samples)} samples, detector `en`, "
-          f"policy {detector.policy.version}")
-    header = f"{'label':<14} {'gold':>5} {'TP':>5} {'FN':>4} {'FP':>4} {'exact':>6} " \
-             f"{'precision':>9} {'recall':>6} {'F1':>6}"
+    print(
+        f"pii-presidio-research/{args.file}: {len(samples)} samples, detector `en`, "
+        f"policy {detector.policy.version}"
+    )
+    header = (
+        f"{'label':<14} {'gold':>5} {'TP':>5} {'FN':>4} {'FP':>4} {'exact':>6} "
+        f"{'precision':>9} {'recall':>6} {'F1':>6}"
+    )
     print(header)
     print("-" * len(header))
     totals = Counter()
@@ -108,16 +123,22 @@ def main() -> None:
         p = t / (t + f) if t + f else float("nan")
         r = t / (t + n) if t + n else float("nan")
         f1 = 2 * p * r / (p + r) if t else 0.0
-        print(f"{label:<14} {t + n:>5} {t:>5} {n:>4} {f:>4} {exact[label]:>6} {p:>9.3f} "
-              f"{r:>6.3f} {f1:>6.3f}")
+        print(
+            f"{label:<14} {t + n:>5} {t:>5} {n:>4} {f:>4} {exact[label]:>6} {p:>9.3f} "
+            f"{r:>6.3f} {f1:>6.3f}"
+        )
         if ours in STRUCTURED:
             totals.update({"tp": t, "fn": n, "fp": f})
     t, n, f = totals["tp"], totals["fn"], totals["fp"]
     p, r = t / (t + f), t / (t + n)
-    print(f"{'structured':<14} {t + n:>5} {t:>5} {n:>4} {f:>4} {'':>6} {p:>9.3f} {r:>6.3f} "
-          f"{2 * p * r / (p + r):>6.3f}   (target: precision >= 0.90, recall >= 0.95)")
-    print("PHONE_NUMBER predictions by recognizer (kept / overlapping a labelled phone): "
-          + ", ".join(f"{name} {n} / {phone_tp[name]}" for name, n in sorted(by_recognizer.items())))
+    print(
+        f"{'structured':<14} {t + n:>5} {t:>5} {n:>4} {f:>4} {'':>6} {p:>9.3f} {r:>6.3f} "
+        f"{2 * p * r / (p + r):>6.3f}   (target: precision >= 0.90, recall >= 0.95)"
+    )
+    print(
+        "PHONE_NUMBER predictions by recognizer (kept / overlapping a labelled phone): "
+        + ", ".join(f"{name} {n} / {phone_tp[name]}" for name, n in sorted(by_recognizer.items()))
+    )
     if unlabelled:
         print(f"predictions of types the data does not label: {dict(sorted(unlabelled.items()))}")
     for key in sorted(examples):

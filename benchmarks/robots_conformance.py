@@ -78,8 +78,10 @@ def main() -> int:
         for row in rows:
             got, theirs = ours(row), protego(row)
             want = row["expected_allowed"]
-            for c in (per_cat.setdefault(category(row), Counter()),
-                      by_semantics.setdefault(row["semantics"], Counter())):
+            for c in (
+                per_cat.setdefault(category(row), Counter()),
+                by_semantics.setdefault(row["semantics"], Counter()),
+            ):
                 c["rows"] += 1
                 c["ours"] += got == want
                 c["protego"] += theirs == want
@@ -87,24 +89,34 @@ def main() -> int:
                 if row["semantics"] == "rfc9309+google":
                     reference_failures += 1
                 if args.show_failures:
-                    print(f"  MISS {row['id']} {row['test']} ua={row['user_agent']!r} "
-                          f"url={row['url'][:80]!r} expected_allowed={want}")
+                    print(
+                        f"  MISS {row['id']} {row['test']} ua={row['user_agent']!r} "
+                        f"url={row['url'][:80]!r} expected_allowed={want}"
+                    )
         total = Counter()
         for cat, c in sorted(per_cat.items()):
             total.update(c)
             print(f"  {name[:-6] + ' / ' + cat:60} {c['rows']:5} {c['ours']:11} {c['protego']:8}")
-        print(f"  {name[:-6] + ' / all':60} {total['rows']:5} {total['ours']:11} "
-              f"{total['protego']:8}")
+        print(
+            f"  {name[:-6] + ' / all':60} {total['rows']:5} {total['ours']:11} {total['protego']:8}"
+        )
     print("per semantics (all files):")
     for sem, c in sorted(by_semantics.items()):
         print(f"  {sem:60} {c['rows']:5} {c['ours']:11} {c['protego']:8}")
 
     helpers = [
-        ("google_robotstxt_path_params_query.jsonl", lambda r: path_from_url(r["input"]) == r["expected"]),
-        ("google_robotstxt_escape_pattern.jsonl",
-         lambda r: escape_pattern(r["input"].encode("utf-8").decode("latin-1")) == r["expected"]),
-        ("google_robotstxt_valid_user_agent.jsonl",
-         lambda r: is_valid_user_agent(r["user_agent"]) == r["expected_valid"]),
+        (
+            "google_robotstxt_path_params_query.jsonl",
+            lambda r: path_from_url(r["input"]) == r["expected"],
+        ),
+        (
+            "google_robotstxt_escape_pattern.jsonl",
+            lambda r: escape_pattern(r["input"].encode("utf-8").decode("latin-1")) == r["expected"],
+        ),
+        (
+            "google_robotstxt_valid_user_agent.jsonl",
+            lambda r: is_valid_user_agent(r["user_agent"]) == r["expected_valid"],
+        ),
     ]
     print("helper tables (corpusgate):")
     for name, check in helpers:

@@ -128,8 +128,12 @@ def _describe_withdrawn(
     from corpusgate.pipelines.forget import read_withdrawal
 
     logged = read_withdrawal(output, where["row"])
-    row = {"record_id": logged["record_id"], "source_id": logged["source_id"], "text": "",
-           "lineage": logged.get("lineage") or {}}
+    row = {
+        "record_id": logged["record_id"],
+        "source_id": logged["source_id"],
+        "text": "",
+        "lineage": logged.get("lineage") or {},
+    }
     answer = _describe(row, where, manifest)
     answer["withdrawal"] = {
         "at": logged["withdrawn_at"],
@@ -176,9 +180,7 @@ def format_audit(answer: dict[str, Any]) -> str:
     location = answer["location"]
     pii = answer.get("pii") or {}
     if pii.get("entities"):
-        found = ", ".join(
-            f"{e['entity_type']} {e['count']} {e['action']}" for e in pii["entities"]
-        )
+        found = ", ".join(f"{e['entity_type']} {e['count']} {e['action']}" for e in pii["entities"])
         lines.append(f"  personal     {found} ({pii.get('redactions', 0)} redacted)")
     for consent in answer.get("consent") or []:
         lines.append(

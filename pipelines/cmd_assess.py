@@ -61,13 +61,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("source_id", metavar="SOURCE_ID", help="the registry entry to assess")
     parser.add_argument(
-        "--sample-size", type=int, metavar="N",
+        "--sample-size",
+        type=int,
+        metavar="N",
         help="records to sample (default: the harm policy's, 4000; a smaller source is read whole)",
     )
     parser.add_argument("--seed", metavar="S", help="sample seed (default: the harm policy's)")
     parser.add_argument("--actor", help="who assessed (default: $USER)")
     parser.add_argument(
-        "--fail-inconclusive", action="store_true",
+        "--fail-inconclusive",
+        action="store_true",
         help="exit 1 when the interval cannot support an accept",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
@@ -138,13 +141,23 @@ def handle(args: argparse.Namespace) -> int:
         raise CliError(f"{args.source_id}: {err}") from err
     actor = args.actor or os.environ.get("USER") or "unknown"
     assessment_id = store.add_assessment(
-        assessment_row(entry.source_id, "assessment", report, actor=actor,
-                       extra_details={"entry_sha256": entry.sha256})
+        assessment_row(
+            entry.source_id,
+            "assessment",
+            report,
+            actor=actor,
+            extra_details={"entry_sha256": entry.sha256},
+        )
     )
     status = "assessed_rejected" if report["decision"] == "reject" else "assessed_accepted"
     store.set_status(entry.source_id, status, entry_sha256=entry.sha256, note=report["action"])
-    report = {"assessment_id": assessment_id, "source_id": entry.source_id, "actor": actor,
-              "store": store.safe_url, **report}
+    report = {
+        "assessment_id": assessment_id,
+        "source_id": entry.source_id,
+        "actor": actor,
+        "store": store.safe_url,
+        **report,
+    }
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
@@ -181,8 +194,11 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(
             "  inconclusive  the interval contains the limit: this sample cannot support the "
             "decision; "
-            + (f"about {settle} items at the same rate would settle it" if settle
-               else "no sample size settles a rate equal to the limit")
+            + (
+                f"about {settle} items at the same rate would settle it"
+                if settle
+                else "no sample size settles a rate equal to the limit"
+            )
         )
     for name, row in report["corrected_prevalence"].items():
         if row.get("corrected_prevalence") is None:

@@ -61,8 +61,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--model", default="all", help="a recipe name, or 'all' (default)")
     train.add_argument(
-        "--data", type=Path, help="shared data folder (default: $CORPUSGATE_SHARED_DATA or "
-        "../shared/data beside the repository)"
+        "--data",
+        type=Path,
+        help="shared data folder (default: $CORPUSGATE_SHARED_DATA or "
+        "../shared/data beside the repository)",
     )
     train.add_argument("--out", type=Path, default=Path("models"), help="output folder")
     train.add_argument("--json", action="store_true", help="print the cards as one JSON document")
@@ -79,9 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=_EVAL_EPILOG,
     )
     ev.add_argument("model", metavar="MODEL", help="shipped model name or path to a .ftz")
-    ev.add_argument(
-        "--data", type=Path, help="CSV or JSONL file (default: the model's dev split)"
-    )
+    ev.add_argument("--data", type=Path, help="CSV or JSONL file (default: the model's dev split)")
     ev.add_argument("--text-column", default="text", help="text column (default: text)")
     ev.add_argument("--label-column", default="label", help="0/1 label column (default: label)")
     ev.add_argument("--json", action="store_true", help="print one JSON document")
@@ -170,22 +170,29 @@ def _eval(args: argparse.Namespace) -> int:
         else:
             recipe = RECIPES.get(model.name)
             if recipe is None:
-                raise CliError(f"model {model.name!r} has no recipe, so no default dev split; "
-                               "pass --data FILE")
+                raise CliError(
+                    f"model {model.name!r} has no recipe, so no default dev split; pass --data FILE"
+                )
             rows = recipe_rows(recipe, _data_dir(None), "dev")
             source = f"{recipe.dataset} dev split ({model.card.get('split', {}).get('method')})"
     except ValueError as err:
         raise CliError(str(err)) from None
     metrics = evaluate(model, rows)
-    result = {"model": model.name, "data": source, "threshold": model.threshold,
-              **metrics.as_dict()}
+    result = {
+        "model": model.name,
+        "data": source,
+        "threshold": model.threshold,
+        **metrics.as_dict(),
+    }
     if args.json:
         print(json.dumps(result, ensure_ascii=False))
     else:
         print(f"model      {model.name} (threshold {model.threshold})")
         print(f"data       {source}")
-        print(f"rows       {metrics.n} (tp {metrics.tp} fp {metrics.fp} "
-              f"tn {metrics.tn} fn {metrics.fn})")
+        print(
+            f"rows       {metrics.n} (tp {metrics.tp} fp {metrics.fp} "
+            f"tn {metrics.tn} fn {metrics.fn})"
+        )
         for key in ("precision", "recall", "f1", "accuracy", "specificity"):
             print(f"{key:<10} {result[key]:.4f}")
     return 0
@@ -205,17 +212,21 @@ def _list(args: argparse.Namespace) -> int:
         card_path = card_path_for(shipped_models_dir() / f"{name}.ftz")
         card = yaml.safe_load(card_path.read_text(encoding="utf-8")) if card_path.is_file() else {}
         dev = card.get("metrics", {}).get("dev", {})
-        models.append({
-            "name": name,
-            "language": card.get("language"),
-            "appendix_a": card.get("appendix_a", []),
-            "dev_accuracy": dev.get("accuracy"),
-            "dev_f1": dev.get("f1"),
-        })
+        models.append(
+            {
+                "name": name,
+                "language": card.get("language"),
+                "appendix_a": card.get("appendix_a", []),
+                "dev_accuracy": dev.get("accuracy"),
+                "dev_f1": dev.get("f1"),
+            }
+        )
     if args.json:
         print(json.dumps({"models": models}, ensure_ascii=False))
     else:
         for m in models:
-            print(f"{m['name']:<34} {m['language'] or '?':<3} acc {m['dev_accuracy']} "
-                  f"f1 {m['dev_f1']}  {' '.join(m['appendix_a'])}")
+            print(
+                f"{m['name']:<34} {m['language'] or '?':<3} acc {m['dev_accuracy']} "
+                f"f1 {m['dev_f1']}  {' '.join(m['appendix_a'])}"
+            )
     return 0

@@ -70,12 +70,18 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def add_store_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE",
-                        help="run config to take the store URL and consent key file from")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="run config to take the store URL and consent key file from",
+    )
     parser.add_argument("--store", metavar="URL", help="SQLAlchemy store URL")
-    parser.add_argument("--key-file", metavar="FILE",
-                        help="consent key file (default: $CORPUSGATE_CONSENT_KEY, then the "
-                             "run config's pii.consent_key_file)")
+    parser.add_argument(
+        "--key-file",
+        metavar="FILE",
+        help="consent key file (default: $CORPUSGATE_CONSENT_KEY, then the "
+        "run config's pii.consent_key_file)",
+    )
 
 
 def resolve_store_and_key(args: argparse.Namespace) -> tuple[str, bytes, Any]:
@@ -90,11 +96,15 @@ def resolve_store_and_key(args: argparse.Namespace) -> tuple[str, bytes, Any]:
             config = load_config(args.config)
         except ConfigError as err:
             raise CliError(str(err), 2) from err
-    store_url = args.store or os.environ.get("CORPUSGATE_STORE_URL") or (
-        config.store_url if config else None)
+    store_url = (
+        args.store
+        or os.environ.get("CORPUSGATE_STORE_URL")
+        or (config.store_url if config else None)
+    )
     if not store_url:
-        raise CliError("no store: give --store URL or --config FILE, or set "
-                       "CORPUSGATE_STORE_URL", 2)
+        raise CliError(
+            "no store: give --store URL or --config FILE, or set CORPUSGATE_STORE_URL", 2
+        )
     config_key = None
     if config is not None:
         section = config.settings.get("pii") or {}
@@ -121,11 +131,18 @@ def _import(args: argparse.Namespace) -> int:
         raise CliError(str(err), 2) from err
     except StoreError as err:
         raise CliError(str(err), 2) from err
-    report = {"file": args.file, "store": store.store.safe_url, "lines": len(grants),
-              "added": added, "already_present": skipped}
+    report = {
+        "file": args.file,
+        "store": store.store.safe_url,
+        "lines": len(grants),
+        "added": added,
+        "already_present": skipped,
+    }
     if args.json:
         print(json.dumps(report))
     else:
-        print(f"{args.file}: {len(grants)} consents read, {added} added, "
-              f"{skipped} already in {report['store']}")
+        print(
+            f"{args.file}: {len(grants)} consents read, {added} added, "
+            f"{skipped} already in {report['store']}"
+        )
     return 0

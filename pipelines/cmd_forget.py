@@ -51,18 +51,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("subjects", metavar="SUBJECT", nargs="*", help="identifiers")
-    parser.add_argument("--from-file", metavar="FILE",
-                        help="more identifiers, one per line (# comments, blank lines ignored)")
-    parser.add_argument("--type", metavar="TYPE",
-                        help="identifier type for every SUBJECT (default: recognised from the "
-                             "value: e-mail, resident ID, mobile, passport, bank card, landline)")
-    parser.add_argument("--output", metavar="DIR",
-                        help="the run's output folder (default: the run config's output)")
+    parser.add_argument(
+        "--from-file",
+        metavar="FILE",
+        help="more identifiers, one per line (# comments, blank lines ignored)",
+    )
+    parser.add_argument(
+        "--type",
+        metavar="TYPE",
+        help="identifier type for every SUBJECT (default: recognised from the "
+        "value: e-mail, resident ID, mobile, passport, bank card, landline)",
+    )
+    parser.add_argument(
+        "--output", metavar="DIR", help="the run's output folder (default: the run config's output)"
+    )
     add_store_options(parser)
-    parser.add_argument("--reason", default="the data subject withdrew consent",
-                        help="why, as the withdrawal log and `audit` will say")
-    parser.add_argument("--request-id", metavar="ID",
-                        help="your reference for the request (default: a new id)")
+    parser.add_argument(
+        "--reason",
+        default="the data subject withdrew consent",
+        help="why, as the withdrawal log and `audit` will say",
+    )
+    parser.add_argument(
+        "--request-id", metavar="ID", help="your reference for the request (default: a new id)"
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(handler=_forget)
 
@@ -101,8 +112,11 @@ def subject_keys(values: list[str], type_name: str | None, key: bytes) -> list[s
     for n, value in enumerate(values, start=1):
         kind = forced or guess_type(value)
         if kind is None:
-            raise CliError(f"subject #{n}: cannot tell which kind of identifier it is; "
-                           "give --type (e.g. --type phone)", 2)
+            raise CliError(
+                f"subject #{n}: cannot tell which kind of identifier it is; "
+                "give --type (e.g. --type phone)",
+                2,
+            )
         problem = identifier_problem(kind, value)
         if problem:
             raise CliError(f"subject #{n}: {problem}", 2)
@@ -140,17 +154,26 @@ def _forget(args: argparse.Namespace) -> int:
         removed = [w["record_id"] for w in result.withdrawn if w["record_id"] in records]
         # Append-only history: a repeat request that changes nothing adds no row.
         if subject not in withdrawn_before or removed:
-            store.record_withdrawal(subject, request_id=result.request_id, reason=args.reason,
-                                    output=output, record_ids=removed,
-                                    at=at)
+            store.record_withdrawal(
+                subject,
+                request_id=result.request_id,
+                reason=args.reason,
+                output=output,
+                record_ids=removed,
+                at=at,
+            )
     if args.json:
         print(json.dumps({"output": output, **result.to_dict()}))
         return 0
-    print(f"request {result.request_id}: {len(keys)} subject(s), "
-          f"{len(result.withdrawn)} record(s) withdrawn from {output}")
+    print(
+        f"request {result.request_id}: {len(keys)} subject(s), "
+        f"{len(result.withdrawn)} record(s) withdrawn from {output}"
+    )
     for w in result.withdrawn:
-        print(f"  withdrawn  {w['record_id']}  {w['source_id']}  (was {w['from']['file']} "
-              f"row {w['from']['row']})")
+        print(
+            f"  withdrawn  {w['record_id']}  {w['source_id']}  (was {w['from']['file']} "
+            f"row {w['from']['row']})"
+        )
     for rid in result.already_withdrawn:
         print(f"  already    {rid}")
     for item in result.not_published:

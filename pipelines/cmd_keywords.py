@@ -70,14 +70,26 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=BUILD_EPILOG,
     )
-    build.add_argument("--data", type=Path, default=None,
-                       help="shared data folder (default: $CORPUSGATE_SHARED_DATA or ../shared/data)")
-    build.add_argument("--out", type=Path, default=None,
-                       help="output folder (default: the package's configs/keywords)")
+    build.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="shared data folder (default: $CORPUSGATE_SHARED_DATA or ../shared/data)",
+    )
+    build.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="output folder (default: the package's configs/keywords)",
+    )
     build.add_argument("--date", help="build date written to the manifest (default: today)")
     build.add_argument("--version", type=int, default=None, help="library version number")
-    build.add_argument("--only", action="append", metavar="LIST_ID",
-                       help="build from these upstream lists only (repeatable; for tests)")
+    build.add_argument(
+        "--only",
+        action="append",
+        metavar="LIST_ID",
+        help="build from these upstream lists only (repeatable; for tests)",
+    )
     build.set_defaults(handler=_build)
     parser.set_defaults(handler=lambda args: _no_subcommand(parser))
 
@@ -119,8 +131,10 @@ def _stats(args: argparse.Namespace) -> int:
         print(json.dumps(stats.to_json(), ensure_ascii=False, indent=2))
     else:
         mark = "ok" if stats.meets_total else "SHORT"
-        print(f"keyword library v{stats.version}, built {stats.build_date} "
-              f"({stats.age_days} days ago), newest upstream snapshot {stats.sources_date}")
+        print(
+            f"keyword library v{stats.version}, built {stats.build_date} "
+            f"({stats.age_days} days ago), newest upstream snapshot {stats.sources_date}"
+        )
         print(f"total unique terms: {stats.total_unique} (quota {KEYWORD_QUOTA_TOTAL}) {mark}")
         for code, count in stats.per_code.items():
             quota = keyword_quota(code)

@@ -41,15 +41,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    scan.add_argument("--language", choices=["zh", "en"], default="zh",
-                      help="language of the text (default: zh)")
+    scan.add_argument(
+        "--language", choices=["zh", "en"], default="zh", help="language of the text (default: zh)"
+    )
     out = scan.add_mutually_exclusive_group()
-    out.add_argument("--json", action="store_true",
-                     help="print one JSON document for the whole input")
-    out.add_argument("--jsonl", action="store_true",
-                     help="input is JSON lines with a `text` field; print one result per line")
-    scan.add_argument("--policy", metavar="FILE",
-                      help="PII policy YAML (default: the packaged configs/policies/pii.yaml)")
+    out.add_argument(
+        "--json", action="store_true", help="print one JSON document for the whole input"
+    )
+    out.add_argument(
+        "--jsonl",
+        action="store_true",
+        help="input is JSON lines with a `text` field; print one result per line",
+    )
+    scan.add_argument(
+        "--policy",
+        metavar="FILE",
+        help="PII policy YAML (default: the packaged configs/policies/pii.yaml)",
+    )
     scan.set_defaults(handler=_scan)
     pii.set_defaults(handler=_no_subcommand(pii))
 

@@ -111,7 +111,11 @@ def handle(args: argparse.Namespace) -> int:
             print(json.dumps(data, ensure_ascii=False))
         else:
             for key, value in data.items():
-                shown = json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value
+                shown = (
+                    json.dumps(value, ensure_ascii=False)
+                    if isinstance(value, dict | list)
+                    else value
+                )
                 print(f"{key + ':':<12} {shown}")
         return 0
 

@@ -53,10 +53,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     check.add_argument("--robots-txt", metavar="FILE", help="the robots.txt body (as fetched)")
-    check.add_argument("--user-agent", metavar="UA", required=True,
-                       help="the crawler's product token, e.g. corpusgate-bot (not a full UA string)")
-    check.add_argument("--status", metavar="CODE", default="200",
-                       help="HTTP status of the robots.txt fetch, or 'unreachable' (default: 200)")
+    check.add_argument(
+        "--user-agent",
+        metavar="UA",
+        required=True,
+        help="the crawler's product token, e.g. corpusgate-bot (not a full UA string)",
+    )
+    check.add_argument(
+        "--status",
+        metavar="CODE",
+        default="200",
+        help="HTTP status of the robots.txt fetch, or 'unreachable' (default: 200)",
+    )
     check.add_argument("--json", action="store_true", help="JSON Lines: one object per URL")
     check.add_argument("urls", nargs="+", metavar="URL", help="URLs (or paths) to check")
     check.set_defaults(handler=_check)
@@ -113,15 +121,20 @@ def _check(args: argparse.Namespace) -> int:
         verdict = robots.verdict(encoded, args.user_agent)
         any_disallowed |= not verdict.allowed
         if args.json:
-            print(json.dumps({
-                "url": url,
-                "path": path_from_url(encoded),
-                "user_agent": args.user_agent,
-                "allowed": verdict.allowed,
-                "rule": verdict.rule,
-                "line": verdict.line,
-                "note": verdict.note,
-            }, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {
+                        "url": url,
+                        "path": path_from_url(encoded),
+                        "user_agent": args.user_agent,
+                        "allowed": verdict.allowed,
+                        "rule": verdict.rule,
+                        "line": verdict.line,
+                        "note": verdict.note,
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             word = "allowed" if verdict.allowed else "disallowed"
             why = f"{verdict.rule} (line {verdict.line})" if verdict.rule else f"({verdict.note})"

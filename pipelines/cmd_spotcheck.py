@@ -48,20 +48,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     spot = parser.add_subparsers(dest="spotcheck_command", metavar="SUBCOMMAND")
 
     export = spot.add_parser(
-        "export", help="write a sample sheet for reviewers",
+        "export",
+        help="write a sample sheet for reviewers",
         description="Write a reproducible sample of the output for manual review.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  corpusgate spotcheck export --output out/demo --to review.csv --seed s1\n",
     )
     export.add_argument("--output", required=True, metavar="DIR", help="a run's output folder")
-    export.add_argument("--to", required=True, metavar="FILE", help="sheet to write (.csv or .jsonl)")
+    export.add_argument(
+        "--to", required=True, metavar="FILE", help="sheet to write (.csv or .jsonl)"
+    )
     export.add_argument("--size", type=int, default=4000, help="items to sample (default 4000)")
     export.add_argument("--seed", help="sample seed (default: a new one, printed and recorded)")
     export.add_argument("--json", action="store_true", help="print one JSON document")
     export.set_defaults(handler=_export)
 
     imp = spot.add_parser(
-        "import", help="read reviewers' verdicts and judge against 96%%",
+        "import",
+        help="read reviewers' verdicts and judge against 96%%",
         description=(
             "Read a filled sheet: every row needs a known record_id and a verdict "
             "(qualified / unqualified; 1/0, yes/no accepted). Problems are listed by line."
@@ -77,7 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp.set_defaults(handler=_import)
 
     tech = spot.add_parser(
-        "technical", help="run the detectors on >= 10%% of the output, judge against 98%%",
+        "technical",
+        help="run the detectors on >= 10%% of the output, judge against 98%%",
         description="Technical spot check: keywords and classifiers on a sample of the output.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="example:\n  corpusgate spotcheck technical --output out/demo --fraction 0.2 --json\n",
@@ -136,23 +141,34 @@ def _export(args: argparse.Namespace) -> int:
     except (OSError, ValueError) as err:
         raise CliError(str(err)) from err
     report = {
-        "kind": "manual_export", "modality": MODALITY, "output": str(output),
-        "run_id": _run_id(output), "seed": seed, "requested_size": args.size,
-        "sample_size": len(rows), "population": population,
+        "kind": "manual_export",
+        "modality": MODALITY,
+        "output": str(output),
+        "run_id": _run_id(output),
+        "seed": seed,
+        "requested_size": args.size,
+        "sample_size": len(rows),
+        "population": population,
         "meets_b21211a": len(rows) >= min(core.MANUAL_MIN_ITEMS, population),
         "sheet": str(args.to),
         "sample_sha256": core.sample_digest(r["record_id"] for r in rows),
         "exported_at": _now().isoformat(),
     }
     report["report"] = str(_write_report(output, "export", report))
-    short = "" if report["meets_b21211a"] else (
-        f"\n  note: B.2.1.2.1 a asks for at least {core.MANUAL_MIN_ITEMS} items per modality"
+    short = (
+        ""
+        if report["meets_b21211a"]
+        else (f"\n  note: B.2.1.2.1 a asks for at least {core.MANUAL_MIN_ITEMS} items per modality")
     )
-    _emit(args, report, (
-        f"wrote {len(rows)} of {population} records to {args.to} (seed {seed!r}){short}\n"
-        f"  fill in `verdict` (qualified / unqualified) and optional `codes`, then:\n"
-        f"  corpusgate spotcheck import {args.to} --output {output}"
-    ))
+    _emit(
+        args,
+        report,
+        (
+            f"wrote {len(rows)} of {population} records to {args.to} (seed {seed!r}){short}\n"
+            f"  fill in `verdict` (qualified / unqualified) and optional `codes`, then:\n"
+            f"  corpusgate spotcheck import {args.to} --output {output}"
+        ),
+    )
     return 0
 
 
@@ -164,27 +180,36 @@ def _store(args: argparse.Namespace) -> Any:
     return open_store(args, load_run_config(args))
 
 
-def _record(store: Any, stage: str, report: dict[str, Any], seed: str, methods: str,
-            actor: str, run_id: str | None) -> str:
+def _record(
+    store: Any,
+    stage: str,
+    report: dict[str, Any],
+    seed: str,
+    methods: str,
+    actor: str,
+    run_id: str | None,
+) -> str:
     from corpusgate.source_registry.store import Assessment
 
-    return store.add_assessment(Assessment(
-        source_id=f"output/{MODALITY}",
-        stage=stage,
-        sample_size=report["items"],
-        flagged=report["unqualified"],
-        rate=report["qualified_rate"],
-        decision=report["judgment"],
-        seed=seed,
-        population=report.get("population"),
-        methods=methods,
-        ci_low=report["ci_low"],
-        ci_high=report["ci_high"],
-        action=f"qualified rate judged against {report['target']:.0%} (B.2.1.2.1.2)",
-        actor=actor[:128],
-        run_id=run_id,
-        details=report,
-    ))
+    return store.add_assessment(
+        Assessment(
+            source_id=f"output/{MODALITY}",
+            stage=stage,
+            sample_size=report["items"],
+            flagged=report["unqualified"],
+            rate=report["qualified_rate"],
+            decision=report["judgment"],
+            seed=seed,
+            population=report.get("population"),
+            methods=methods,
+            ci_low=report["ci_low"],
+            ci_high=report["ci_high"],
+            action=f"qualified rate judged against {report['target']:.0%} (B.2.1.2.1.2)",
+            actor=actor[:128],
+            run_id=run_id,
+            details=report,
+        )
+    )
 
 
 def _describe(title: str, report: dict[str, Any]) -> str:
@@ -220,8 +245,13 @@ def _import(args: argparse.Namespace) -> int:
         for code in r.codes:
             codes[code] = codes.get(code, 0) + 1
     report.update(
-        kind="manual", modality=MODALITY, output=str(output), run_id=_run_id(output),
-        seed=seeds[0] if seeds else None, sheet=str(args.sheet), population=len(known),
+        kind="manual",
+        modality=MODALITY,
+        output=str(output),
+        run_id=_run_id(output),
+        seed=seeds[0] if seeds else None,
+        sheet=str(args.sheet),
+        population=len(known),
         meets_b21211a=len(rows) >= min(core.MANUAL_MIN_ITEMS, len(known)),
         unqualified_codes=dict(sorted(codes.items())),
         unqualified_ids=sorted(r.record_id for r in rows if not r.qualified),
@@ -260,15 +290,26 @@ def _technical(args: argparse.Namespace) -> int:
             flagged.append({"record_id": row["record_id"], "codes": result.codes})
     report = core.judge(len(rows) - len(flagged), len(rows), core.TECHNICAL_TARGET)
     report.update(
-        kind="technical", modality=MODALITY, output=str(output), run_id=_run_id(output),
-        seed=args.seed, fraction=args.fraction, population=population,
+        kind="technical",
+        modality=MODALITY,
+        output=str(output),
+        run_id=_run_id(output),
+        seed=args.seed,
+        fraction=args.fraction,
+        population=population,
         meets_b21211b=args.fraction >= core.TECHNICAL_MIN_FRACTION,
-        methods=detector.methods, flagged=flagged,
+        methods=detector.methods,
+        flagged=flagged,
     )
     store = open_store_for(args, config)
     report["assessment_id"] = _record(
-        store, TECHNICAL_STAGE, report, args.seed, "; ".join(detector.methods)[:256],
-        os.environ.get("USER") or "corpusgate", report["run_id"],
+        store,
+        TECHNICAL_STAGE,
+        report,
+        args.seed,
+        "; ".join(detector.methods)[:256],
+        os.environ.get("USER") or "corpusgate",
+        report["run_id"],
     )
     report["report"] = str(_write_report(output, "technical", report))
     text = _describe("technical spot check (B.2.1.2.1 b)", report)

@@ -90,7 +90,9 @@ class ConsentFileError(ValueError):
 
     def __init__(self, path: str, problems: list[str]) -> None:
         shown = problems[:20]
-        more = f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+        more = (
+            f"\n  ... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+        )
         super().__init__(
             f"{path}: {len(problems)} bad line(s), nothing imported:\n  "
             + "\n  ".join(shown)
@@ -103,8 +105,11 @@ class ConsentFileError(ValueError):
 # The key and the keyed hash
 
 
-def load_key(key_file: str | None = None, env: Mapping[str, str] | None = None,
-             config_key_file: str | None = None) -> bytes:
+def load_key(
+    key_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+    config_key_file: str | None = None,
+) -> bytes:
     """The consent key: an explicit key file, else $CORPUSGATE_CONSENT_KEY, else the run
     config's `pii.consent_key_file`. Raises ConsentKeyError when none is usable."""
     env = os.environ if env is None else env
@@ -133,8 +138,10 @@ def _read_key_file(path: str) -> bytes:
 
 def _check_key(key: bytes, where: str) -> bytes:
     if len(key) < MIN_KEY_BYTES:
-        raise ConsentKeyError(f"{where} holds {len(key)} bytes; a consent key needs at least "
-                              f"{MIN_KEY_BYTES} (e.g. `openssl rand -hex 32`)")
+        raise ConsentKeyError(
+            f"{where} holds {len(key)} bytes; a consent key needs at least "
+            f"{MIN_KEY_BYTES} (e.g. `openssl rand -hex 32`)"
+        )
     return key
 
 
@@ -156,12 +163,22 @@ def subject_key_of_normalized(key: bytes, normalized: str) -> str:
 
 # Friendly names a consent file may use, besides the policy's entity types themselves.
 TYPE_ALIASES = {
-    "mobile": "CN_MOBILE", "cn_mobile": "CN_MOBILE", "手机": "CN_MOBILE",
-    "landline": "CN_LANDLINE", "phone": "PHONE_NUMBER",
-    "email": "EMAIL_ADDRESS", "e-mail": "EMAIL_ADDRESS", "邮箱": "EMAIL_ADDRESS",
-    "resident_id": "CN_RESIDENT_ID", "id_card": "CN_RESIDENT_ID", "身份证": "CN_RESIDENT_ID",
-    "passport": "CN_PASSPORT", "bank_card": "CN_BANK_CARD", "uscc": "CN_USCC",
-    "ip": "IP_ADDRESS", "url": "URL",
+    "mobile": "CN_MOBILE",
+    "cn_mobile": "CN_MOBILE",
+    "手机": "CN_MOBILE",
+    "landline": "CN_LANDLINE",
+    "phone": "PHONE_NUMBER",
+    "email": "EMAIL_ADDRESS",
+    "e-mail": "EMAIL_ADDRESS",
+    "邮箱": "EMAIL_ADDRESS",
+    "resident_id": "CN_RESIDENT_ID",
+    "id_card": "CN_RESIDENT_ID",
+    "身份证": "CN_RESIDENT_ID",
+    "passport": "CN_PASSPORT",
+    "bank_card": "CN_BANK_CARD",
+    "uscc": "CN_USCC",
+    "ip": "IP_ADDRESS",
+    "url": "URL",
 }
 
 _VALIDATORS = {
@@ -259,8 +276,11 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
         reader = csv.DictReader(text.splitlines())
         missing = [f for f in REQUIRED_FIELDS if f not in (reader.fieldnames or [])]
         if missing:
-            yield 1, f"header lacks column(s) {missing}; expected {list(REQUIRED_FIELDS)} " \
-                     "and optionally revoked_at"
+            yield (
+                1,
+                f"header lacks column(s) {missing}; expected {list(REQUIRED_FIELDS)} "
+                "and optionally revoked_at",
+            )
             return
         for row in reader:
             if None in row:
@@ -281,8 +301,9 @@ def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
         yield 0, f"unsupported file type '{path.suffix}' (use .csv or .jsonl)"
 
 
-def read_consent_file(path: str | Path, key: bytes,
-                      types: frozenset[str] | None = None) -> list[Grant]:
+def read_consent_file(
+    path: str | Path, key: bytes, types: frozenset[str] | None = None
+) -> list[Grant]:
     """Every grant of a consent file, hashed on the way in. Any bad line fails the whole file
     (ConsentFileError lists them all), so a file is imported entirely or not at all."""
     p = Path(path)
@@ -309,19 +330,26 @@ def read_consent_file(path: str | Path, key: bytes,
     return grants
 
 
-def _grant_of(row: dict[str, Any], key: bytes, types: frozenset[str],
-              where: str) -> tuple[Grant | None, str | None]:
+def _grant_of(
+    row: dict[str, Any], key: bytes, types: frozenset[str], where: str
+) -> tuple[Grant | None, str | None]:
     # Problems name the field and the rule broken, never the identifier itself.
     absent = [f for f in REQUIRED_FIELDS if row.get(f) in (None, "")]
     if absent:
         return None, f"missing {', '.join(absent)}"
-    if not all(isinstance(row.get(f), str) for f in (*REQUIRED_FIELDS, "revoked_at")
-               if row.get(f) is not None):
+    if not all(
+        isinstance(row.get(f), str)
+        for f in (*REQUIRED_FIELDS, "revoked_at")
+        if row.get(f) is not None
+    ):
         return None, "every field must be text"
     identifier_type = resolve_type(row["type"], types)
     if identifier_type is None:
-        return None, f"unknown type {row['type']!r} (an entity type of the PII policy or " \
-                     f"one of {sorted(TYPE_ALIASES)})"
+        return (
+            None,
+            f"unknown type {row['type']!r} (an entity type of the PII policy or "
+            f"one of {sorted(TYPE_ALIASES)})",
+        )
     problem = identifier_problem(identifier_type, row["identifier"])
     if problem:
         return None, f"identifier is {problem}" if problem.startswith("not") else problem
@@ -382,8 +410,9 @@ class ConsentIndex:
         without a collection time nobody can show the consent came first."""
         if when is None or key in self._withdrawn:
             return None
-        for g in sorted(self._by_subject.get(key, ()), key=lambda g: (g.scope != scope,
-                                                                       g.granted_at)):
+        for g in sorted(
+            self._by_subject.get(key, ()), key=lambda g: (g.scope != scope, g.granted_at)
+        ):
             if g.covers(scope) and g.holds_at(when):
                 return ConsentHit(key, g.scope, g.evidence_ref)
         return None
@@ -418,11 +447,18 @@ class ConsentStore:
                     skipped += 1
                     continue
                 existing.add(ident)
-                conn.execute(insert(consents).values(
-                    subject_key=g.subject_key, identifier_type=g.identifier_type, scope=g.scope,
-                    granted_at=g.granted_at, revoked_at=g.revoked_at,
-                    evidence_ref=g.evidence_ref, imported_from=g.imported_from, imported_at=now,
-                ))
+                conn.execute(
+                    insert(consents).values(
+                        subject_key=g.subject_key,
+                        identifier_type=g.identifier_type,
+                        scope=g.scope,
+                        granted_at=g.granted_at,
+                        revoked_at=g.revoked_at,
+                        evidence_ref=g.evidence_ref,
+                        imported_from=g.imported_from,
+                        imported_at=now,
+                    )
+                )
                 added += 1
         return added, skipped
 
@@ -432,8 +468,15 @@ class ConsentStore:
 
     def grants(self) -> list[Grant]:
         return [
-            Grant(r.subject_key, r.identifier_type, r.scope, _utc(r.granted_at),
-                  _utc(r.revoked_at), r.evidence_ref, r.imported_from or "")
+            Grant(
+                r.subject_key,
+                r.identifier_type,
+                r.scope,
+                _utc(r.granted_at),
+                _utc(r.revoked_at),
+                r.evidence_ref,
+                r.imported_from or "",
+            )
             for r in self._all_grant_rows()
         ]
 
@@ -444,13 +487,28 @@ class ConsentStore:
     def load_index(self) -> ConsentIndex:
         return ConsentIndex(self.grants(), self.withdrawn_keys())
 
-    def record_withdrawal(self, key: str, *, request_id: str, reason: str, output: str | None,
-                          record_ids: list[str], at: datetime) -> None:
+    def record_withdrawal(
+        self,
+        key: str,
+        *,
+        request_id: str,
+        reason: str,
+        output: str | None,
+        record_ids: list[str],
+        at: datetime,
+    ) -> None:
         with self.engine.begin() as conn:
-            conn.execute(insert(withdrawals).values(
-                subject_key=key, request_id=request_id, reason=reason, output=output,
-                records=len(record_ids), detail=json.dumps({"record_ids": record_ids}), at=at,
-            ))
+            conn.execute(
+                insert(withdrawals).values(
+                    subject_key=key,
+                    request_id=request_id,
+                    reason=reason,
+                    output=output,
+                    records=len(record_ids),
+                    detail=json.dumps({"record_ids": record_ids}),
+                    at=at,
+                )
+            )
 
     def withdrawal_history(self, key: str | None = None) -> list[dict[str, Any]]:
         query = select(withdrawals).order_by(withdrawals.c.id)

@@ -102,8 +102,9 @@ def _host_key(host: str, port: int | None, scheme: str | None = None) -> str:
 class CrawlRecord:
     """Snapshots per host; `check_page` answers one page. Parses each snapshot once."""
 
-    def __init__(self, user_agent: str, snapshots: dict[str, list[RobotsSnapshot]],
-                 source: str = "<memory>") -> None:
+    def __init__(
+        self, user_agent: str, snapshots: dict[str, list[RobotsSnapshot]], source: str = "<memory>"
+    ) -> None:
         if not is_valid_user_agent(user_agent):
             raise ValueError(
                 f"{source}: user_agent {user_agent!r} is not a product token "
@@ -136,14 +137,20 @@ class CrawlRecord:
         except ValueError:
             host = ""
         if not host or host not in self._snapshots:
-            return Verdict(False, NO_CRAWL_RECORD,
-                           f"no robots.txt snapshot for host {host or '(none)'!r} in {self.source}")
+            return Verdict(
+                False,
+                NO_CRAWL_RECORD,
+                f"no robots.txt snapshot for host {host or '(none)'!r} in {self.source}",
+            )
         index = bisect.bisect_right(self._times[host], collected_at)
         if index == 0:
             first = self._snapshots[host][0]
-            return Verdict(False, NO_CRAWL_RECORD,
-                           f"collected {_iso(collected_at)}, before the first robots.txt snapshot "
-                           f"of {host} ({_iso(first.fetched_at)})")
+            return Verdict(
+                False,
+                NO_CRAWL_RECORD,
+                f"collected {_iso(collected_at)}, before the first robots.txt snapshot "
+                f"of {host} ({_iso(first.fetched_at)})",
+            )
         snapshot = self._snapshots[host][index - 1]
         verdict = self._robots(host, index - 1).verdict(normalize_url(url), self.user_agent)
         why = f"{verdict.rule} (line {verdict.line})" if verdict.rule is not None else verdict.note
@@ -248,11 +255,14 @@ def _snapshot(entry: Any, host: str, base: Path, at: str) -> RobotsSnapshot:
     try:
         content = file_path.read_bytes()
     except OSError as err:
-        raise ValueError(f"{at}: robots.txt file {file_path} is missing or unreadable "
-                         f"({err.strerror})") from err
+        raise ValueError(
+            f"{at}: robots.txt file {file_path} is missing or unreadable ({err.strerror})"
+        ) from err
     if hashlib.sha256(content).hexdigest() != sha.lower():
-        raise ValueError(f"{at}: sha256 of {file_path} does not match the record "
-                         "(the snapshot was changed after it was recorded)")
+        raise ValueError(
+            f"{at}: sha256 of {file_path} does not match the record "
+            "(the snapshot was changed after it was recorded)"
+        )
     return RobotsSnapshot(host, fetched_at, status, file_path, sha.lower(), content)
 
 

@@ -91,9 +91,7 @@ def balance_problems(manifest: dict[str, Any]) -> list[str]:
         )
     # Withdrawn records stay in the index (status "withdrawn") so `audit` can explain them.
     if index_rows != _accounted(totals):
-        problems.append(
-            f"the audit index holds {index_rows} rows, expected {_accounted(totals)}"
-        )
+        problems.append(f"the audit index holds {index_rows} rows, expected {_accounted(totals)}")
     return problems
 
 

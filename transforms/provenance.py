@@ -183,7 +183,9 @@ class ProvenanceChecker:
         records = facts.evidence_paths("crawl_record")
         if len(records) != 1:
             state.refusal = Verdict(
-                False, ROBOTS, NO_CRAWL_RECORD,
+                False,
+                ROBOTS,
+                NO_CRAWL_RECORD,
                 f"the entry references {len(records)} crawl records; expected exactly one",
             )
             return
@@ -202,7 +204,9 @@ class ProvenanceChecker:
         if user_agent is not None:
             if not isinstance(user_agent, str) or not is_valid_user_agent(user_agent):
                 state.refusal = Verdict(
-                    False, ROBOTS, NO_CRAWL_RECORD,
+                    False,
+                    ROBOTS,
+                    NO_CRAWL_RECORD,
                     f"the entry's user_agent {user_agent!r} is not a product token "
                     "(RFC 9309 2.2.1: letters, '-' and '_')",
                 )
@@ -252,7 +256,9 @@ class ProvenanceChecker:
         tables = facts.evidence_paths("authorization_table")
         if len(tables) != 1:
             state.refusal = Verdict(
-                False, USER_AUTHORIZATION, NO_USER_AUTHORIZATION,
+                False,
+                USER_AUTHORIZATION,
+                NO_USER_AUTHORIZATION,
                 f"the entry references {len(tables)} authorization tables; expected exactly one",
             )
             return
@@ -337,15 +343,21 @@ class ProvenanceChecker:
         lineage = record["lineage"]
         url = lineage.get("url")
         if not url:
-            return Verdict(False, ROBOTS, NO_CRAWL_RECORD,
-                           "the page has no URL: no robots.txt snapshot can apply to it")
+            return Verdict(
+                False,
+                ROBOTS,
+                NO_CRAWL_RECORD,
+                "the page has no URL: no robots.txt snapshot can apply to it",
+            )
         robots = state.crawl.check_page(url, lineage.get("collected_at"))
         if robots.snapshot_sha256:
-            lineage["evidence"].append({
-                "role": ROBOTS_SNAPSHOT,
-                "path": state.snapshot_files.get(robots.snapshot_sha256, ""),
-                "sha256": robots.snapshot_sha256,
-            })
+            lineage["evidence"].append(
+                {
+                    "role": ROBOTS_SNAPSHOT,
+                    "path": state.snapshot_files.get(robots.snapshot_sha256, ""),
+                    "sha256": robots.snapshot_sha256,
+                }
+            )
         if not robots.ok:
             return Verdict(False, ROBOTS, robots.reason, state.shorten(robots.detail))
         add_decision(record, ROBOTS, PASS, state.shorten(robots.detail))
@@ -371,11 +383,13 @@ class ProvenanceChecker:
             self.authorization_scope,
         )
         if verdict.authorization_id:
-            lineage["evidence"].append({
-                "role": USER_AUTHORIZATION_ROLE,
-                "path": state.shorten(verdict.authorization_id),
-                "sha256": state.table_sha256,
-            })
+            lineage["evidence"].append(
+                {
+                    "role": USER_AUTHORIZATION_ROLE,
+                    "path": state.shorten(verdict.authorization_id),
+                    "sha256": state.table_sha256,
+                }
+            )
         detail = state.shorten(verdict.detail)
         detail = f"user {user_id}: {detail}" if user_id else detail
         if not verdict.ok:

@@ -50,8 +50,21 @@ def test_assess_agrees_with_hand_calculation_and_is_stored(
     config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("CORPUSGATE_STORE_URL", raising=False)
-    code = main(["assess", "mixed", "--config", str(config), "--sample-size", "50",
-                 "--seed", "s1", "--json", "--actor", "tester"])
+    code = main(
+        [
+            "assess",
+            "mixed",
+            "--config",
+            str(config),
+            "--sample-size",
+            "50",
+            "--seed",
+            "s1",
+            "--json",
+            "--actor",
+            "tester",
+        ]
+    )
     out = capsys.readouterr().out
     report = json.loads(out)  # exactly one JSON document
     n, flagged = _expected(50, "s1")
@@ -65,8 +78,13 @@ def test_assess_agrees_with_hand_calculation_and_is_stored(
     store = Store(f"sqlite:///{config.parent}/s.sqlite")
     row = store.latest_assessment("mixed", "assessment")
     assert row is not None
-    assert (row["assessment_id"], row["seed"], row["sample_size"], row["flagged"], row["actor"]) == (
-        report["assessment_id"], "s1", n, flagged, "tester")
+    assert (
+        row["assessment_id"],
+        row["seed"],
+        row["sample_size"],
+        row["flagged"],
+        row["actor"],
+    ) == (report["assessment_id"], "s1", n, flagged, "tester")
     assert row["details"]["sample_sha256"] == report["sample_sha256"]
     assert store.status("mixed") == ("assessed_rejected" if code else "assessed_accepted")
 
@@ -87,8 +105,9 @@ def test_whole_source_reject_and_same_seed_same_sample(
     assert second["assessment_id"] != first["assessment_id"]  # appended, not replaced
 
 
-def test_text_report_teaches(config: Path, capsys: pytest.CaptureFixture[str],
-                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_text_report_teaches(
+    config: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("CORPUSGATE_STORE_URL", raising=False)
     assert main(["assess", "tiny", "--config", str(config)]) == 0
     text = capsys.readouterr().out
@@ -106,8 +125,9 @@ def test_text_report_teaches(config: Path, capsys: pytest.CaptureFixture[str],
         (["mixed", "--seed", "x" * 70], "must be 1-64 bytes"),
     ],
 )
-def test_usage_errors_exit_2(config: Path, capsys: pytest.CaptureFixture[str],
-                             args: list[str], message: str) -> None:
+def test_usage_errors_exit_2(
+    config: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
     assert main(["assess", *args, "--config", str(config)]) == 2
     captured = capsys.readouterr()
     assert message in captured.err and captured.out == ""

@@ -233,20 +233,33 @@ def test_report_rebuilds_from_the_manifest(
     assert (demo_output / "reports/sources.txt").exists()
 
 
-def test_a_source_rejected_before_collection_is_not_read(tmp_path: Path,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_source_rejected_before_collection_is_not_read(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from corpusgate.source_registry.store import Assessment, Store
 
     store_url = f"sqlite:///{tmp_path}/s.sqlite"
-    Store(store_url).add_assessment(Assessment(
-        source_id="zh-wiki-cmrc2018", stage="assessment", sample_size=100, flagged=9, rate=0.09,
-        decision="reject", seed="s"))
+    Store(store_url).add_assessment(
+        Assessment(
+            source_id="zh-wiki-cmrc2018",
+            stage="assessment",
+            sample_size=100,
+            flagged=9,
+            rate=0.09,
+            decision="reject",
+            seed="s",
+        )
+    )
     config = tmp_path / "run.yaml"
-    config.write_text(f"registry: {REPO}/demo/registry\nstore: {store_url}\noutput: {tmp_path}/out\n"
-                      "sources: [zh-wiki-cmrc2018, en-wikitext2]\n")
+    config.write_text(
+        f"registry: {REPO}/demo/registry\nstore: {store_url}\noutput: {tmp_path}/out\n"
+        "sources: [zh-wiki-cmrc2018, en-wikitext2]\n"
+    )
     code, out, _ = run_cli(capsys, "run", "--config", str(config))
     assert code == 0
     m = manifest(tmp_path / "out")
-    assert m["sources"]["zh-wiki-cmrc2018"]["read"] == 0 and m["sources"]["en-wikitext2"]["read"] == 45
+    assert (
+        m["sources"]["zh-wiki-cmrc2018"]["read"] == 0 and m["sources"]["en-wikitext2"]["read"] == 45
+    )
     assert "rejected before collection" in m["not_collected"]["zh-wiki-cmrc2018"]["reason"]
     assert "not collected: zh-wiki-cmrc2018" in out

@@ -18,13 +18,19 @@ def run(monkeypatch, capsys, argv: list[str], stdin: str) -> tuple[int, str, str
 
 
 def test_scan_json_prints_one_document(monkeypatch, capsys) -> None:
-    code, out, _ = run(monkeypatch, capsys, ["pii", "scan", "--language", "zh", "--json"],
-                       "手机13800138000，身份证110102199101010078")
+    code, out, _ = run(
+        monkeypatch,
+        capsys,
+        ["pii", "scan", "--language", "zh", "--json"],
+        "手机13800138000，身份证110102199101010078",
+    )
     assert code == 0
     doc = json.loads(out)
     assert [(e["type"], e["start"], e["end"], e["class"]) for e in doc["entities"]] == [
-        ("CN_MOBILE", 2, 13, "personal"), ("CN_RESIDENT_ID", 17, 35, "sensitive")]
-    assert "13800138000" not in out   # values are never printed
+        ("CN_MOBILE", 2, 13, "personal"),
+        ("CN_RESIDENT_ID", 17, 35, "sensitive"),
+    ]
+    assert "13800138000" not in out  # values are never printed
 
 
 def test_scan_jsonl_one_result_per_line_in_order(monkeypatch, capsys) -> None:
@@ -35,18 +41,24 @@ def test_scan_jsonl_one_result_per_line_in_order(monkeypatch, capsys) -> None:
     docs = [json.loads(line) for line in out.splitlines()]
     assert [d["line"] for d in docs] == [1, 2, 3]
     assert [[e["type"] for e in d["entities"]] for d in docs] == [
-        ["EMAIL_ADDRESS"], [], ["IP_ADDRESS"]]
+        ["EMAIL_ADDRESS"],
+        [],
+        ["IP_ADDRESS"],
+    ]
 
 
 @pytest.mark.parametrize(
     ("stdin", "message"),
-    [("not json\n", "line 1: not valid JSON"),
-     ('{"text": "ok"}\n[1]\n', "line 2: expected an object"),
-     ('{"text": 5}\n', "line 1: expected an object"),
-     ('{"text": "ok"}\n\n', "line 2: empty line")],
+    [
+        ("not json\n", "line 1: not valid JSON"),
+        ('{"text": "ok"}\n[1]\n', "line 2: expected an object"),
+        ('{"text": 5}\n', "line 1: expected an object"),
+        ('{"text": "ok"}\n\n', "line 2: empty line"),
+    ],
 )
-def test_scan_jsonl_bad_input_exits_2_and_prints_nothing(monkeypatch, capsys, stdin: str,
-                                                         message: str) -> None:
+def test_scan_jsonl_bad_input_exits_2_and_prints_nothing(
+    monkeypatch, capsys, stdin: str, message: str
+) -> None:
     code, out, err = run(monkeypatch, capsys, ["pii", "scan", "--jsonl"], stdin)
     assert code == 2
     assert out == ""

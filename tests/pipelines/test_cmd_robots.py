@@ -26,40 +26,82 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 
 def test_all_allowed_exit_0(capsys, robots_file: Path) -> None:
-    code, out, _ = run(capsys, "robots", "check", "--robots-txt", str(robots_file),
-                       "--user-agent", "corpusgate-bot", "https://example.org/public/a",
-                       "https://example.org/")
+    code, out, _ = run(
+        capsys,
+        "robots",
+        "check",
+        "--robots-txt",
+        str(robots_file),
+        "--user-agent",
+        "corpusgate-bot",
+        "https://example.org/public/a",
+        "https://example.org/",
+    )
     assert code == 0
     lines = out.splitlines()
-    assert lines[0].split() == ["allowed", "https://example.org/public/a", "Allow:", "/public",
-                                "(line", "2)"]
+    assert lines[0].split() == [
+        "allowed",
+        "https://example.org/public/a",
+        "Allow:",
+        "/public",
+        "(line",
+        "2)",
+    ]
     assert lines[1].startswith("allowed") and "no rule matched" in lines[1]
 
 
 def test_any_disallowed_exit_1(capsys, robots_file: Path) -> None:
-    code, out, _ = run(capsys, "robots", "check", "--robots-txt", str(robots_file),
-                       "--user-agent", "corpusgate-bot", "/public", "/private/x")
+    code, out, _ = run(
+        capsys,
+        "robots",
+        "check",
+        "--robots-txt",
+        str(robots_file),
+        "--user-agent",
+        "corpusgate-bot",
+        "/public",
+        "/private/x",
+    )
     assert code == 1
     assert out.splitlines()[1].split()[:2] == ["disallowed", "/private/x"]
     assert "Disallow: /private/ (line 3)" in out
 
 
 def test_json_lines_one_object_per_url(capsys, robots_file: Path) -> None:
-    code, out, _ = run(capsys, "robots", "check", "--robots-txt", str(robots_file),
-                       "--user-agent", "Other", "--json", "https://example.org/public?q=1#f",
-                       "https://example.org/ツ")
+    code, out, _ = run(
+        capsys,
+        "robots",
+        "check",
+        "--robots-txt",
+        str(robots_file),
+        "--user-agent",
+        "Other",
+        "--json",
+        "https://example.org/public?q=1#f",
+        "https://example.org/ツ",
+    )
     assert code == 1
     rows = [json.loads(line) for line in out.splitlines()]
-    assert rows[0] == {"url": "https://example.org/public?q=1#f", "path": "/public?q=1",
-                       "user_agent": "Other", "allowed": False, "rule": "Disallow: /",
-                       "line": 6, "note": ""}
+    assert rows[0] == {
+        "url": "https://example.org/public?q=1#f",
+        "path": "/public?q=1",
+        "user_agent": "Other",
+        "allowed": False,
+        "rule": "Disallow: /",
+        "line": 6,
+        "note": "",
+    }
     assert rows[1]["path"] == "/%E3%83%84"
 
 
 @pytest.mark.parametrize(
     ("status", "code", "word"),
-    [("404", 0, "allowed"), ("503", 1, "disallowed"), ("unreachable", 1, "disallowed"),
-     ("429", 1, "disallowed")],
+    [
+        ("404", 0, "allowed"),
+        ("503", 1, "disallowed"),
+        ("unreachable", 1, "disallowed"),
+        ("429", 1, "disallowed"),
+    ],
 )
 def test_status_rules_need_no_file(capsys, status: str, code: int, word: str) -> None:
     got, out, _ = run(capsys, "robots", "check", "--status", status, "--user-agent", "bot", "/x")

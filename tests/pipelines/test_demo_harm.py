@@ -35,8 +35,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         code = main(["run", "--config", "configs/demo.yaml", "--output", str(tmp / "out")])
     assert code == 0
     manifest = json.loads((tmp / "out" / "manifest.json").read_text())
-    rows = [r for f in sorted((tmp / "out" / "quarantine").glob("*.parquet"))
-            for r in pq.read_table(f).to_pylist()]
+    rows = [
+        r
+        for f in sorted((tmp / "out" / "quarantine").glob("*.parquet"))
+        for r in pq.read_table(f).to_pylist()
+    ]
     return {"tmp": tmp, "url": url, "manifest": manifest, "quarantine": rows}
 
 
@@ -48,10 +51,12 @@ def test_spam_forum_is_removed_whole(demo: dict[str, Any]) -> None:
     rows = [r for r in demo["quarantine"] if r["source_id"] == "forum-spam-2024-06"]
     assert len(rows) == 60
     assert {(r["check"], r["reason"]) for r in rows} == {
-        (reasons.SOURCE_GATE, reasons.SOURCE_REJECTED)}
+        (reasons.SOURCE_GATE, reasons.SOURCE_REJECTED)
+    }
     run_id = demo["manifest"]["run_id"]
     assert {r["lineage"]["assessment_id"] for r in rows} == {
-        assessment_id_for(run_id, "forum-spam-2024-06")}
+        assessment_id_for(run_id, "forum-spam-2024-06")
+    }
     gate = _gate(demo, "forum-spam-2024-06")
     assert (gate["flagged"], gate["sample_size"], gate["decision"]) == (18, 60, "reject")
     assert (gate["ci_low"], gate["ci_high"]) == (0.3, 0.3) and gate["sampled_whole_source"]
@@ -60,7 +65,9 @@ def test_spam_forum_is_removed_whole(demo: dict[str, Any]) -> None:
 def test_hobby_forum_passes_and_filters_its_spam(demo: dict[str, Any]) -> None:
     rows = [r for r in demo["quarantine"] if r["source_id"] == "forum-hobby-2024-06"]
     assert sorted((r["reason"], r["lineage"]["origin"]["position"]) for r in rows) == [
-        (reasons.HARMFUL_CONTENT, 18), (reasons.HARMFUL_CONTENT, 45)]
+        (reasons.HARMFUL_CONTENT, 18),
+        (reasons.HARMFUL_CONTENT, 45),
+    ]
     assert all("A.1.h" in r["detail"] for r in rows)
     gate = _gate(demo, "forum-hobby-2024-06")
     assert (gate["flagged"], gate["sample_size"], gate["decision"]) == (2, 60, "accept")
@@ -83,20 +90,31 @@ def test_store_holds_one_verification_per_source(demo: dict[str, Any]) -> None:
     store = Store(demo["url"])
     row = store.latest_assessment("forum-spam-2024-06", "verification")
     assert row is not None and row["decision"] == "reject"
-    assert row["assessment_id"] == assessment_id_for(demo["manifest"]["run_id"],
-                                                     "forum-spam-2024-06")
+    assert row["assessment_id"] == assessment_id_for(
+        demo["manifest"]["run_id"], "forum-spam-2024-06"
+    )
 
 
-def test_assess_agrees_with_the_run(demo: dict[str, Any], capsys: pytest.CaptureFixture[str],
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_assess_agrees_with_the_run(
+    demo: dict[str, Any], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CORPUSGATE_STORE_URL", f"sqlite:///{demo['tmp']}/assess.sqlite")
     monkeypatch.chdir(REPO)
     for source_id, expected_code in (("forum-spam-2024-06", 1), ("forum-hobby-2024-06", 0)):
         capsys.readouterr()
         assert main(["assess", source_id, "--config", "configs/demo.yaml", "--json"]) == (
-            expected_code)
+            expected_code
+        )
         report = json.loads(capsys.readouterr().out)
         gate = _gate(demo, source_id)
-        for key in ("sample_size", "population", "flagged", "decision", "sample_sha256",
-                    "flagged_record_ids", "ci_low", "ci_high"):
+        for key in (
+            "sample_size",
+            "population",
+            "flagged",
+            "decision",
+            "sample_sha256",
+            "flagged_record_ids",
+            "ci_low",
+            "ci_high",
+        ):
             assert report[key] == gate[key], (source_id, key)

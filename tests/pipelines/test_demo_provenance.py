@@ -42,8 +42,11 @@ def _manifest(output: Path) -> dict:
 
 
 def _rows(output: Path, kind: str) -> list[dict]:
-    return [row for f in sorted((output / kind).glob("*.parquet"))
-            for row in pq.read_table(f).to_pylist()]
+    return [
+        row
+        for f in sorted((output / kind).glob("*.parquet"))
+        for row in pq.read_table(f).to_pylist()
+    ]
 
 
 def _decision(row: dict, check: str) -> str:
@@ -73,8 +76,11 @@ def test_each_kind_keeps_some_records_and_refuses_some(demo: Path) -> None:
     m = _manifest(demo)
     kind_of = {sid: s["registry_entry"]["kind"] for sid, s in m["sources"].items()}
     written = {kind_of[r["source_id"]] for r in _rows(demo, "shards")}
-    refused = {kind_of[r["source_id"]] for r in _rows(demo, "quarantine")
-               if r["reason"] in PROVENANCE_REASONS}
+    refused = {
+        kind_of[r["source_id"]]
+        for r in _rows(demo, "quarantine")
+        if r["reason"] in PROVENANCE_REASONS
+    }
     assert written >= set(KINDS) and refused >= set(KINDS)
 
 
@@ -82,8 +88,11 @@ def test_a_whole_commercial_source_is_refused_for_its_missing_review_record(demo
     rows = [r for r in _rows(demo, "quarantine") if r["source_id"] == "commercial-recipes-2024q2"]
     assert len(rows) == _manifest(demo)["sources"]["commercial-recipes-2024q2"]["read"] == 4
     assert {(r["check"], r["reason"], r["detail"]) for r in rows} == {
-        ("commercial", "commercial_evidence_missing",
-         "review_record ../evidence/commercial-recipes/review_record.md does not exist")
+        (
+            "commercial",
+            "commercial_evidence_missing",
+            "review_record ../evidence/commercial-recipes/review_record.md does not exist",
+        )
     }
     # ... and `registry validate` says so before any run: the demo's only finding.
     (finding,) = validate(Registry.load(REPO / "demo/registry"))
@@ -109,8 +118,11 @@ def test_audit_of_a_kept_open_source_record(demo: Path, capsys: pytest.CaptureFi
     assert answer["licence"]["obligations"] == ["attribution", "share_alike"]
     assert "obligations: attribution, share_alike" in text
     # A record without its own licence field falls back to the entry's CC-BY-4.0.
-    fallback = {r["lineage"]["licence"]["expression"] for r in rows
-                if "(entry licence)" in _decision(r, "licence")}
+    fallback = {
+        r["lineage"]["licence"]["expression"]
+        for r in rows
+        if "(entry licence)" in _decision(r, "licence")
+    }
     assert fallback == {"CC-BY-4.0"}
 
 
@@ -119,8 +131,11 @@ def test_audit_of_a_kept_open_source_record(demo: Path, capsys: pytest.CaptureFi
     [
         ("https://docs.example.org/guides/configuration", "optout_declared", "x-robots-tag:noai"),
         ("https://docs.example.org/guides/troubleshooting", "optout_declared", "meta-robots:noai"),
-        ("https://commoncrawl.org/blog/march-april-2024-newsletter", "robots_disallowed",
-         "Disallow: /blog/"),
+        (
+            "https://commoncrawl.org/blog/march-april-2024-newsletter",
+            "robots_disallowed",
+            "Disallow: /blog/",
+        ),
         ("https://prior.allenai.org/", "no_crawl_record", "prior.allenai.org"),
     ],
 )
@@ -135,8 +150,11 @@ def test_refused_pages_name_their_signal(
 def test_a_kept_page_cites_the_robots_snapshot_it_was_judged_by(
     demo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    row = next(r for r in _rows(demo, "shards")
-               if r["lineage"]["url"] == "https://docs.example.org/guides/getting-started")
+    row = next(
+        r
+        for r in _rows(demo, "shards")
+        if r["lineage"]["url"] == "https://docs.example.org/guides/getting-started"
+    )
     answer, _ = _audit(capsys, demo, row["record_id"])
     roles = {e["role"]: e for e in answer["evidence"]}
     snapshot = "../sources/web-crawl/robots/docs.example.org-2024-04-20.txt"
@@ -150,16 +168,24 @@ def test_a_kept_page_cites_the_robots_snapshot_it_was_judged_by(
     ("msg_id", "status", "reason", "row_id"),
     [
         ("m-001", "written", None, "../sources/user-feedback/authorizations.csv:2"),
-        ("m-007", "quarantined", "authorization_revoked",
-         "../sources/user-feedback/authorizations.csv:5"),
+        (
+            "m-007",
+            "quarantined",
+            "authorization_revoked",
+            "../sources/user-feedback/authorizations.csv:5",
+        ),
         ("m-008", "quarantined", "no_user_authorization", None),  # u-1005 granted at 12:03
         ("m-009", "written", None, "../sources/user-feedback/authorizations.csv:6"),
         ("m-010", "quarantined", "no_user_authorization", None),  # u-1006 never granted
     ],
 )
 def test_user_input_cases(
-    demo: Path, capsys: pytest.CaptureFixture[str], msg_id: str, status: str,
-    reason: str | None, row_id: str | None,
+    demo: Path,
+    capsys: pytest.CaptureFixture[str],
+    msg_id: str,
+    status: str,
+    reason: str | None,
+    row_id: str | None,
 ) -> None:
     from corpusgate.transforms.identity import record_id
 

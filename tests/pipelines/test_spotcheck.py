@@ -34,9 +34,21 @@ def output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [("qualified", True), (" Unqualified ", False), ("1", True), ("0", False), ("yes", True),
-     ("NO", False), ("合格", True), ("不合格", False), ("", None), ("maybe", None), (1, True),
-     (2, None), (None, None)],
+    [
+        ("qualified", True),
+        (" Unqualified ", False),
+        ("1", True),
+        ("0", False),
+        ("yes", True),
+        ("NO", False),
+        ("合格", True),
+        ("不合格", False),
+        ("", None),
+        ("maybe", None),
+        (1, True),
+        (2, None),
+        (None, None),
+    ],
 )
 def test_parse_verdict(value: object, expected: bool | None) -> None:
     assert parse_verdict(value) is expected
@@ -44,10 +56,12 @@ def test_parse_verdict(value: object, expected: bool | None) -> None:
 
 @pytest.mark.parametrize(
     ("qualified", "n", "target", "judgment", "inconclusive"),
-    [(3900, 4000, 0.96, "pass", False),  # 97.5%, [97.0%, 97.9%]
-     (3845, 4000, 0.96, "pass", True),  # 96.1%: interval contains 96%
-     (3800, 4000, 0.96, "fail", False),
-     (98, 100, 0.98, "pass", True)],
+    [
+        (3900, 4000, 0.96, "pass", False),  # 97.5%, [97.0%, 97.9%]
+        (3845, 4000, 0.96, "pass", True),  # 96.1%: interval contains 96%
+        (3800, 4000, 0.96, "fail", False),
+        (98, 100, 0.98, "pass", True),
+    ],
 )
 def test_judge(qualified: int, n: int, target: float, judgment: str, inconclusive: bool) -> None:
     result = judge(qualified, n, target)
@@ -72,11 +86,43 @@ def test_export_is_reproducible_and_import_judges(
     output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     a, b = tmp_path / "a.csv", tmp_path / "b.jsonl"
-    assert main(["spotcheck", "export", "--output", str(output), "--to", str(a),
-                 "--size", "50", "--seed", "s1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "spotcheck",
+                "export",
+                "--output",
+                str(output),
+                "--to",
+                str(a),
+                "--size",
+                "50",
+                "--seed",
+                "s1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     first = json.loads(capsys.readouterr().out)
-    assert main(["spotcheck", "export", "--output", str(output), "--to", str(b),
-                 "--size", "50", "--seed", "s1", "--json"]) == 0
+    assert (
+        main(
+            [
+                "spotcheck",
+                "export",
+                "--output",
+                str(output),
+                "--to",
+                str(b),
+                "--size",
+                "50",
+                "--seed",
+                "s1",
+                "--json",
+            ]
+        )
+        == 0
+    )
     second = json.loads(capsys.readouterr().out)
     assert first["sample_sha256"] == second["sample_sha256"]
     assert (first["sample_size"], first["population"], first["meets_b21211a"]) == (50, 200, False)
@@ -86,15 +132,29 @@ def test_export_is_reproducible_and_import_judges(
     assert csv_ids == jsonl_ids and len(set(csv_ids)) == 50
     bad = {rid: "unqualified" for rid in csv_ids[:3]}
     filled = _fill(a, bad)
-    assert main(["spotcheck", "import", str(filled), "--output", str(output), "--json",
-                 "--reviewer", "qa"]) == 1  # 47/50 = 94% < 96%
+    assert (
+        main(
+            [
+                "spotcheck",
+                "import",
+                str(filled),
+                "--output",
+                str(output),
+                "--json",
+                "--reviewer",
+                "qa",
+            ]
+        )
+        == 1
+    )  # 47/50 = 94% < 96%
     report = json.loads(capsys.readouterr().out)
     assert (report["qualified"], report["items"], report["judgment"]) == (47, 50, "fail")
     assert report["unqualified_ids"] == sorted(bad)
     assert Path(report["report"]).parent == output / "reports" / "spotchecks"
     stored = [r for r in Store(f"sqlite:///{tmp_path}/s.sqlite").assessments("output/text")]
     assert [(r["stage"], r["flagged"], r["actor"], r["seed"]) for r in stored] == [
-        ("spotcheck_manual", 3, "qa", "s1")]
+        ("spotcheck_manual", 3, "qa", "s1")
+    ]
 
 
 def test_import_names_line_and_id_of_every_problem(
@@ -120,8 +180,19 @@ def test_import_names_line_and_id_of_every_problem(
 
 
 def test_technical_spot_check(output: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["spotcheck", "technical", "--output", str(output), "--fraction", "0.5",
-                 "--seed", "t1", "--json"])
+    code = main(
+        [
+            "spotcheck",
+            "technical",
+            "--output",
+            str(output),
+            "--fraction",
+            "0.5",
+            "--seed",
+            "t1",
+            "--json",
+        ]
+    )
     report = json.loads(capsys.readouterr().out)
     assert report["items"] == 100 and report["population"] == 200
     flagged = len(report["flagged"])
@@ -132,15 +203,22 @@ def test_technical_spot_check(output: Path, capsys: pytest.CaptureFixture[str]) 
 
 
 def test_no_shards_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["spotcheck", "export", "--output", str(tmp_path), "--to",
-                 str(tmp_path / "x.csv")]) == 2
+    assert (
+        main(["spotcheck", "export", "--output", str(tmp_path), "--to", str(tmp_path / "x.csv")])
+        == 2
+    )
     assert "no shards" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
     "argv",
-    [["spotcheck", "--help"], ["spotcheck", "export", "--help"], ["spotcheck", "import", "--help"],
-     ["spotcheck", "technical", "--help"], ["assess", "--help"]],
+    [
+        ["spotcheck", "--help"],
+        ["spotcheck", "export", "--help"],
+        ["spotcheck", "import", "--help"],
+        ["spotcheck", "technical", "--help"],
+        ["assess", "--help"],
+    ],
 )
 def test_help_teaches_with_an_example(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:

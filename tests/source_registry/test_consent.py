@@ -73,8 +73,10 @@ def test_a_good_file_is_hashed_on_the_way_in(tmp_path: Path) -> None:
     assert grants[2].revoked_at == t("2024-07-01T00:00:00")
     assert all("139" not in repr(g) and "@" not in repr(g) for g in grants)
     jsonl = tmp_path / "c.jsonl"
-    jsonl.write_text('{"identifier": "13912340001", "type": "mobile", "scope": "general", '
-                     '"granted_at": "2024-05-01T00:00:00+08:00", "evidence": "CF-1"}\n\n')
+    jsonl.write_text(
+        '{"identifier": "13912340001", "type": "mobile", "scope": "general", '
+        '"granted_at": "2024-05-01T00:00:00+08:00", "evidence": "CF-1"}\n\n'
+    )
     assert read_consent_file(jsonl, KEY)[0].subject_key == grants[0].subject_key
 
 
@@ -125,17 +127,29 @@ def test_import_is_idempotent_and_the_tables_are_append_only(tmp_path: Path) -> 
     assert store.add_grants(read_consent_file(path, KEY)) == (3, 0)
     assert store.add_grants(read_consent_file(path, KEY)) == (0, 3)
     # A revocation is a new row for the same grant.
-    path.write_text(HEADER + "13912340001,mobile,general,2024-05-01T00:00:00+08:00,"
-                    "2024-06-01T00:00:00+08:00,CF-1\n")
+    path.write_text(
+        HEADER + "13912340001,mobile,general,2024-05-01T00:00:00+08:00,"
+        "2024-06-01T00:00:00+08:00,CF-1\n"
+    )
     assert store.add_grants(read_consent_file(path, KEY)) == (1, 0)
     index = ConsentStore(f"sqlite:///{tmp_path}/s.sqlite").load_index()
     mobile = subject_key(KEY, "CN_MOBILE", "13912340001")
     assert index.lookup(mobile, "general", t("2024-05-15T00:00:00")) is not None
     assert index.lookup(mobile, "general", t("2024-06-15T00:00:00")) is None
-    store.record_withdrawal(mobile, request_id="r1", reason="asked", output=None,
-                            record_ids=["a" * 32], at=t("2024-07-01T00:00:00"))
-    for statement in ("UPDATE consents SET scope = 'separate'", "DELETE FROM consents",
-                      "DELETE FROM withdrawals", "UPDATE withdrawals SET records = 0"):
+    store.record_withdrawal(
+        mobile,
+        request_id="r1",
+        reason="asked",
+        output=None,
+        record_ids=["a" * 32],
+        at=t("2024-07-01T00:00:00"),
+    )
+    for statement in (
+        "UPDATE consents SET scope = 'separate'",
+        "DELETE FROM consents",
+        "DELETE FROM withdrawals",
+        "UPDATE withdrawals SET records = 0",
+    ):
         with pytest.raises(Exception, match="append-only"), store.engine.begin() as conn:
             conn.execute(text(statement))
     assert store.load_index().is_withdrawn(mobile)
@@ -156,12 +170,22 @@ def grant(scope: str, granted: str, revoked: str | None = None, ref: str = "CF")
         ([grant("general", "2024-01-01", "2024-02-01")], "general", "2024-02-01", None),
         ([grant("general", "2024-01-01", "2024-02-01")], "general", "2024-01-31", "general"),
         # The newest row of a grant is its state: a later revocation row wins.
-        ([grant("general", "2024-01-01"), grant("general", "2024-01-01", "2024-01-15")],
-         "general", "2024-02-01", None),
+        (
+            [grant("general", "2024-01-01"), grant("general", "2024-01-01", "2024-01-15")],
+            "general",
+            "2024-02-01",
+            None,
+        ),
         # Two grants, one revoked: the other still holds.
-        ([grant("general", "2024-01-01", "2024-01-15", "A"), grant("general", "2024-01-10",
-                                                                  ref="B")],
-         "general", "2024-02-01", "general"),
+        (
+            [
+                grant("general", "2024-01-01", "2024-01-15", "A"),
+                grant("general", "2024-01-10", ref="B"),
+            ],
+            "general",
+            "2024-02-01",
+            "general",
+        ),
         ([grant("general", "2024-01-01")], "general", None, None),  # no collection time
     ],
 )

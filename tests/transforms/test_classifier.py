@@ -55,6 +55,7 @@ def test_tokenize_rejects_unknown_scheme():
 
 # --- loading labelled files -------------------------------------------------------------------
 
+
 def _write(tmp_path: Path, name: str, content: str) -> Path:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
@@ -104,6 +105,7 @@ def test_label_map_collapses_classes_and_refuses_unknown_values(tmp_path):
 
 # --- metrics ----------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("gold", "pred", "expected"),
     [
@@ -126,6 +128,7 @@ def test_metrics_refuse_length_mismatch():
 
 
 # --- shipped models ---------------------------------------------------------------------------
+
 
 def test_every_shipped_model_is_small_and_carded():
     assert shipped_model_names() == SHIPPED
@@ -158,8 +161,11 @@ def test_shipped_model_loads_and_predicts(name):
 def test_evaluate_on_a_tiny_inline_file(tmp_path):
     model = HarmClassifier.load(resolve_model("zh_discrimination_cold_v1"))
     texts = ["今天天气很好。", "我喜欢读书。", "这家店的面条很好吃。"]
-    path = _write(tmp_path, "mine.jsonl", "".join(
-        json.dumps({"body": t, "y": 1}, ensure_ascii=False) + "\n" for t in texts))
+    path = _write(
+        tmp_path,
+        "mine.jsonl",
+        "".join(json.dumps({"body": t, "y": 1}, ensure_ascii=False) + "\n" for t in texts),
+    )
     rows = load_labelled(path, "body", "y")
     m = evaluate(model, rows)
     predicted = [label for label, _ in model.predict(texts)]

@@ -62,13 +62,24 @@ def t(day: str) -> datetime:
         ("https://example.org/public", "2024-05-02", True, "", "no rule matched"),
         # The record's user agent has its own group, which hides the '*' group.
         ("https://example.org/private/a", "2024-05-02", True, "", "corpusgate-demo-bot"),
-        ("https://example.org/drafts/a", "2024-05-02", False, ROBOTS_DISALLOWED,
-         "Disallow: /drafts/ (line 5)"),
+        (
+            "https://example.org/drafts/a",
+            "2024-05-02",
+            False,
+            ROBOTS_DISALLOWED,
+            "Disallow: /drafts/ (line 5)",
+        ),
         ("http://EXAMPLE.ORG:80/drafts/a", "2024-05-02", False, ROBOTS_DISALLOWED, "line 5"),
         # The snapshot in force is the newest at or before collection: June disallows all.
         ("https://example.org/public", "2024-06-15", False, ROBOTS_DISALLOWED, _sha(JUNE)[:12]),
         # Exactly at a fetch time, that snapshot is in force (June 1st +08:00 = May 31st 16:00Z).
-        ("https://example.org/public", "2024-05-31T16:00:00", False, ROBOTS_DISALLOWED, "Disallow: /"),
+        (
+            "https://example.org/public",
+            "2024-05-31T16:00:00",
+            False,
+            ROBOTS_DISALLOWED,
+            "Disallow: /",
+        ),
         ("https://example.org/public", "2024-05-31T15:59:59", True, "", _sha(MAY)[:12]),
         ("https://example.org/public", "2024-07-02", False, ROBOTS_DISALLOWED, "status 503"),
         ("https://example.org/public", "2024-08-02", False, ROBOTS_DISALLOWED, "unreachable"),
@@ -80,7 +91,9 @@ def t(day: str) -> datetime:
         ("not a url", "2024-05-02", False, NO_CRAWL_RECORD, "(none)"),
     ],
 )
-def test_check_page(record, url: str, collected: str, ok: bool, reason: str, in_detail: str) -> None:
+def test_check_page(
+    record, url: str, collected: str, ok: bool, reason: str, in_detail: str
+) -> None:
     verdict = record.check_page(url, t(collected))
     assert (verdict.ok, verdict.reason) == (ok, reason)
     assert in_detail in verdict.detail
@@ -105,8 +118,10 @@ hosts:
 """
     record = load_crawl_record(_write(tmp_path, text, {"r.txt": robots}))
     assert record.check_page("https://例子.cn/文档/a", t("2024-02-01")).reason == ROBOTS_DISALLOWED
-    assert record.check_page("https://xn--fsqu00a.cn/%E6%96%87%E6%A1%A3/a",
-                             t("2024-02-01")).reason == ROBOTS_DISALLOWED
+    assert (
+        record.check_page("https://xn--fsqu00a.cn/%E6%96%87%E6%A1%A3/a", t("2024-02-01")).reason
+        == ROBOTS_DISALLOWED
+    )
     assert record.check_page("https://例子.cn/其他", t("2024-02-01")).ok
 
 
@@ -134,28 +149,45 @@ def test_registry_sha256_of_the_record_itself(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("record_text", "files", "message"),
     [
-        (RECORD.replace(_sha(MAY), "a" * 64), FILES, r"host Example\.org, snapshot 1 \(line 4\).*sha256"),
+        (
+            RECORD.replace(_sha(MAY), "a" * 64),
+            FILES,
+            r"host Example\.org, snapshot 1 \(line 4\).*sha256",
+        ),
         (RECORD, {"robots/example.org-2024-06-01.txt": JUNE}, r"host Example\.org.*missing"),
         (RECORD.replace("2024-05-01T00:00:00Z\n", "2024-05-01T00:00:00\n"), FILES, "no timezone"),
         (RECORD.replace("status: 503", "status: 999"), FILES, r"snapshot 3 .*status 999"),
         (RECORD.replace("status: 503", "status: gone"), FILES, "status 'gone'"),
-        (RECORD.replace("user_agent: corpusgate-demo-bot", "user_agent: Bot/1.0"), FILES,
-         "product token"),
+        (
+            RECORD.replace("user_agent: corpusgate-demo-bot", "user_agent: Bot/1.0"),
+            FILES,
+            "product token",
+        ),
         (RECORD.replace("      status: 200\n", "", 1), FILES, "status is missing"),
-        (RECORD.replace("fetched_at: 2024-09-01T00:00:00Z", "fetched_at: 2024-08-01T00:00:00Z"),
-         FILES, "share a fetched_at"),
-        ("user_agent: bot\nhosts:\n  https://x.org/:\n    - {status: 404, fetched_at: 2024-01-01T00:00:00Z}\n",
-         {}, "expected a host name"),
-        ("user_agent: bot\nhosts:\n  x.org:\n    - {status: 200, fetched_at: 2024-01-01T00:00:00Z}\n",
-         {}, "needs the robots.txt file"),
+        (
+            RECORD.replace("fetched_at: 2024-09-01T00:00:00Z", "fetched_at: 2024-08-01T00:00:00Z"),
+            FILES,
+            "share a fetched_at",
+        ),
+        (
+            "user_agent: bot\nhosts:\n  https://x.org/:\n    - {status: 404, fetched_at: 2024-01-01T00:00:00Z}\n",
+            {},
+            "expected a host name",
+        ),
+        (
+            "user_agent: bot\nhosts:\n  x.org:\n    - {status: 200, fetched_at: 2024-01-01T00:00:00Z}\n",
+            {},
+            "needs the robots.txt file",
+        ),
         ("user_agent: bot\nhosts: {}\n", {}, "non-empty"),
         ("user_agent: bot\nhost: {}\n", {}, r"unknown key\(s\) \['host'\]"),
         ("- just a list\n", {}, "expected a mapping"),
         ("user_agent: [unclosed\n", {}, "not valid YAML"),
     ],
 )
-def test_bad_records_raise_naming_the_problem(tmp_path: Path, record_text: str,
-                                              files: dict[str, bytes], message: str) -> None:
+def test_bad_records_raise_naming_the_problem(
+    tmp_path: Path, record_text: str, files: dict[str, bytes], message: str
+) -> None:
     path = _write(tmp_path, record_text, files)
     with pytest.raises(ValueError, match=message):
         load_crawl_record(path)

@@ -42,8 +42,15 @@ def test_clopper_pearson_wider_at_higher_confidence():
 
 @pytest.mark.parametrize(
     ("k", "n", "alpha"),
-    [(-1, 10, 0.05), (11, 10, 0.05), (0, 0, 0.05), (1, 10, 0.0), (1, 10, 1.0), (1.0, 10, 0.05),
-     (True, 10, 0.05)],
+    [
+        (-1, 10, 0.05),
+        (11, 10, 0.05),
+        (0, 0, 0.05),
+        (1, 10, 0.0),
+        (1, 10, 1.0),
+        (1.0, 10, 0.05),
+        (True, 10, 0.05),
+    ],
 )
 def test_clopper_pearson_rejects_bad_input(k, n, alpha):
     with pytest.raises(ValueError):
@@ -110,6 +117,7 @@ def test_settling_size_for_a_zero_rate_matches_closed_form():
 
 
 # --- bottom-k samples -------------------------------------------------------------------------
+
 
 def test_rank_is_keyed_and_stable():
     # Golden value: an assessor re-deriving a sample must get the same ranks on any machine.
@@ -179,6 +187,7 @@ def test_bottomk_rejects_bad_k(k):
 # Sizes: 100 and 1,000 items (B.2.1.1.3 c, e), 4,000 items (B.2.1.2.1 a manual spot check).
 # Every 100 consecutive ids hold exactly `pct` harmful ones.
 
+
 @pytest.mark.parametrize(
     ("pct", "n", "k", "decision", "inconclusive"),
     [
@@ -205,6 +214,7 @@ def test_synthetic_source_decisions(pct, n, k, decision, inconclusive):
 
 
 # --- error-corrected prevalence ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("rate", "sens", "spec", "expected", "clipped"),

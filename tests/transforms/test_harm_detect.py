@@ -91,23 +91,34 @@ class _StubFastText:
 
 
 def _classifier(name: str, language: str, codes: list[str]) -> HarmClassifier:
-    card = {"name": name, "tokenizer": "chars", "threshold": 0.5, "appendix_a": codes,
-            "language": language, "metrics": {"sensitivity": 0.9, "specificity": 0.95}}
+    card = {
+        "name": name,
+        "tokenizer": "chars",
+        "threshold": 0.5,
+        "appendix_a": codes,
+        "language": language,
+        "metrics": {"sensitivity": 0.9, "specificity": 0.95},
+    }
     return HarmClassifier(_StubFastText(), card, Path(f"{name}.ftz"))
 
 
 def _detector(decide_alone: frozenset[str] = frozenset()) -> HarmDetector:
-    library = KeywordLibrary.from_terms({
-        "A.1.h": {"博彩": 1.0, "赌博": 0.5, "老虎机": 0.5},
-        "A.2.e": {"bitch": 0.5},
-        "A.1.a": {"wikipedia": 1.0},
-    })
+    library = KeywordLibrary.from_terms(
+        {
+            "A.1.h": {"博彩": 1.0, "赌博": 0.5, "老虎机": 0.5},
+            "A.2.e": {"bitch": 0.5},
+            "A.1.a": {"wikipedia": 1.0},
+        }
+    )
     policy = HarmPolicy(
-        models=("zh_m", "en_m"), decide_alone=decide_alone,
+        models=("zh_m", "en_m"),
+        decide_alone=decide_alone,
         ignore_terms=frozenset({"wikipedia"}),
     )
-    models = {"zh_m": _classifier("zh_m", "zh", ["A.1.h"]),
-              "en_m": _classifier("en_m", "en", ["A.2.e", "A.5.a"])}
+    models = {
+        "zh_m": _classifier("zh_m", "zh", ["A.1.h"]),
+        "en_m": _classifier("en_m", "en", ["A.2.e", "A.5.a"]),
+    }
     return HarmDetector(policy, KeywordMatcher(library), models)
 
 
@@ -129,7 +140,11 @@ def _detector(decide_alone: frozenset[str] = frozenset()) -> HarmDetector:
         ("BAD 今天天气很好", frozenset({"en_m"}), []),
         # A.5 is outside the gate's A.1-A.4, even for a model deciding alone
         ("BAD weather today", frozenset({"en_m"}), [("A.2.e", "en_m", 0.9)]),
-        ("you b.i.t.c.h BAD", frozenset(), [("A.2.e", "en_m", 0.9), ("A.2.e", "keywords_a2e_v1", 0.5)]),
+        (
+            "you b.i.t.c.h BAD",
+            frozenset(),
+            [("A.2.e", "en_m", 0.9), ("A.2.e", "keywords_a2e_v1", 0.5)],
+        ),
         # a reviewed exception never counts
         ("see Wikipedia", frozenset(), []),
         ("", frozenset(), []),

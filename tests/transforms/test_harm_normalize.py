@@ -160,9 +160,32 @@ def _fuzz(seed: int, count: int) -> list[str]:
 
 @pytest.mark.parametrize(
     "folded",
-    ["", " ", "赌 博", " 赌 博 ", "d.r.u.g", "a.bc", "1a.b", "x a.b", "a\u200bb", "ab\u200b cd",
-     "赌\u200b 博", "赌 \u200bx", "a . b", "a.1", "é.a.b", "赌.a.b博", "\u200b", "赌\n博",
-     "a\nb", "\n赌 博\n", "赌 a 博", "1赌 博", "a b1", "赌 博.c"],
+    [
+        "",
+        " ",
+        "赌 博",
+        " 赌 博 ",
+        "d.r.u.g",
+        "a.bc",
+        "1a.b",
+        "x a.b",
+        "a\u200bb",
+        "ab\u200b cd",
+        "赌\u200b 博",
+        "赌 \u200bx",
+        "a . b",
+        "a.1",
+        "é.a.b",
+        "赌.a.b博",
+        "\u200b",
+        "赌\n博",
+        "a\nb",
+        "\n赌 博\n",
+        "赌 a 博",
+        "1赌 博",
+        "a b1",
+        "赌 博.c",
+    ],
 )
 def test_removals_match_the_regex_rule(folded: str) -> None:
     assert _removal_spans(folded) == _reference_removals(folded)
@@ -189,15 +212,29 @@ class _Opaque:
 
 _MIXED = [
     *"赌博冰毒中文發展頭髮乾隆於是戲說 \n.*-_·，。（）：；！？％＋－／～．ＡＢｃ１abcXYZ9",
-    "\u200b", "\u00ad", "\u3000", "\xa0", "ﬁ", "e\u0301", "İ", "ｶﾞ", "…", "→", "😀", "\U00020000",
-    "\u1100\u1161", "d.r.u.g", "赌 * 博",
+    "\u200b",
+    "\u00ad",
+    "\u3000",
+    "\xa0",
+    "ﬁ",
+    "e\u0301",
+    "İ",
+    "ｶﾞ",
+    "…",
+    "→",
+    "😀",
+    "\U00020000",
+    "\u1100\u1161",
+    "d.r.u.g",
+    "赌 * 博",
 ]
 
 
 def _mixed(seed: int, count: int, longest: int) -> list[str]:
     rng = random.Random(seed)
-    return ["".join(rng.choice(_MIXED) for _ in range(rng.randint(0, longest)))
-            for _ in range(count)]
+    return [
+        "".join(rng.choice(_MIXED) for _ in range(rng.randint(0, longest))) for _ in range(count)
+    ]
 
 
 def _everything(text: str, convert: Callable[[str], str] | None) -> tuple[object, ...]:
@@ -297,9 +334,20 @@ def test_ambiguous_list_is_what_opencc_dictionary_says(tmp_path: Path) -> None:
     for name in ("TSCharacters", "TSCharactersExt"):
         out = tmp_path / f"{name}.txt"
         subprocess.run(
-            [str(tool), "-i", str(clib / "share" / "opencc" / f"{name}.ocd2"), "-o", str(out),
-             "-f", "ocd2", "-t", "text"],
-            check=True, capture_output=True, timeout=60,
+            [
+                str(tool),
+                "-i",
+                str(clib / "share" / "opencc" / f"{name}.ocd2"),
+                "-o",
+                str(out),
+                "-f",
+                "ocd2",
+                "-t",
+                "text",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=60,
         )
         for line in out.read_text("utf-8").splitlines():
             src, candidates = line.split("\t")

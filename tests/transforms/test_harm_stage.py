@@ -42,9 +42,17 @@ def library_dir(tmp_path_factory: pytest.TempPathFactory) -> str:
     body = "# test list\n博彩\t1\ttest\n"
     (root / "A.1.h.v1.txt").write_text(body, encoding="utf-8")
     manifest = {
-        "version": 1, "build_date": "2099-01-01",
-        "files": [{"code": "A.1.h", "file": "A.1.h.v1.txt", "list_version": "keywords_a1h_v1",
-                   "count": 1, "sha256": hashlib.sha256(body.encode()).hexdigest()}],
+        "version": 1,
+        "build_date": "2099-01-01",
+        "files": [
+            {
+                "code": "A.1.h",
+                "file": "A.1.h.v1.txt",
+                "list_version": "keywords_a1h_v1",
+                "count": 1,
+                "sha256": hashlib.sha256(body.encode()).hexdigest(),
+            }
+        ],
     }
     (root / "manifest.yaml").write_text(yaml.safe_dump(manifest), encoding="utf-8")
     return str(root)
@@ -54,12 +62,20 @@ def _records(source_id: str, n: int, flagged: int) -> list[dict[str, Any]]:
     out = []
     for i in range(n):
         lineage = new_lineage(
-            registry_entry_sha256="e", origin={"uri": "f", "kind": "line", "position": i + 1},
-            run_id=RUN, config_sha256="c",
+            registry_entry_sha256="e",
+            origin={"uri": "f", "kind": "line", "position": i + 1},
+            run_id=RUN,
+            config_sha256="c",
         )
         text = SPAM if i < flagged else f"第{i}条普通帖子"
-        out.append({"record_id": f"{source_id}-{i:05d}", "source_id": source_id, "text": text,
-                    "lineage": lineage})
+        out.append(
+            {
+                "record_id": f"{source_id}-{i:05d}",
+                "source_id": source_id,
+                "text": text,
+                "lineage": lineage,
+            }
+        )
     return out
 
 
@@ -79,31 +95,57 @@ def test_gate_at_known_rates(library_dir: str) -> None:
     big_flagged = _expected_big()
     with TestPipeline(runner="FnApiRunner") as p:
         out = p | beam.Create(records) | CheckHarm(POLICY, RUN, library_dir=library_dir)
-        gates = out[SUMMARY] | beam.Filter(lambda t: t[0] == "gate") | beam.MapTuple(
-            lambda _tag, sid, rep: (sid, rep["sample_size"], rep["population"], rep["flagged"],
-                                    rep["decision"], rep["inconclusive"], rep["seed"])
+        gates = (
+            out[SUMMARY]
+            | beam.Filter(lambda t: t[0] == "gate")
+            | beam.MapTuple(
+                lambda _tag, sid, rep: (
+                    sid,
+                    rep["sample_size"],
+                    rep["population"],
+                    rep["flagged"],
+                    rep["decision"],
+                    rep["inconclusive"],
+                    rep["seed"],
+                )
+            )
         )
-        assert_that(gates, equal_to([
-            ("s3", 1000, 1000, 30, "accept", False, "test-seed"),
-            # Whole sources (censuses): exactly 5% is not over 5%, and nothing is inconclusive;
-            # sampling uncertainty at these sizes is tested in test_gate_stats.py.
-            ("s5", 1000, 1000, 50, "accept", False, "test-seed"),
-            ("s8", 1000, 1000, 80, "reject", False, "test-seed"),
-            ("big", 1000, 2500, big_flagged, "reject", False, "test-seed"),
-        ]), label="gate decisions")
+        assert_that(
+            gates,
+            equal_to(
+                [
+                    ("s3", 1000, 1000, 30, "accept", False, "test-seed"),
+                    # Whole sources (censuses): exactly 5% is not over 5%, and nothing is inconclusive;
+                    # sampling uncertainty at these sizes is tested in test_gate_stats.py.
+                    ("s5", 1000, 1000, 50, "accept", False, "test-seed"),
+                    ("s8", 1000, 1000, 80, "reject", False, "test-seed"),
+                    ("big", 1000, 2500, big_flagged, "reject", False, "test-seed"),
+                ]
+            ),
+            label="gate decisions",
+        )
         reasons_by_source = (
             out[QUARANTINE]
             | "QKey" >> beam.Map(lambda q: ((q["source_id"], q["check"], q["reason"]), 1))
             | "QCount" >> beam.CombinePerKey(sum)
         )
-        assert_that(reasons_by_source, equal_to([
-            (("s3", reasons.HARM, reasons.HARMFUL_CONTENT), 30),
-            (("s5", reasons.HARM, reasons.HARMFUL_CONTENT), 50),
-            (("s8", reasons.SOURCE_GATE, reasons.SOURCE_REJECTED), 1000),
-            (("big", reasons.SOURCE_GATE, reasons.SOURCE_REJECTED), 2500),
-        ]), label="quarantine by source and reason")
-        kept = out[RECORDS] | "KKey" >> beam.Map(lambda r: (r["source_id"], 1)) | (
-            "KCount" >> beam.CombinePerKey(sum))
+        assert_that(
+            reasons_by_source,
+            equal_to(
+                [
+                    (("s3", reasons.HARM, reasons.HARMFUL_CONTENT), 30),
+                    (("s5", reasons.HARM, reasons.HARMFUL_CONTENT), 50),
+                    (("s8", reasons.SOURCE_GATE, reasons.SOURCE_REJECTED), 1000),
+                    (("big", reasons.SOURCE_GATE, reasons.SOURCE_REJECTED), 2500),
+                ]
+            ),
+            label="quarantine by source and reason",
+        )
+        kept = (
+            out[RECORDS]
+            | "KKey" >> beam.Map(lambda r: (r["source_id"], 1))
+            | ("KCount" >> beam.CombinePerKey(sum))
+        )
         assert_that(kept, equal_to([("s3", 970), ("s5", 950)]), label="kept")
         ids = (
             out[QUARANTINE]
@@ -111,20 +153,41 @@ def test_gate_at_known_rates(library_dir: str) -> None:
             | "Ids" >> beam.Map(lambda q: (q["source_id"], q["lineage"]["assessment_id"]))
             | "Distinct" >> beam.Distinct()
         )
-        assert_that(ids, equal_to([("s8", assessment_id_for(RUN, "s8")),
-                                   ("big", assessment_id_for(RUN, "big"))]), label="ids")
+        assert_that(
+            ids,
+            equal_to(
+                [("s8", assessment_id_for(RUN, "s8")), ("big", assessment_id_for(RUN, "big"))]
+            ),
+            label="ids",
+        )
         harmful = (
             out[QUARANTINE]
             | "Harmful" >> beam.Filter(lambda q: q["reason"] == reasons.HARMFUL_CONTENT)
-            | "Detail" >> beam.Map(lambda q: (q["detail"], json.dumps(q["lineage"]["harm"]),
-                                              q["lineage"]["decisions"][-2]["check"]))
+            | "Detail"
+            >> beam.Map(
+                lambda q: (
+                    q["detail"],
+                    json.dumps(q["lineage"]["harm"]),
+                    q["lineage"]["decisions"][-2]["check"],
+                )
+            )
             | "DistinctDetail" >> beam.Distinct()
         )
-        assert_that(harmful, equal_to([(
-            "codes A.1.h (keywords_a1h_v1=1.00)",
-            json.dumps([{"code": "A.1.h", "detector": "keywords_a1h_v1", "score": 1.0}]),
-            reasons.SOURCE_GATE,  # passed the gate first, then failed the harm filter
-        )]), label="harmful detail")
+        assert_that(
+            harmful,
+            equal_to(
+                [
+                    (
+                        "codes A.1.h (keywords_a1h_v1=1.00)",
+                        json.dumps(
+                            [{"code": "A.1.h", "detector": "keywords_a1h_v1", "score": 1.0}]
+                        ),
+                        reasons.SOURCE_GATE,  # passed the gate first, then failed the harm filter
+                    )
+                ]
+            ),
+            label="harmful detail",
+        )
         clean = (
             out[RECORDS]
             | "NoTransient" >> beam.Map(lambda r: ",".join(sorted(k for k in r if k[0] == "_")))
@@ -142,19 +205,34 @@ def test_gate_hand_calculation_intervals() -> None:
 def test_after_run_appends_verification_and_status(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 's.sqlite'}")
     report = {
-        "sample_size": 60, "population": 60, "flagged": 18, "rate": 0.3, "ci_low": 0.19,
-        "ci_high": 0.43, "decision": "reject", "inconclusive": False, "seed": "s",
-        "methods": ["keywords_v1"], "action": "source rejected", "assessment_id":
-        assessment_id_for(RUN, "spam"), "run_id": RUN, "settling_sample_size": None,
+        "sample_size": 60,
+        "population": 60,
+        "flagged": 18,
+        "rate": 0.3,
+        "ci_low": 0.19,
+        "ci_high": 0.43,
+        "decision": "reject",
+        "inconclusive": False,
+        "seed": "s",
+        "methods": ["keywords_v1"],
+        "action": "source rejected",
+        "assessment_id": assessment_id_for(RUN, "spam"),
+        "run_id": RUN,
+        "settling_sample_size": None,
     }
-    ok = dict(report, flagged=0, rate=0.0, decision="accept",
-              assessment_id=assessment_id_for(RUN, "ok"))
+    ok = dict(
+        report, flagged=0, rate=0.0, decision="accept", assessment_id=assessment_id_for(RUN, "ok")
+    )
     ctx = CheckContext(RUN, str(tmp_path), store.url, {}, {})
     after_run(ctx, {"gate": [["spam", report], ["ok", ok]]}, store, {})
     row = store.latest_assessment("spam", "verification")
     assert row is not None
     assert (row["assessment_id"], row["flagged"], row["decision"], row["run_id"]) == (
-        assessment_id_for(RUN, "spam"), 18, "reject", RUN)
+        assessment_id_for(RUN, "spam"),
+        18,
+        "reject",
+        RUN,
+    )
     assert row["details"]["inconclusive"] is False
     assert store.status("spam") == "verified_rejected"
     assert store.status("ok") == "verified_accepted"
@@ -172,7 +250,9 @@ def _facts() -> dict[str, SourceFacts]:
         ({"thresholds": 1}, "unknown setting"),
     ],
 )
-def test_make_check_rejects_bad_settings(tmp_path: Path, settings: dict[str, Any], error: str) -> None:
+def test_make_check_rejects_bad_settings(
+    tmp_path: Path, settings: dict[str, Any], error: str
+) -> None:
     ctx = CheckContext(RUN, str(tmp_path), "sqlite://", settings, _facts())
     with pytest.raises(ValueError, match=error):
         make_check(ctx)

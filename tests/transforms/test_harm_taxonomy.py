@@ -16,8 +16,13 @@ def test_appendix_a_has_31_codes_29_risks_and_2_service_codes() -> None:
 
 @pytest.mark.parametrize(
     ("group", "letters"),
-    [("A.1", "abcdefgh"), ("A.2", "abcdefghi"), ("A.3", "abcde"), ("A.4", "abcdefg"),
-     ("A.5", "ab")],
+    [
+        ("A.1", "abcdefgh"),
+        ("A.2", "abcdefghi"),
+        ("A.3", "abcde"),
+        ("A.4", "abcdefg"),
+        ("A.5", "ab"),
+    ],
 )
 def test_codes_in_group_follow_the_standard(group: str, letters: str) -> None:
     assert tx.codes_in_group(group) == tuple(f"{group}.{x}" for x in letters)
@@ -41,10 +46,12 @@ def test_every_code_has_chinese_and_english_titles(code: str) -> None:
 
 @pytest.mark.parametrize(
     ("code", "zh", "en_fragment"),
-    [("A.1.e", "宣扬民族仇恨", "ethnic hatred"),  # the seed quotes 民族仇恨
-     ("A.2.a", "民族歧视内容", "ethnicity"),
-     ("A.2.c", "国别歧视内容", "Nationality"),
-     ("A.4.f", "侵害他人个人信息权益", "personal information")],
+    [
+        ("A.1.e", "宣扬民族仇恨", "ethnic hatred"),  # the seed quotes 民族仇恨
+        ("A.2.a", "民族歧视内容", "ethnicity"),
+        ("A.2.c", "国别歧视内容", "Nationality"),
+        ("A.4.f", "侵害他人个人信息权益", "personal information"),
+    ],
 )
 def test_titles_faithful_to_the_seed_text(code: str, zh: str, en_fragment: str) -> None:
     assert tx.get_code(code).title_zh == zh

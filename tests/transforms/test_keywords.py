@@ -97,8 +97,12 @@ def test_bad_weights_are_refused(weight: float) -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("赌博\t2\n", "weight"), ("赌博\n赌博\n", "duplicate"), (" 赌博\t1\n", "padded"),
-     ("赌博\tx\n", "weight")],
+    [
+        ("赌博\t2\n", "weight"),
+        ("赌博\n赌博\n", "duplicate"),
+        (" 赌博\t1\n", "padded"),
+        ("赌博\tx\n", "weight"),
+    ],
 )
 def test_list_parser_names_the_bad_line(text: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
@@ -140,14 +144,17 @@ def test_term_spelled_in_traditional_fires_only_on_traditional_spans(
     text: str, fires: bool
 ) -> None:
     hits = KeywordMatcher(KeywordLibrary.from_terms({"A.1.h": ["代開"]})).match(text)
-    assert [(h.term, text[h.start:h.end]) for h in hits] == ([("代开", "代開")] if fires else [])
+    assert [(h.term, text[h.start : h.end]) for h in hits] == ([("代开", "代開")] if fires else [])
 
 
 def test_spellings_that_fold_together_fire_once_with_the_smaller_weight() -> None:
     lib = KeywordLibrary.from_terms({"A.1.f": {"迷藥": 1.0, "迷药": 0.5}, "A.1.a": {"迷藥": 1.0}})
     matcher = KeywordMatcher(lib)
     hits = matcher.match("迷藥")
-    assert [(h.code, h.term, h.weight) for h in hits] == [("A.1.a", "迷药", 1.0), ("A.1.f", "迷药", 0.5)]
+    assert [(h.code, h.term, h.weight) for h in hits] == [
+        ("A.1.a", "迷药", 1.0),
+        ("A.1.f", "迷药", 0.5),
+    ]
     # A.1.a only has the traditional spelling: simplified text does not fire it.
     assert [(h.code, h.weight) for h in matcher.match("买迷药")] == [("A.1.f", 0.5)]
 
@@ -193,10 +200,18 @@ def _oracle(matcher: KeywordMatcher) -> Callable[[str], list[tuple[str, str, int
     return run
 
 
-_SAMPLES = ["", "他沉迷賭博和赌*博", "ＤＲＵＧ store d.r.u.g", "😀賭博😀 冰 毒", "ﬁ色情ﬁ 1980年代開始"]
+_SAMPLES = [
+    "",
+    "他沉迷賭博和赌*博",
+    "ＤＲＵＧ store d.r.u.g",
+    "😀賭博😀 冰 毒",
+    "ﬁ色情ﬁ 1980年代開始",
+]
 
 
-def test_matcher_agrees_with_a_pyahocorasick_oracle(shipped: KeywordMatcher, shared_data: Path) -> None:
+def test_matcher_agrees_with_a_pyahocorasick_oracle(
+    shipped: KeywordMatcher, shared_data: Path
+) -> None:
     import json
 
     path = shared_data / "zh-wiki-cmrc2018" / "cmrc2018_dev.json"
@@ -215,7 +230,10 @@ def test_matcher_agrees_with_a_pyahocorasick_oracle(shipped: KeywordMatcher, sha
 # or that astral characters take two code units (😀, 𠀀 before or inside a hit), or lets a
 # term with a lone surrogate match half of a pair (\ude00 is the second unit of 😀).
 _UNITS_LIBRARY = KeywordLibrary.from_terms(
-    {"A.1.h": ["ba", "我愀", "愀一", "😀赌", "赌😀", "x😀y", "賭博", "一b"], "A.2.e": ["ba", "博𠀀", "\ude00赌"]}
+    {
+        "A.1.h": ["ba", "我愀", "愀一", "😀赌", "赌😀", "x😀y", "賭博", "一b"],
+        "A.2.e": ["ba", "博𠀀", "\ude00赌"],
+    }
 )
 _UNITS_ALPHABET = [*"ab 一我愀赌博賭.*xyｂ", "😀", "\U00020000", "我愀一", "\u200b", "ba"]
 
@@ -347,8 +365,9 @@ def test_cli_stats_warns_when_stale(capsys: pytest.CaptureFixture[str]) -> None:
 def test_cli_build_without_data_is_a_usage_error(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code = cli_main(["keywords", "build", "--data", str(tmp_path / "absent"), "--out",
-                     str(tmp_path / "out")])
+    code = cli_main(
+        ["keywords", "build", "--data", str(tmp_path / "absent"), "--out", str(tmp_path / "out")]
+    )
     assert code == 2
     assert "not found" in capsys.readouterr().err
 
@@ -359,7 +378,8 @@ def test_cli_build_without_data_is_a_usage_error(
 def _digest(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -370,14 +390,25 @@ def test_build_is_reproducible_and_matches_the_shipped_library(
 
     shipped_lib = KeywordLibrary.load()
     out = tmp_path / "kw"
-    result = keyword_build.build(shared_data, out, version=shipped_lib.version,
-                                 build_date=shipped_lib.build_date, log=lambda _: None)
+    result = keyword_build.build(
+        shared_data,
+        out,
+        version=shipped_lib.version,
+        build_date=shipped_lib.build_date,
+        log=lambda _: None,
+    )
     assert _digest(out) == _digest(default_library_dir())
     assert result.total_unique == shipped_lib.stats(shipped_lib.build_date).total_unique
     by_id = {r.id: r for r in result.lists}
     sexhate = by_id["swsr-sexhatelex"]
-    assert sexhate.terms_in == (sexhate.invalid + sexhate.allow_listed + sexhate.deferred
-                                + sexhate.dropped_templates + sexhate.dropped_wiki + sexhate.kept)
+    assert sexhate.terms_in == (
+        sexhate.invalid
+        + sexhate.allow_listed
+        + sexhate.deferred
+        + sexhate.dropped_templates
+        + sexhate.dropped_wiki
+        + sexhate.kept
+    )
 
 
 def test_build_of_one_list_twice_is_byte_identical(shared_data: Path, tmp_path: Path) -> None:
@@ -385,8 +416,13 @@ def test_build_of_one_list_twice_is_byte_identical(shared_data: Path, tmp_path: 
 
     day = dt.date(2026, 1, 5)
     for name in ("a", "b"):
-        keyword_build.build(shared_data, tmp_path / name, build_date=day,
-                            only=["davidson-ngrams"], log=lambda _: None)
+        keyword_build.build(
+            shared_data,
+            tmp_path / name,
+            build_date=day,
+            only=["davidson-ngrams"],
+            log=lambda _: None,
+        )
     assert _digest(tmp_path / "a") == _digest(tmp_path / "b")
     lib = KeywordLibrary.load(tmp_path / "a")
     assert lib.build_date == day

@@ -112,10 +112,13 @@ def test_parse_timestamp_rejects(value: object) -> None:
         parse_timestamp(value)
 
 
-@pytest.mark.parametrize("fields", [
-    {"doc_id": 1, "body": "half a pair \ud83d here"},
-    {"doc_id": 1, "body": "fine", "link": "https://x.org/\udc00"},
-])
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"doc_id": 1, "body": "half a pair \ud83d here"},
+        {"doc_id": 1, "body": "fine", "link": "https://x.org/\udc00"},
+    ],
+)
 def test_lone_surrogates_from_json_escapes_are_quarantined(fields: dict) -> None:
     ok, row = normalize(RawRecord(fields, LOC), CTX)
     assert not ok and row["reason"] == reasons.INVALID_UTF8 and "lone surrogate" in row["detail"]

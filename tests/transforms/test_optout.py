@@ -22,14 +22,20 @@ BOT = "corpusgate-bot"
         ([("X-Robots-Tag", "nofollow, noarchive")], []),
         # Bot-scoped: binds the named bot only; the scope runs to the next bot name.
         ([("X-Robots-Tag", "corpusgate-bot: noai")], ["x-robots-tag:corpusgate-bot:noai"]),
-        ([("X-Robots-Tag", "CorpusGate-Bot: noindex, noai")],
-         ["x-robots-tag:corpusgate-bot:noindex", "x-robots-tag:corpusgate-bot:noai"]),
+        (
+            [("X-Robots-Tag", "CorpusGate-Bot: noindex, noai")],
+            ["x-robots-tag:corpusgate-bot:noindex", "x-robots-tag:corpusgate-bot:noai"],
+        ),
         ([("X-Robots-Tag", "googlebot: noindex")], []),
-        ([("X-Robots-Tag", "googlebot: nofollow, corpusgate-bot: noimageai")],
-         ["x-robots-tag:corpusgate-bot:noimageai"]),
+        (
+            [("X-Robots-Tag", "googlebot: nofollow, corpusgate-bot: noimageai")],
+            ["x-robots-tag:corpusgate-bot:noimageai"],
+        ),
         # A directive with a value is not a bot name, even with its colon.
-        ([("X-Robots-Tag", "unavailable_after: 25 Jun 2030 15:00:00 PST, noai")],
-         ["x-robots-tag:noai"]),
+        (
+            [("X-Robots-Tag", "unavailable_after: 25 Jun 2030 15:00:00 PST, noai")],
+            ["x-robots-tag:noai"],
+        ),
         ([("X-Robots-Tag", "max-snippet: 20")], []),
         ([("tdm-reservation", "1")], ["tdm-reservation:1"]),
         ([("TDM-Reservation", " 1 ")], ["tdm-reservation:1"]),
@@ -46,7 +52,10 @@ def test_headers(headers: list[tuple[str, str]], expected: list[str]) -> None:
 @pytest.mark.parametrize(
     ("head", "expected"),
     [
-        ('<meta name="robots" content="noai, noimageai">', ["meta-robots:noai", "meta-robots:noimageai"]),
+        (
+            '<meta name="robots" content="noai, noimageai">',
+            ["meta-robots:noai", "meta-robots:noimageai"],
+        ),
         ("<META NAME=ROBOTS CONTENT=NOINDEX>", ["meta-robots:noindex"]),
         ("<meta content='noai' name='robots'/>", ["meta-robots:noai"]),
         ('<meta name="robots" content="index, follow">', []),

@@ -17,27 +17,49 @@ def whole() -> PiiDetector:
     return PiiDetector(windowed=False)
 
 
-ZH = ("我的身份证号是110102199101010078，电话13800138000，邮箱zhang@example.cn谢谢。"
-      "座机010-62345678，卡号6222021234567890128，护照E12345678，"
-      "统一社会信用代码91350100M000100Y43，服务器192.168.1.1")
-EN = ("Call me at (212) 555-1234 or email john.doe@gmail.com. Card 4111 1111 1111 1111, "
-      "site www.example.com, ip 10.0.0.1")
+ZH = (
+    "我的身份证号是110102199101010078，电话13800138000，邮箱zhang@example.cn谢谢。"
+    "座机010-62345678，卡号6222021234567890128，护照E12345678，"
+    "统一社会信用代码91350100M000100Y43，服务器192.168.1.1"
+)
+EN = (
+    "Call me at (212) 555-1234 or email john.doe@gmail.com. Card 4111 1111 1111 1111, "
+    "site www.example.com, ip 10.0.0.1"
+)
 
 
 @pytest.mark.parametrize(
     ("text", "language", "expected"),
     [
-        (ZH, "zh", [("CN_RESIDENT_ID", "sensitive"), ("CN_MOBILE", "personal"),
-                    ("EMAIL_ADDRESS", "personal"), ("CN_LANDLINE", "personal"),
-                    ("CN_BANK_CARD", "sensitive"), ("CN_PASSPORT", "sensitive"),
-                    ("CN_USCC", "personal"), ("IP_ADDRESS", "personal")]),
-        (EN, "en", [("PHONE_NUMBER", "personal"), ("EMAIL_ADDRESS", "personal"),
-                    ("CREDIT_CARD", "sensitive"), ("URL", "personal"),
-                    ("IP_ADDRESS", "personal")]),
+        (
+            ZH,
+            "zh",
+            [
+                ("CN_RESIDENT_ID", "sensitive"),
+                ("CN_MOBILE", "personal"),
+                ("EMAIL_ADDRESS", "personal"),
+                ("CN_LANDLINE", "personal"),
+                ("CN_BANK_CARD", "sensitive"),
+                ("CN_PASSPORT", "sensitive"),
+                ("CN_USCC", "personal"),
+                ("IP_ADDRESS", "personal"),
+            ],
+        ),
+        (
+            EN,
+            "en",
+            [
+                ("PHONE_NUMBER", "personal"),
+                ("EMAIL_ADDRESS", "personal"),
+                ("CREDIT_CARD", "sensitive"),
+                ("URL", "personal"),
+                ("IP_ADDRESS", "personal"),
+            ],
+        ),
         ("", "zh", []),
         ("没有任何个人信息的一段话。", "zh", []),
-        ("型号E12345678", "zh", []),                 # passport needs a context word
-        ("型号E12345678，护照", "zh", []),            # context must come before the value
+        ("型号E12345678", "zh", []),  # passport needs a context word
+        ("型号E12345678，护照", "zh", []),  # context must come before the value
     ],
 )
 def test_detect(detector: PiiDetector, text: str, language: str, expected: list) -> None:
@@ -68,8 +90,14 @@ def test_overlap_prefers_identity_number(detector: PiiDetector) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    [ZH, EN, "x" * 3000 + " 13800138000 " + "y" * 3000, "(212) 555-1234",
-     "网址 https://example.com/路径说明 结束", "见...you and e.g. text.it"],
+    [
+        ZH,
+        EN,
+        "x" * 3000 + " 13800138000 " + "y" * 3000,
+        "(212) 555-1234",
+        "网址 https://example.com/路径说明 结束",
+        "见...you and e.g. text.it",
+    ],
 )
 def test_windowed_equals_whole_text(detector: PiiDetector, whole: PiiDetector, text: str) -> None:
     for lang in ("zh", "en"):
@@ -78,8 +106,13 @@ def test_windowed_equals_whole_text(detector: PiiDetector, whole: PiiDetector, t
 
 @pytest.mark.parametrize(
     ("text", "n_windows"),
-    [("", 0), ("plain words only, no numbers at all.", 0), ("year 2014 and 1999", 0),
-     ("mail a@b", 1), ("a 12345 b" + " " * 500 + "c 67890 d", 2)],
+    [
+        ("", 0),
+        ("plain words only, no numbers at all.", 0),
+        ("year 2014 and 1999", 0),
+        ("mail a@b", 1),
+        ("a 12345 b" + " " * 500 + "c 67890 d", 2),
+    ],
 )
 def test_seed_windows(text: str, n_windows: int) -> None:
     assert len(seed_windows(text, "en")) == n_windows
@@ -90,8 +123,7 @@ def test_seed_windows(text: str, n_windows: int) -> None:
     [
         ({"version": ""}, "version"),
         ({"classes": {"personal": {"action": "redact"}}}, "classes"),
-        ({"classes": {"personal": {"action": "shred"}, "sensitive": {"action": "drop"}}},
-         "shred"),
+        ({"classes": {"personal": {"action": "shred"}, "sensitive": {"action": "drop"}}}, "shred"),
         ({"thresholds": {"default": 1.5}}, "1.5"),
         ({"thresholds": {"NOT_AN_ENTITY": 0.5}}, "NOT_AN_ENTITY"),
         ({"entities": {"CN_MOBILE": {"class": "secret"}}}, "secret"),
@@ -110,11 +142,14 @@ def test_bad_policy_is_rejected_naming_the_value(mutation: dict, message: str) -
 
 
 def test_policy_missing_an_entity_fails_at_build_time() -> None:
-    policy = PiiPolicy.from_mapping({
-        "version": "t1",
-        "classes": {"personal": {"action": "redact"}, "sensitive": {"action": "drop"}},
-        "entities": {"CN_MOBILE": {"class": "personal"}},
-    }, "small.yaml")
+    policy = PiiPolicy.from_mapping(
+        {
+            "version": "t1",
+            "classes": {"personal": {"action": "redact"}, "sensitive": {"action": "drop"}},
+            "entities": {"CN_MOBILE": {"class": "personal"}},
+        },
+        "small.yaml",
+    )
     with pytest.raises(ValueError, match=r"small\.yaml: no class for entity types"):
         PiiDetector(policy=policy, languages=("zh",))
 
@@ -140,12 +175,13 @@ def test_packaged_policy_classes_and_actions() -> None:
         ("card 4131034282458809939 on file", ["4131034282458809939"]),
         ("card 2720418695252980 on file", ["2720418695252980"]),
         ("card 630427373398 on file", ["630427373398"]),
-        ("card 630427373397 on file", []),                   # Luhn fails
+        ("card 630427373397 on file", []),  # Luhn fails
     ],
 )
 def test_credit_cards(detector: PiiDetector, text: str, cards: list[str]) -> None:
-    got = [text[e.start:e.end] for e in detector.detect(text, "en")
-           if e.entity_type == "CREDIT_CARD"]
+    got = [
+        text[e.start : e.end] for e in detector.detect(text, "en") if e.entity_type == "CREDIT_CARD"
+    ]
     assert got == cards
 
 
@@ -155,12 +191,14 @@ def test_credit_cards(detector: PiiDetector, text: str, cards: list[str]) -> Non
         ("", set()),
         ("on 11/03/2006 we met", {"digits", "long_digits"}),  # a date is not a phone seed
         ("call (212) 555-1234", {"digits", "long_digits", "phone"}),
-        ("years " + " ".join(str(y) for y in range(1896, 1930)),
-         {"digits", "long_digits"}),                      # a list, no phone
+        (
+            "years " + " ".join(str(y) for y in range(1896, 1930)),
+            {"digits", "long_digits"},
+        ),  # a list, no phone
         ("ip 1.2.3.4 here", {"ip"}),
         ("ip 192.168.10.1 here", {"digits", "long_digits", "phone", "ip"}),
         ("zip 90210-1234", {"digits", "long_digits", "phone"}),
-        ("page 12-345", {"digits"}),                          # 5 digits: IBAN / CN only
+        ("page 12-345", {"digits"}),  # 5 digits: IBAN / CN only
         ("v6 fe80::1 and 2001:db8:0:0:1:0:0:1", {"ip"}),
         ("mail a@b", {"email"}),
         ("see example.com", {"url"}),
@@ -181,8 +219,9 @@ def test_seed_kinds(text: str, kinds: set[str]) -> None:
         "wallet 16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ, ssn 078-05-1120, ip ::ffff:192.0.2.1",
     ],
 )
-def test_kind_windows_equal_whole_text(detector: PiiDetector, whole: PiiDetector,
-                                       text: str) -> None:
+def test_kind_windows_equal_whole_text(
+    detector: PiiDetector, whole: PiiDetector, text: str
+) -> None:
     assert detector.detect(text, "en") == whole.detect(text, "en")
 
 
@@ -199,13 +238,15 @@ def test_kind_windows_equal_whole_text(detector: PiiDetector, whole: PiiDetector
         "no context at all here 467 3395 and " + "filler words " * 40 + "phone 467 3395",
     ],
 )
-def test_direct_recognizer_calls_equal_the_engine(detector: PiiDetector, whole: PiiDetector,
-                                                  text: str) -> None:
+def test_direct_recognizer_calls_equal_the_engine(
+    detector: PiiDetector, whole: PiiDetector, text: str
+) -> None:
     # `whole` goes through Presidio's AnalyzerEngine; `detector` calls recognizers itself.
     got = detector.detect(text, "en")
     assert got == whole.detect(text, "en")
     assert [(e.score, e.recognizer) for e in got] == [
-        (e.score, e.recognizer) for e in whole.detect(text, "en")]
+        (e.score, e.recognizer) for e in whole.detect(text, "en")
+    ]
 
 
 def test_context_look_back_is_32_characters(detector: PiiDetector) -> None:
@@ -220,7 +261,7 @@ def test_long_digit_recognizers_skip_short_runs(detector: PiiDetector) -> None:
     # A 5-7 digit run can hold an IBAN but no card, SSN or bank number.
     detector.stats.__init__()
     detector.detect("page 12-345 of the report", "en")
-    assert detector.stats.windows == 1                    # the IBAN window only
+    assert detector.stats.windows == 1  # the IBAN window only
 
 
 # Several windows of one kind in one text: each recognizer is called once on the windows joined
@@ -240,12 +281,14 @@ _JOINED_CASES = [
 
 
 @pytest.mark.parametrize("text", _JOINED_CASES)
-def test_joined_windows_equal_whole_text(detector: PiiDetector, whole: PiiDetector,
-                                         text: str) -> None:
+def test_joined_windows_equal_whole_text(
+    detector: PiiDetector, whole: PiiDetector, text: str
+) -> None:
     got = detector.detect(text, "en")
     assert got == whole.detect(text, "en")
     assert [(e.score, e.recognizer) for e in got] == [
-        (e.score, e.recognizer) for e in whole.detect(text, "en")]
+        (e.score, e.recognizer) for e in whole.detect(text, "en")
+    ]
 
 
 def test_joined_windows_call_each_recognizer_once() -> None:
@@ -265,7 +308,7 @@ def test_joined_windows_call_each_recognizer_once() -> None:
     spans = [(0, 5), (55, 60), (110, 113)]
     found = _JoinedWindows(text, spans).analyze(rec, ["X"], None)
     assert Counting.calls == 1
-    assert sorted(text[r.start:r.end] for r in found) == ["111", "222", "333"]
+    assert sorted(text[r.start : r.end] for r in found) == ["111", "222", "333"]
 
 
 def test_result_across_the_separator_falls_back_to_one_call_per_window() -> None:
@@ -276,14 +319,19 @@ def test_result_across_the_separator_falls_back_to_one_call_per_window() -> None
 
     # A pattern that can run over line breaks and NULs: joined, it would match from the end of
     # one window into the next.
-    rec = PatternRecognizer(supported_entity="X", name="Greedy",
-                            patterns=[Pattern("any", r"A.*Z", 0.5)],
-                            global_regex_flags=regex.DOTALL)
+    rec = PatternRecognizer(
+        supported_entity="X",
+        name="Greedy",
+        patterns=[Pattern("any", r"A.*Z", 0.5)],
+        global_regex_flags=regex.DOTALL,
+    )
     text = "xx A1 yy" + " " * 100 + "zz 2Z ww"
     spans = [(0, 8), (108, 116)]
     found = _JoinedWindows(text, spans).analyze(rec, ["X"], None)
-    assert found == []                      # neither window holds both A and Z
+    assert found == []  # neither window holds both A and Z
     found = _JoinedWindows(text, [(0, 8), (108, 116)]).analyze(
-        PatternRecognizer(supported_entity="X", name="Plain",
-                          patterns=[Pattern("z", r"\dZ", 0.5)]), ["X"], None)
-    assert [(r.start, r.end, text[r.start:r.end]) for r in found] == [(111, 113, "2Z")]
+        PatternRecognizer(supported_entity="X", name="Plain", patterns=[Pattern("z", r"\dZ", 0.5)]),
+        ["X"],
+        None,
+    )
+    assert [(r.start, r.end, text[r.start : r.end]) for r in found] == [(111, 113, "2Z")]

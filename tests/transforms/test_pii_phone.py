@@ -19,8 +19,11 @@ def recognizer() -> PhoneLayoutRecognizer:
 
 
 def phones(detector: PiiDetector, text: str) -> list[str]:
-    return [text[e.start:e.end] for e in detector.detect(text, "en")
-            if e.entity_type == "PHONE_NUMBER"]
+    return [
+        text[e.start : e.end]
+        for e in detector.detect(text, "en")
+        if e.entity_type == "PHONE_NUMBER"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -54,7 +57,7 @@ def phones(detector: PiiDetector, text: str) -> list[str]:
         ("call the 192.168.100.200 host", ["192.168.100.200"]),  # an IP address, not a phone
         ("contact: a budget of 12 500 000", []),
         ("phone 0000000", []),
-        ("phone 123-45", []),                                  # too few digits
+        ("phone 123-45", []),  # too few digits
         ("phone +1 2345", []),
         # Never inside a longer token.
         ("ISBN 978-3-16-148410-0 phone", []),
@@ -63,7 +66,7 @@ def phones(detector: PiiDetector, text: str) -> list[str]:
     ],
 )
 def test_layouts(detector: PiiDetector, text: str, expected: list[str]) -> None:
-    got = [text[e.start:e.end] for e in detector.detect(text, "en")]
+    got = [text[e.start : e.end] for e in detector.detect(text, "en")]
     assert got == expected
 
 
@@ -103,7 +106,7 @@ def test_libphonenumber_keeps_a_number_it_validates(detector: PiiDetector) -> No
         ("2015-02-12", True),
         ("12.10.2019", True),
         ("10-12-2019", True),
-        ("13-13-2019", False),                    # no such month or day: a number
+        ("13-13-2019", False),  # no such month or day: a number
         ("1998 2001", True),
         ("10.20.30.40", True),
         ("10.20.30.400", False),
@@ -111,10 +114,10 @@ def test_libphonenumber_keeps_a_number_it_validates(detector: PiiDetector) -> No
         ("12 500 001", False),
         ("1111111", True),
         ("+44 (0)20 7946 0958", False),
-        ("+44 (0)1 2345", True),                  # the trunk "(0)" is not counted
-        ("+1234567890123456", True),              # over E.164's 15 digits
+        ("+44 (0)1 2345", True),  # the trunk "(0)" is not counted
+        ("+1234567890123456", True),  # over E.164's 15 digits
         ("467 3395 x12", False),
-        ("123 4567 8901 23", True),               # 13 digits without a country code
+        ("123 4567 8901 23", True),  # 13 digits without a country code
     ],
 )
 def test_not_a_phone(number: str, rejected: bool) -> None:

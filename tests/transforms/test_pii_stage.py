@@ -35,11 +35,13 @@ def g(kind: str, value: str, scope: str, revoked: datetime | None = None) -> Gra
     return Grant(subject_key(KEY, kind, value), kind, scope, MAY, revoked, f"form-{value[:3]}")
 
 
-INDEX = ConsentIndex([
-    g("CN_MOBILE", MOBILE, "general"),
-    g("EMAIL_ADDRESS", EMAIL, "general"),
-    g("CN_RESIDENT_ID", ID, "general"),  # general only: not enough for a sensitive identifier
-])
+INDEX = ConsentIndex(
+    [
+        g("CN_MOBILE", MOBILE, "general"),
+        g("EMAIL_ADDRESS", EMAIL, "general"),
+        g("CN_RESIDENT_ID", ID, "general"),  # general only: not enough for a sensitive identifier
+    ]
+)
 SEPARATE = ConsentIndex([g("CN_RESIDENT_ID", ID, "separate")])
 
 
@@ -51,23 +53,71 @@ def keyer(normalized: str) -> str:
     ("text", "lang", "index", "sensitive", "outcome", "expected_text", "actions"),
     [
         ("没有个人信息。", "zh", INDEX, "drop", "pass", "没有个人信息。", []),
-        (f"请打我手机{MOBILE}联系", "zh", INDEX, "drop", "pass", f"请打我手机{MOBILE}联系",
-         [("CN_MOBILE", "keep")]),
-        ("电话18611112222", "zh", INDEX, "drop", "redact", "电话<CN_MOBILE>",
-         [("CN_MOBILE", "redact")]),
-        (f"mail {EMAIL} or bob@example.org", "en", INDEX, "drop", "redact",
-         f"mail {EMAIL} or <EMAIL_ADDRESS>",
-         [("EMAIL_ADDRESS", "keep"), ("EMAIL_ADDRESS", "redact")]),
+        (
+            f"请打我手机{MOBILE}联系",
+            "zh",
+            INDEX,
+            "drop",
+            "pass",
+            f"请打我手机{MOBILE}联系",
+            [("CN_MOBILE", "keep")],
+        ),
+        (
+            "电话18611112222",
+            "zh",
+            INDEX,
+            "drop",
+            "redact",
+            "电话<CN_MOBILE>",
+            [("CN_MOBILE", "redact")],
+        ),
+        (
+            f"mail {EMAIL} or bob@example.org",
+            "en",
+            INDEX,
+            "drop",
+            "redact",
+            f"mail {EMAIL} or <EMAIL_ADDRESS>",
+            [("EMAIL_ADDRESS", "keep"), ("EMAIL_ADDRESS", "redact")],
+        ),
         # The same mobile written the English way finds the same consent.
-        ("call +86 139 1234 0001 today", "en", INDEX, "drop", "pass",
-         "call +86 139 1234 0001 today", [("PHONE_NUMBER", "keep")]),
-        (f"身份证号{ID}", "zh", INDEX, "drop", "fail", "身份证号<CN_RESIDENT_ID>",
-         [("CN_RESIDENT_ID", "drop")]),
-        (f"身份证号{ID}", "zh", SEPARATE, "drop", "pass", f"身份证号{ID}",
-         [("CN_RESIDENT_ID", "keep")]),
+        (
+            "call +86 139 1234 0001 today",
+            "en",
+            INDEX,
+            "drop",
+            "pass",
+            "call +86 139 1234 0001 today",
+            [("PHONE_NUMBER", "keep")],
+        ),
+        (
+            f"身份证号{ID}",
+            "zh",
+            INDEX,
+            "drop",
+            "fail",
+            "身份证号<CN_RESIDENT_ID>",
+            [("CN_RESIDENT_ID", "drop")],
+        ),
+        (
+            f"身份证号{ID}",
+            "zh",
+            SEPARATE,
+            "drop",
+            "pass",
+            f"身份证号{ID}",
+            [("CN_RESIDENT_ID", "keep")],
+        ),
         # The packaged policy redacts sensitive identifiers whatever the consent.
-        (f"身份证号{ID}", "zh", SEPARATE, None, "redact", "身份证号<CN_RESIDENT_ID>",
-         [("CN_RESIDENT_ID", "redact")]),
+        (
+            f"身份证号{ID}",
+            "zh",
+            SEPARATE,
+            None,
+            "redact",
+            "身份证号<CN_RESIDENT_ID>",
+            [("CN_RESIDENT_ID", "redact")],
+        ),
         ("", "zh", INDEX, "drop", "pass", "", []),
     ],
 )
@@ -79,10 +129,14 @@ def test_decide(text, lang, index, sensitive, outcome, expected_text, actions) -
     assert d.text == expected_text
     got = sorted((e["entity_type"], e["action"]) for e in d.entities for _ in range(e["count"]))
     assert got == sorted(actions)
-    assert d.redactions == sum(1 for _, a in actions if a != "keep") if outcome == "fail" \
+    assert (
+        d.redactions == sum(1 for _, a in actions if a != "keep")
+        if outcome == "fail"
         else d.redactions == sum(1 for _, a in actions if a == "redact")
-    assert len(d.kept_subjects) == (0 if outcome == "fail" else
-                                    len({a for a in actions if a[1] == "keep"}))
+    )
+    assert len(d.kept_subjects) == (
+        0 if outcome == "fail" else len({a for a in actions if a[1] == "keep"})
+    )
     assert all(v not in repr(d.__dict__) or v in expected_text for v in (MOBILE, EMAIL, ID))
 
 
@@ -98,8 +152,11 @@ def test_consent_must_hold_at_collection_time() -> None:
 
 @pytest.mark.parametrize(
     ("overrides", "error"),
-    [({"secret": "drop"}, "unknown class"), ({"sensitive": "burn"}, "not one of"),
-     (["drop"], "must map")],
+    [
+        ({"secret": "drop"}, "unknown class"),
+        ({"sensitive": "burn"}, "not one of"),
+        (["drop"], "must map"),
+    ],
 )
 def test_bad_class_action_overrides(overrides, error) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(ValueError, match=error):
@@ -108,26 +165,39 @@ def test_bad_class_action_overrides(overrides, error) -> None:  # type: ignore[n
 
 @pytest.mark.parametrize(
     ("text", "declared", "source", "expected"),
-    [("hello 你好世界", None, ("zh", "en"), "zh"), ("hello world 你", None, ("zh", "en"), "en"),
-     ("hello", None, ("zh",), "zh"), ("你好", "en", ("zh",), "en"), ("", None, (), "en")],
+    [
+        ("hello 你好世界", None, ("zh", "en"), "zh"),
+        ("hello world 你", None, ("zh", "en"), "en"),
+        ("hello", None, ("zh",), "zh"),
+        ("你好", "en", ("zh",), "en"),
+        ("", None, (), "en"),
+    ],
 )
-def test_language_of(text: str, declared: str | None, source: tuple[str, ...],
-                     expected: str) -> None:
+def test_language_of(
+    text: str, declared: str | None, source: tuple[str, ...], expected: str
+) -> None:
     assert language_of(text, declared, source) == expected
 
 
 def record(rid: str, text: str) -> dict:
-    lineage = new_lineage(registry_entry_sha256="e", origin={"uri": "f", "kind": "line",
-                                                             "position": 1},
-                          run_id="r", config_sha256="c")
+    lineage = new_lineage(
+        registry_entry_sha256="e",
+        origin={"uri": "f", "kind": "line", "position": 1},
+        run_id="r",
+        config_sha256="c",
+    )
     lineage["collected_at"] = JUNE
     return {"record_id": rid, "source_id": "src", "text": text, "lineage": lineage}
 
 
 def context(tmp_path: Path, settings: dict) -> CheckContext:
-    return CheckContext(run_id="r", config_dir=str(tmp_path),
-                        store_url=f"sqlite:///{tmp_path}/store.sqlite", settings=settings,
-                        facts={})
+    return CheckContext(
+        run_id="r",
+        config_dir=str(tmp_path),
+        store_url=f"sqlite:///{tmp_path}/store.sqlite",
+        settings=settings,
+        facts={},
+    )
 
 
 def test_the_stage_keeps_redacts_drops_and_emits_the_subject_index(
@@ -137,28 +207,57 @@ def test_the_stage_keeps_redacts_drops_and_emits_the_subject_index(
     (tmp_path / "k.key").write_bytes(KEY + b"\n")
     (tmp_path / "grants.csv").write_text(
         "identifier,type,scope,granted_at,revoked_at,evidence\n"
-        f"{MOBILE},mobile,general,2024-05-01,,CF-1\n{ID},resident_id,general,2024-05-01,,CF-2\n")
-    settings = {"consent_key_file": "k.key", "consent_files": ["grants.csv"],
-                "class_actions": {"sensitive": "drop"}}
+        f"{MOBILE},mobile,general,2024-05-01,,CF-1\n{ID},resident_id,general,2024-05-01,,CF-2\n"
+    )
+    settings = {
+        "consent_key_file": "k.key",
+        "consent_files": ["grants.csv"],
+        "class_actions": {"sensitive": "drop"},
+    }
     check = make_check(context(tmp_path, settings))
     make_check(context(tmp_path, settings))  # importing the consent file again adds nothing
     assert len(ConsentStore(f"sqlite:///{tmp_path}/store.sqlite").grants()) == 2
-    rows = [record("a" * 32, f"手机{MOBILE}"), record("b" * 32, "邮箱 x.y@example.cn"),
-            record("c" * 32, f"身份证{ID}"), record("d" * 32, "nothing here")]
+    rows = [
+        record("a" * 32, f"手机{MOBILE}"),
+        record("b" * 32, "邮箱 x.y@example.cn"),
+        record("c" * 32, f"身份证{ID}"),
+        record("d" * 32, "nothing here"),
+    ]
     with TestPipeline(runner="FnApiRunner") as p:
         out = p | beam.Create(copy.deepcopy(rows)) | check
-        assert_that(out[RECORDS] | "K" >> beam.Map(
-            lambda r: (r["record_id"][0], r["text"], r["lineage"]["pii"]["redactions"],
-                       [c["ref"] for c in r["lineage"]["consent"]])),
-            equal_to([("a", f"手机{MOBILE}", 0, ["CF-1"]),
-                      ("b", "邮箱 <EMAIL_ADDRESS>", 1, []),
-                      ("d", "nothing here", 0, [])]), label="kept")
-        assert_that(out[QUARANTINE] | "Q" >> beam.Map(
-            lambda q: (q["record_id"][0], q["check"], q["reason"], q["text"])),
-            equal_to([("c", "consent", "sensitive_pii_no_separate_consent",
-                       "身份证<CN_RESIDENT_ID>")]), label="quarantined")
-        assert_that(out[PAIRS], equal_to(
-            [(SUBJECTS, subject_key(KEY, "CN_MOBILE", MOBILE), "a" * 32)]), label="subjects")
+        assert_that(
+            out[RECORDS]
+            | "K"
+            >> beam.Map(
+                lambda r: (
+                    r["record_id"][0],
+                    r["text"],
+                    r["lineage"]["pii"]["redactions"],
+                    [c["ref"] for c in r["lineage"]["consent"]],
+                )
+            ),
+            equal_to(
+                [
+                    ("a", f"手机{MOBILE}", 0, ["CF-1"]),
+                    ("b", "邮箱 <EMAIL_ADDRESS>", 1, []),
+                    ("d", "nothing here", 0, []),
+                ]
+            ),
+            label="kept",
+        )
+        assert_that(
+            out[QUARANTINE]
+            | "Q" >> beam.Map(lambda q: (q["record_id"][0], q["check"], q["reason"], q["text"])),
+            equal_to(
+                [("c", "consent", "sensitive_pii_no_separate_consent", "身份证<CN_RESIDENT_ID>")]
+            ),
+            label="quarantined",
+        )
+        assert_that(
+            out[PAIRS],
+            equal_to([(SUBJECTS, subject_key(KEY, "CN_MOBILE", MOBILE), "a" * 32)]),
+            label="subjects",
+        )
 
 
 def test_the_stage_refuses_to_build_without_a_key_or_with_bad_settings(

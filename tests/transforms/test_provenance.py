@@ -131,15 +131,43 @@ AUTH_DOC = b"The rights holder authorizes model training on this corpus.\n"
         ("CC-BY-4.0", None, False, "", "CC-BY-4.0", "allowed_with_obligations", ["attribution"]),
         # The record's own licence decides for that record, for better or worse.
         ("CC-BY-NC-4.0", "CC0-1.0", False, "", "CC0-1.0", "allowed", []),
-        ("MIT", "CC-BY-NC-4.0", False, LICENCE_NOT_ALLOWED, "CC-BY-NC-4.0", "not_allowed",
-         ["attribution"]),
-        ("MIT", "CC-BY-ND-4.0", False, LICENCE_NOT_ALLOWED, "CC-BY-ND-4.0", "not_allowed",
-         ["attribution"]),
+        (
+            "MIT",
+            "CC-BY-NC-4.0",
+            False,
+            LICENCE_NOT_ALLOWED,
+            "CC-BY-NC-4.0",
+            "not_allowed",
+            ["attribution"],
+        ),
+        (
+            "MIT",
+            "CC-BY-ND-4.0",
+            False,
+            LICENCE_NOT_ALLOWED,
+            "CC-BY-ND-4.0",
+            "not_allowed",
+            ["attribution"],
+        ),
         (None, "MIT License", False, "", "MIT", "allowed_with_obligations", ["attribution"]),
-        ("CC-BY-SA-4.0 AND MIT", None, False, "", "CC-BY-SA-4.0 AND MIT",
-         "allowed_with_obligations", ["attribution", "share_alike"]),
-        ("GPL-3.0-only OR MIT", None, False, "", "GPL-3.0-only OR MIT",
-         "allowed_with_obligations", ["attribution"]),
+        (
+            "CC-BY-SA-4.0 AND MIT",
+            None,
+            False,
+            "",
+            "CC-BY-SA-4.0 AND MIT",
+            "allowed_with_obligations",
+            ["attribution", "share_alike"],
+        ),
+        (
+            "GPL-3.0-only OR MIT",
+            None,
+            False,
+            "",
+            "GPL-3.0-only OR MIT",
+            "allowed_with_obligations",
+            ["attribution"],
+        ),
         (None, "LicenseRef-unclear", False, LICENCE_UNKNOWN, "LicenseRef-unclear", "unknown", []),
         (None, None, False, LICENCE_UNKNOWN, None, "unknown", []),
         ("NOASSERTION", None, False, LICENCE_UNKNOWN, "NOASSERTION", "unknown", []),
@@ -148,13 +176,27 @@ AUTH_DOC = b"The rights holder authorizes model training on this corpus.\n"
         (None, None, True, "", None, "unknown", []),
         (None, "LicenseRef-unclear", True, "", "LicenseRef-unclear", "unknown", []),
         # ... never for one the policy refuses.
-        (None, "CC-BY-NC-4.0", True, LICENCE_NOT_ALLOWED, "CC-BY-NC-4.0", "not_allowed",
-         ["attribution"]),
+        (
+            None,
+            "CC-BY-NC-4.0",
+            True,
+            LICENCE_NOT_ALLOWED,
+            "CC-BY-NC-4.0",
+            "not_allowed",
+            ["attribution"],
+        ),
     ],
 )
 def test_open_source_licence(
-    tmp_path: Path, policy: LicencePolicy,
-    entry, own, authorized, reason, expression, klass, obligations,
+    tmp_path: Path,
+    policy: LicencePolicy,
+    entry,
+    own,
+    authorized,
+    reason,
+    expression,
+    klass,
+    obligations,
 ) -> None:  # type: ignore[no-untyped-def]
     evidence = []
     if authorized:
@@ -171,8 +213,9 @@ def test_open_source_licence(
     assert licence["authorization"] == ("../evidence/authorization.md" if authorized else None)
     came_from = "record" if own else "entry"
     if expression:
-        assert f"({came_from} licence)" in (verdict.detail or record["lineage"]["decisions"][-1]
-                                            ["detail"])
+        assert f"({came_from} licence)" in (
+            verdict.detail or record["lineage"]["decisions"][-1]["detail"]
+        )
     if verdict.ok:
         assert record["lineage"]["decisions"][-1]["check"] == LICENCE
 
@@ -197,25 +240,35 @@ JAN = b"User-agent: *\nDisallow: /\n\nUser-agent: corpusgate-bot\nDisallow: /old
 MAR = b"User-agent: *\nDisallow: /\n\nUser-agent: corpusgate-bot\nDisallow: /private/\nDisallow: /nobots/\n"
 
 
-def _crawl_source(base: Path, *, user_agent: Any = "corpusgate-bot", record: str | None = None,
-                  sha: str | None = None) -> SourceFacts:
+def _crawl_source(
+    base: Path,
+    *,
+    user_agent: Any = "corpusgate-bot",
+    record: str | None = None,
+    sha: str | None = None,
+) -> SourceFacts:
     _put(base, "crawl/robots/jan.txt", JAN)
     _put(base, "crawl/robots/mar.txt", MAR)
-    text = record if record is not None else (
-        "user_agent: default-bot\n"  # the entry's user agent overrides this one
-        "hosts:\n"
-        "  example.org:\n"
-        f"    - {{file: robots/jan.txt, sha256: {_sha(JAN)}, fetched_at: 2024-01-01T00:00:00Z,"
-        " status: 200}\n"
-        f"    - {{file: robots/mar.txt, sha256: {_sha(MAR)}, fetched_at: 2024-03-01T00:00:00Z,"
-        " status: 200}\n"
-        "  down.example.org:\n"
-        "    - {fetched_at: 2024-01-01T00:00:00Z, status: 503}\n"
+    text = (
+        record
+        if record is not None
+        else (
+            "user_agent: default-bot\n"  # the entry's user agent overrides this one
+            "hosts:\n"
+            "  example.org:\n"
+            f"    - {{file: robots/jan.txt, sha256: {_sha(JAN)}, fetched_at: 2024-01-01T00:00:00Z,"
+            " status: 200}\n"
+            f"    - {{file: robots/mar.txt, sha256: {_sha(MAR)}, fetched_at: 2024-03-01T00:00:00Z,"
+            " status: 200}\n"
+            "  down.example.org:\n"
+            "    - {fetched_at: 2024-01-01T00:00:00Z, status: 503}\n"
+        )
     )
     path, actual = _put(base, "crawl/crawl_record.yaml", text.encode())
     extra = {} if user_agent is None else {"user_agent": user_agent}
-    return _facts(base, "crawl", "self_collected",
-                  [("crawl_record", path, sha or actual)], extra=extra)
+    return _facts(
+        base, "crawl", "self_collected", [("crawl_record", path, sha or actual)], extra=extra
+    )
 
 
 PAGE = "https://example.org"
@@ -230,39 +283,110 @@ NOAI_META = '<html><head><meta name="robots" content="noai, noimageai"></head><b
         # The snapshot in force at collection time decides, not the newest one.
         (f"{PAGE}/old/x", "2024-04-01", None, OPTOUT, "", "mar.txt", ""),
         (f"{PAGE}/private/x", "2024-02-01", None, OPTOUT, "", "jan.txt", ""),
-        (f"{PAGE}/private/x", "2024-04-01", None, ROBOTS, ROBOTS_DISALLOWED, "mar.txt",
-         "/private/"),
+        (
+            f"{PAGE}/private/x",
+            "2024-04-01",
+            None,
+            ROBOTS,
+            ROBOTS_DISALLOWED,
+            "mar.txt",
+            "/private/",
+        ),
         # Read with the user agent the entry names, not the crawl record's default.
-        (f"{PAGE}/nobots/x", "2024-04-01", None, ROBOTS, ROBOTS_DISALLOWED, "mar.txt",
-         "user agent corpusgate-bot"),
+        (
+            f"{PAGE}/nobots/x",
+            "2024-04-01",
+            None,
+            ROBOTS,
+            ROBOTS_DISALLOWED,
+            "mar.txt",
+            "user agent corpusgate-bot",
+        ),
         (f"{PAGE}/a", "2023-12-31", None, ROBOTS, NO_CRAWL_RECORD, None, "before the first"),
-        ("https://other.org/a", "2024-02-01", None, ROBOTS, NO_CRAWL_RECORD, None,
-         "'other.org' in ../crawl/crawl_record.yaml"),
-        ("https://down.example.org/a", "2024-02-01", None, ROBOTS, ROBOTS_DISALLOWED, None,
-         "status 503"),
+        (
+            "https://other.org/a",
+            "2024-02-01",
+            None,
+            ROBOTS,
+            NO_CRAWL_RECORD,
+            None,
+            "'other.org' in ../crawl/crawl_record.yaml",
+        ),
+        (
+            "https://down.example.org/a",
+            "2024-02-01",
+            None,
+            ROBOTS,
+            ROBOTS_DISALLOWED,
+            None,
+            "status 503",
+        ),
         (f"{PAGE}/a", None, None, ROBOTS, NO_COLLECTION_TIME, None, "no collection time"),
         (None, "2024-02-01", None, ROBOTS, NO_CRAWL_RECORD, None, "no URL"),
-        (f"{PAGE}/a", "2024-02-01", {"http_headers": [("X-Robots-Tag", "noai")], "html": ""},
-         OPTOUT, OPTOUT_DECLARED, "jan.txt", "x-robots-tag:noai"),
-        (f"{PAGE}/a", "2024-02-01", {"http_headers": [], "html": NOAI_META},
-         OPTOUT, OPTOUT_DECLARED, "jan.txt", "meta-robots:noai, meta-robots:noimageai"),
-        (f"{PAGE}/a", "2024-02-01", {"http_headers": [("X-Robots-Tag", "corpusgate-bot: noai")]},
-         OPTOUT, OPTOUT_DECLARED, "jan.txt", "x-robots-tag:corpusgate-bot:noai"),
+        (
+            f"{PAGE}/a",
+            "2024-02-01",
+            {"http_headers": [("X-Robots-Tag", "noai")], "html": ""},
+            OPTOUT,
+            OPTOUT_DECLARED,
+            "jan.txt",
+            "x-robots-tag:noai",
+        ),
+        (
+            f"{PAGE}/a",
+            "2024-02-01",
+            {"http_headers": [], "html": NOAI_META},
+            OPTOUT,
+            OPTOUT_DECLARED,
+            "jan.txt",
+            "meta-robots:noai, meta-robots:noimageai",
+        ),
+        (
+            f"{PAGE}/a",
+            "2024-02-01",
+            {"http_headers": [("X-Robots-Tag", "corpusgate-bot: noai")]},
+            OPTOUT,
+            OPTOUT_DECLARED,
+            "jan.txt",
+            "x-robots-tag:corpusgate-bot:noai",
+        ),
         # Scoped to another bot: binds that bot only.
-        (f"{PAGE}/a", "2024-02-01", {"http_headers": [("X-Robots-Tag", "otherbot: noai")]},
-         OPTOUT, "", "jan.txt", "no opt-out signal"),
-        (f"{PAGE}/a", "2024-02-01", {"http_headers": [("tdm-reservation", "1")], "html": None},
-         OPTOUT, OPTOUT_DECLARED, "jan.txt", "tdm-reservation:1"),
+        (
+            f"{PAGE}/a",
+            "2024-02-01",
+            {"http_headers": [("X-Robots-Tag", "otherbot: noai")]},
+            OPTOUT,
+            "",
+            "jan.txt",
+            "no opt-out signal",
+        ),
+        (
+            f"{PAGE}/a",
+            "2024-02-01",
+            {"http_headers": [("tdm-reservation", "1")], "html": None},
+            OPTOUT,
+            OPTOUT_DECLARED,
+            "jan.txt",
+            "tdm-reservation:1",
+        ),
     ],
 )
 def test_self_collected_pages(
-    tmp_path: Path, policy: LicencePolicy, url, collected, extras, check, reason, snapshot,
+    tmp_path: Path,
+    policy: LicencePolicy,
+    url,
+    collected,
+    extras,
+    check,
+    reason,
+    snapshot,
     in_detail,
 ) -> None:  # type: ignore[no-untyped-def]
     facts = _crawl_source(tmp_path)
     checker = ProvenanceChecker({"crawl": facts}, policy)
-    record = _record(facts, "p", url=url, collected_at=t(collected) if collected else None,
-                     extras=extras)
+    record = _record(
+        facts, "p", url=url, collected_at=t(collected) if collected else None, extras=extras
+    )
     verdict = checker.check(record)
     assert (verdict.ok, verdict.check, verdict.reason) == (not reason, check, reason)
     detail = verdict.detail if reason else record["lineage"]["decisions"][-1]["detail"]
@@ -285,8 +409,13 @@ def test_self_collected_pages(
     [
         ({"sha": "0" * 64}, "sha256 differs from the registry entry's"),
         ({"record": "user_agent: bot\nhosts: [unclosed\n"}, "not valid YAML"),
-        ({"record": "user_agent: bot\nhosts:\n  example.org:\n    - {fetched_at: 2024-01-01T00:00:00Z,"
-                    " status: 200}\n"}, "needs the robots.txt file"),
+        (
+            {
+                "record": "user_agent: bot\nhosts:\n  example.org:\n    - {fetched_at: 2024-01-01T00:00:00Z,"
+                " status: 200}\n"
+            },
+            "needs the robots.txt file",
+        ),
         ({"user_agent": "corpusgate bot/1.0"}, "is not a product token"),
     ],
 )
@@ -340,8 +469,10 @@ def _commercial(base: Path, *, drop: str = "", missing: str = "", edited: str = 
         ({"missing": "review_record"}, "review_record ../evidence/review_record.md does not exist"),
         ({"edited": "contract"}, "contract ../evidence/contract.md has sha256"),
         ({"drop": "commitment"}, "no commitment referenced"),
-        ({"drop": "contract", "missing": "review_record"},
-         "no contract referenced; review_record ../evidence/review_record.md does not exist"),
+        (
+            {"drop": "contract", "missing": "review_record"},
+            "no contract referenced; review_record ../evidence/review_record.md does not exist",
+        ),
     ],
 )
 def test_commercial_evidence(
@@ -408,9 +539,13 @@ def test_user_input_authorization(
     if row is None:
         assert rows == []
     else:
-        assert rows == [{"role": "user_authorization",
-                         "path": f"../users/authorizations.csv:{row}",
-                         "sha256": _sha(TABLE)}]
+        assert rows == [
+            {
+                "role": "user_authorization",
+                "path": f"../users/authorizations.csv:{row}",
+                "sha256": _sha(TABLE),
+            }
+        ]
     detail = verdict.detail or record["lineage"]["decisions"][-1]["detail"]
     assert str(tmp_path) not in detail
     if user:
@@ -474,8 +609,11 @@ def test_a_run_policy_file_is_used(tmp_path: Path) -> None:
     text = (resources.files("corpusgate.configs") / "policies" / "licences.yaml").read_text()
     custom = tmp_path / "policy" / "licences.yaml"
     custom.parent.mkdir()
-    custom.write_text(text.replace("provider_use: commercial", "provider_use: non_commercial")
-                      .replace("aliases: licence_aliases.yaml\n", ""))
+    custom.write_text(
+        text.replace("provider_use: commercial", "provider_use: non_commercial").replace(
+            "aliases: licence_aliases.yaml\n", ""
+        )
+    )
     facts = {"oss": _facts(tmp_path, "oss", "open_source", [], licence="CC-BY-NC-4.0")}
     stage = make_check(_ctx(tmp_path, facts, licence_policy="policy/licences.yaml"))
     records = [_record(facts["oss"], "r1")]
@@ -498,31 +636,43 @@ def test_the_beam_stage_routes_records_and_counts(tmp_path: Path) -> None:
         _record(oss, "oss-nc", licence="CC-BY-NC-4.0"),
         _record(news, "news-1"),
         _record(news, "news-2"),
-        _record(crawl, "page-ok", url=f"{PAGE}/a", collected_at=t("2024-02-01"),
-                extras={"http_headers": [], "html": "<p>hi</p>"}),
-        _record(crawl, "page-noai", url=f"{PAGE}/a", collected_at=t("2024-02-01"),
-                extras={"http_headers": [("X-Robots-Tag", "noai")], "html": ""}),
+        _record(
+            crawl,
+            "page-ok",
+            url=f"{PAGE}/a",
+            collected_at=t("2024-02-01"),
+            extras={"http_headers": [], "html": "<p>hi</p>"},
+        ),
+        _record(
+            crawl,
+            "page-noai",
+            url=f"{PAGE}/a",
+            collected_at=t("2024-02-01"),
+            extras={"http_headers": [("X-Robots-Tag", "noai")], "html": ""},
+        ),
         _record(chat, "msg-ok", user_id="u-1", collected_at=t("2024-05-01")),
         _record(chat, "msg-revoked", user_id="u-2", collected_at=t("2024-05-01")),
     ]
     pipeline = TestPipeline()
     out = pipeline | beam.Create(records) | CheckProvenance(facts)
     assert_that(
-        out[RECORDS] | "KeptIds" >> beam.Map(lambda r: (r["record_id"], r["lineage"]["decisions"]
-                                                        [-1]["check"])),
+        out[RECORDS]
+        | "KeptIds" >> beam.Map(lambda r: (r["record_id"], r["lineage"]["decisions"][-1]["check"])),
         equal_to([("oss-ok", LICENCE), ("page-ok", OPTOUT), ("msg-ok", USER_AUTHORIZATION)]),
         label="kept",
     )
     assert_that(
-        out[QUARANTINE] | "HeldIds" >> beam.Map(lambda r: (r["record_id"], r["check"],
-                                                           r["reason"])),
-        equal_to([
-            ("oss-nc", LICENCE, LICENCE_NOT_ALLOWED),
-            ("news-1", COMMERCIAL, COMMERCIAL_EVIDENCE_MISSING),
-            ("news-2", COMMERCIAL, COMMERCIAL_EVIDENCE_MISSING),
-            ("page-noai", OPTOUT, OPTOUT_DECLARED),
-            ("msg-revoked", USER_AUTHORIZATION, AUTHORIZATION_REVOKED),
-        ]),
+        out[QUARANTINE]
+        | "HeldIds" >> beam.Map(lambda r: (r["record_id"], r["check"], r["reason"])),
+        equal_to(
+            [
+                ("oss-nc", LICENCE, LICENCE_NOT_ALLOWED),
+                ("news-1", COMMERCIAL, COMMERCIAL_EVIDENCE_MISSING),
+                ("news-2", COMMERCIAL, COMMERCIAL_EVIDENCE_MISSING),
+                ("page-noai", OPTOUT, OPTOUT_DECLARED),
+                ("msg-revoked", USER_AUTHORIZATION, AUTHORIZATION_REVOKED),
+            ]
+        ),
         label="quarantined",
     )
     result = pipeline.run()

@@ -37,10 +37,20 @@ def allowed(robots: str | bytes, url: str, ua: str = UA) -> bool:
         # Product token matched case-insensitively; its version and comment are ignored.
         ("User-agent: FOOBOT/2.1 (+https://x)\nDisallow: /\n", "foobot", "/x", False),
         # Groups naming the agent are merged, wherever they are in the file.
-        ("user-agent: foobot\ndisallow: /a\nuser-agent: other\ndisallow: /\n"
-         "user-agent: FooBot\ndisallow: /b\n", UA, "/b", False),
-        ("user-agent: foobot\ndisallow: /a\nuser-agent: other\ndisallow: /\n"
-         "user-agent: FooBot\ndisallow: /b\n", UA, "/c", True),
+        (
+            "user-agent: foobot\ndisallow: /a\nuser-agent: other\ndisallow: /\n"
+            "user-agent: FooBot\ndisallow: /b\n",
+            UA,
+            "/b",
+            False,
+        ),
+        (
+            "user-agent: foobot\ndisallow: /a\nuser-agent: other\ndisallow: /\n"
+            "user-agent: FooBot\ndisallow: /b\n",
+            UA,
+            "/c",
+            True,
+        ),
         # A group naming the agent hides the '*' group, even when none of its rules match.
         ("user-agent: *\ndisallow: /\nuser-agent: foobot\ndisallow: /private\n", UA, "/x", True),
         # Several user-agent lines share the rules that follow them.
@@ -50,8 +60,12 @@ def allowed(robots: str | bytes, url: str, ua: str = UA) -> bool:
         # Rules before any user-agent line belong to no group.
         ("disallow: /\nuser-agent: foobot\nallow: /x\n", UA, "/y", True),
         # Sitemap and unknown lines do not end a group.
-        ("user-agent: a\nsitemap: https://x/s.xml\nuser-agent: foobot\ndisallow: /\n",
-         UA, "/x", False),
+        (
+            "user-agent: a\nsitemap: https://x/s.xml\nuser-agent: foobot\ndisallow: /\n",
+            UA,
+            "/x",
+            False,
+        ),
         # No group for the agent and no '*' group: everything allowed.
         ("user-agent: other\ndisallow: /\n", UA, "/x", True),
         # Digits are not product-token characters (RFC 9309 ABNF): `Bot2` names `bot`.
@@ -66,8 +80,16 @@ def test_rfc9309_2_2_1_user_agent_groups(robots: str, ua: str, url: str, expecte
 
 @pytest.mark.parametrize(
     ("value", "valid"),
-    [("Foobot", True), ("Foo_Bar-baz", True), ("", False), ("Foobot/2.1", False),
-     ("Foo Bar", False), ("ツ", False), ("Foobot*", False), ("bot2", False)],
+    [
+        ("Foobot", True),
+        ("Foo_Bar-baz", True),
+        ("", False),
+        ("Foobot/2.1", False),
+        ("Foo Bar", False),
+        ("ツ", False),
+        ("Foobot*", False),
+        ("bot2", False),
+    ],
 )
 def test_rfc9309_2_2_1_valid_product_token(value: str, valid: bool) -> None:
     assert is_valid_user_agent(value) is valid
@@ -97,7 +119,9 @@ def test_rfc9309_2_2_1_valid_product_token(value: str, valid: bool) -> None:
         ("disallow: /q?a=1\n", "https://h/q?a=1&b=2", False, 2),  # the query is matched
     ],
 )
-def test_rfc9309_2_2_2_longest_match(rules: str, url: str, expected: bool, line: int | None) -> None:
+def test_rfc9309_2_2_2_longest_match(
+    rules: str, url: str, expected: bool, line: int | None
+) -> None:
     verdict = parse_robots("user-agent: *\n" + rules).verdict(url, UA)
     assert verdict.allowed is expected
     assert verdict.line == line
@@ -105,7 +129,8 @@ def test_rfc9309_2_2_2_longest_match(rules: str, url: str, expected: bool, line:
 
 def test_rfc9309_2_2_2_verdict_names_rule_and_line() -> None:
     v = parse_robots("user-agent: *\n\n# c\nDisallow: /private/ # keep out\n").verdict(
-        "https://example.org/private/x", "any")
+        "https://example.org/private/x", "any"
+    )
     assert (v.allowed, v.rule, v.line) == (False, "Disallow: /private/", 4)
 
 
@@ -141,9 +166,17 @@ def test_rfc9309_2_2_2_escape_pattern(raw: str, escaped: str) -> None:
 
 @pytest.mark.parametrize(
     ("url", "path"),
-    [("", "/"), ("http://www.example.com", "/"), ("http://www.example.com/a/b?c=http://d.e/", "/a/b?c=http://d.e/"),
-     ("example.com/a/b?c=d&e=f#fragment", "/a/b?c=d&e=f"), ("example.com?a", "/?a"),
-     ("a/b", "/b"), ("//a/b/c", "/b/c"), ("/a;b#c", "/a;b"), ("http://h#x/y", "/")],
+    [
+        ("", "/"),
+        ("http://www.example.com", "/"),
+        ("http://www.example.com/a/b?c=http://d.e/", "/a/b?c=http://d.e/"),
+        ("example.com/a/b?c=d&e=f#fragment", "/a/b?c=d&e=f"),
+        ("example.com?a", "/?a"),
+        ("a/b", "/b"),
+        ("//a/b/c", "/b/c"),
+        ("/a;b#c", "/a;b"),
+        ("http://h#x/y", "/"),
+    ],
 )
 def test_path_from_url(url: str, path: str) -> None:
     assert path_from_url(url) == path
@@ -200,9 +233,22 @@ def test_rfc9309_2_5_parses_500_kib_and_drops_the_rest() -> None:
 
 @pytest.mark.parametrize(
     ("status", "expected"),
-    [(200, False), (204, False), (301, True), (400, True), (401, True), (403, True), (404, True),
-     (410, True), (429, False), (500, False), (503, False), (599, False), (None, False),
-     (100, False)],
+    [
+        (200, False),
+        (204, False),
+        (301, True),
+        (400, True),
+        (401, True),
+        (403, True),
+        (404, True),
+        (410, True),
+        (429, False),
+        (500, False),
+        (503, False),
+        (599, False),
+        (None, False),
+        (100, False),
+    ],
 )
 def test_rfc9309_2_3_1_status_codes(status: int | None, expected: bool) -> None:
     robots = robots_for_status(status, b"user-agent: *\ndisallow: /private\n")
@@ -289,8 +335,11 @@ def test_realworld_corpus_parses_without_exceptions(shared_data) -> None:
             if i % 4:  # every 4th file keeps the test quick; the benchmark parses them all
                 continue
             row = json.loads(line)
-            body = (base64.b64decode(row["robots_txt_base64"]) if "robots_txt_base64" in row
-                    else row["robots_txt"])
+            body = (
+                base64.b64decode(row["robots_txt_base64"])
+                if "robots_txt_base64" in row
+                else row["robots_txt"]
+            )
             robots = parse_robots(body)
             robots.verdict(f"https://{row['domain']}/some/path?q=1", "corpusgate-bot")
             parsed += 1

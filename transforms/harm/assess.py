@@ -76,8 +76,9 @@ def gate_report(
     if n == 0:
         raise ValueError("the sample is empty: a source with no records cannot be assessed")
     flagged_ids = [rid for _, rid, e in sample if e.flagged]
-    decision = gate_decision(len(flagged_ids), n, policy.gate_threshold, policy.alpha,
-                             population=population)
+    decision = gate_decision(
+        len(flagged_ids), n, policy.gate_threshold, policy.alpha, population=population
+    )
     corrected: dict[str, Any] = {}
     for name, acc in (accuracy or {}).items():
         in_language = [e for _, _, e in sample if e.language == acc.get("language")]
@@ -142,9 +143,7 @@ def read_source_records(entry: Any) -> Iterator[dict[str, Any]]:
                 yield row  # type: ignore[misc]
 
 
-def assess_records(
-    records: Iterable[Mapping[str, Any]], detector: HarmDetector
-) -> dict[str, Any]:
+def assess_records(records: Iterable[Mapping[str, Any]], detector: HarmDetector) -> dict[str, Any]:
     """Sample `records` (dicts with record_id and text), detect on the sample, report."""
     policy = detector.policy
     sample = BottomK(policy.sample_size, policy.seed)
@@ -156,8 +155,13 @@ def assess_records(
     for rank, record_id, text in sample.items():
         result = detector.detect(text)
         items.append(
-            (rank, record_id,
-             SampleEntry(result.flagged, result.language, result.model_hits, tuple(result.codes)))
+            (
+                rank,
+                record_id,
+                SampleEntry(
+                    result.flagged, result.language, result.model_hits, tuple(result.codes)
+                ),
+            )
         )
     if not items:
         raise ValueError("the source has no readable records: nothing to sample")
@@ -168,8 +172,19 @@ def assess_records(
 
 # Gate-report keys that are columns of the store's assessment row; the rest go to `details`.
 _STORE_COLUMNS = frozenset(
-    {"sample_size", "flagged", "rate", "decision", "seed", "population", "ci_low", "ci_high",
-     "action", "assessment_id", "run_id"}
+    {
+        "sample_size",
+        "flagged",
+        "rate",
+        "decision",
+        "seed",
+        "population",
+        "ci_low",
+        "ci_high",
+        "action",
+        "assessment_id",
+        "run_id",
+    }
 )
 
 

@@ -94,7 +94,9 @@ class HarmPolicy:
             alpha=float(gate.get("alpha", 0.05)),
             sample_size=gate.get("sample_size", 4000),
             seed=str(gate.get("seed", "corpusgate-gate-v1")),
-            groups=tuple(str(g) for g in _list(gate, "groups", where) or ("A.1", "A.2", "A.3", "A.4")),
+            groups=tuple(
+                str(g) for g in _list(gate, "groups", where) or ("A.1", "A.2", "A.3", "A.4")
+            ),
             cjk_share=float(lang.get("cjk_share", 0.3)),
             path=str(where),
         )
@@ -213,9 +215,7 @@ class HarmDetector:
             self._by_language.setdefault(language, []).append(model)
 
     @classmethod
-    def load(
-        cls, policy: HarmPolicy, library_dir: str | Path | None = None
-    ) -> HarmDetector:
+    def load(cls, policy: HarmPolicy, library_dir: str | Path | None = None) -> HarmDetector:
         matcher = KeywordMatcher(KeywordLibrary.load(library_dir))
         models = {name: HarmClassifier.load(resolve_model(name)) for name in policy.models}
         return cls(policy, matcher, models)
@@ -224,8 +224,10 @@ class HarmDetector:
     def methods(self) -> list[str]:
         """What a gate record lists under `methods`: the library and each model's role."""
         lib = self.matcher.library
-        out = [f"keywords_v{lib.version} ({lib.build_date.isoformat()}, "
-               f"threshold {self.policy.keyword_threshold:g})"]
+        out = [
+            f"keywords_v{lib.version} ({lib.build_date.isoformat()}, "
+            f"threshold {self.policy.keyword_threshold:g})"
+        ]
         for name in sorted(self.classifiers):
             role = "decides alone" if name in self.policy.decide_alone else "with keywords"
             out.append(f"{name} ({role})")
@@ -242,7 +244,9 @@ class HarmDetector:
         for code, s in summary.items():
             if s.score >= policy.keyword_threshold:
                 flags[(code, s.list_version)] = {
-                    "code": code, "detector": s.list_version, "score": float(s.score)
+                    "code": code,
+                    "detector": s.list_version,
+                    "score": float(s.score),
                 }
         models = self._by_language.get(language, [])
         scores: dict[str, float] = {}
@@ -259,13 +263,16 @@ class HarmDetector:
                     continue
                 if alone or code in summary:
                     flags[(code, model.name)] = {
-                        "code": code, "detector": model.name, "score": round(score, 6)
+                        "code": code,
+                        "detector": model.name,
+                        "score": round(score, 6),
                     }
                     if not alone:
                         # The agreeing keyword evidence, so the lineage shows why.
                         kw = summary[code]
-                        flags.setdefault((code, kw.list_version), {
-                            "code": code, "detector": kw.list_version, "score": float(kw.score)
-                        })
+                        flags.setdefault(
+                            (code, kw.list_version),
+                            {"code": code, "detector": kw.list_version, "score": float(kw.score)},
+                        )
         ordered = [flags[key] for key in sorted(flags)]
         return DetectResult(ordered, language, tuple(sorted(reached)), scores)

@@ -60,22 +60,52 @@ class Lexicon:
 LEXICONS: dict[str, Lexicon] = {
     lex.name: lex
     for lex in (
-        Lexicon("houbb-sensitive-word", "houbb/sensitive-word dictionaries", "lexicon-houbb",
-                "Apache-2.0", "LICENSE.txt",
-                "bac9a301ed0ada86ad2469c0a18f2594eeba15ec (v0.27-tagged), "
-                "a85152061e6260bfcc31631f6c4255a5473312c9 (2020-categorised)",
-                dt.date(2025, 7, 5)),
-        Lexicon("konsheng-sensitive-lexicon", "konsheng/Sensitive-lexicon", "lexicon-konsheng",
-                "MIT", "LICENSE", "5a8da94c61c160e203a6b2fcfafbea642404d50c",
-                dt.date(2026, 6, 16)),
-        Lexicon("fwwdn-sensitive-stop-words", "fwwdn/sensitive-stop-words", "lexicon-fwwdn",
-                "Apache-2.0", "LICENSE", "a7d06bb1c321e669943b6841570d9da6dad8ce2b",
-                dt.date(2026, 3, 10)),
-        Lexicon("swsr-sexhatelex", "SWSR SexHateLex (aggiejiang/SWSR)", "swsr", "MIT", "LICENSE",
-                "7b320184da8f9dd6d366dfe726c6b3e12ac92f77", dt.date(2023, 5, 23)),
-        Lexicon("davidson-hate-ngrams", "Davidson et al. refined hate n-grams "
-                "(t-davidson/hate-speech-and-offensive-language)", "davidson-hate-offensive", "MIT",
-                "LICENSE", "cb50f7e9eb855a99abc51423bf40df0e26d6fe30", dt.date(2023, 6, 12)),
+        Lexicon(
+            "houbb-sensitive-word",
+            "houbb/sensitive-word dictionaries",
+            "lexicon-houbb",
+            "Apache-2.0",
+            "LICENSE.txt",
+            "bac9a301ed0ada86ad2469c0a18f2594eeba15ec (v0.27-tagged), "
+            "a85152061e6260bfcc31631f6c4255a5473312c9 (2020-categorised)",
+            dt.date(2025, 7, 5),
+        ),
+        Lexicon(
+            "konsheng-sensitive-lexicon",
+            "konsheng/Sensitive-lexicon",
+            "lexicon-konsheng",
+            "MIT",
+            "LICENSE",
+            "5a8da94c61c160e203a6b2fcfafbea642404d50c",
+            dt.date(2026, 6, 16),
+        ),
+        Lexicon(
+            "fwwdn-sensitive-stop-words",
+            "fwwdn/sensitive-stop-words",
+            "lexicon-fwwdn",
+            "Apache-2.0",
+            "LICENSE",
+            "a7d06bb1c321e669943b6841570d9da6dad8ce2b",
+            dt.date(2026, 3, 10),
+        ),
+        Lexicon(
+            "swsr-sexhatelex",
+            "SWSR SexHateLex (aggiejiang/SWSR)",
+            "swsr",
+            "MIT",
+            "LICENSE",
+            "7b320184da8f9dd6d366dfe726c6b3e12ac92f77",
+            dt.date(2023, 5, 23),
+        ),
+        Lexicon(
+            "davidson-hate-ngrams",
+            "Davidson et al. refined hate n-grams (t-davidson/hate-speech-and-offensive-language)",
+            "davidson-hate-offensive",
+            "MIT",
+            "LICENSE",
+            "cb50f7e9eb855a99abc51423bf40df0e26d6fe30",
+            dt.date(2023, 6, 12),
+        ),
     )
 }
 
@@ -84,7 +114,10 @@ LEXICONS: dict[str, Lexicon] = {
 RULES: dict[str, tuple[tuple[str, str], ...]] = {
     "politics": (
         (r"台独|藏独|疆独|港独|蒙独|东突|分裂|独立|自决|达赖|藏青会|热比娅|世维会|独派", "A.1.c"),
-        (r"恐怖|圣战|基地组织|伊斯兰国|isis|塔利班|自杀式|人体炸弹|劫机|炸弹|爆炸|极端主义", "A.1.d"),
+        (
+            r"恐怖|圣战|基地组织|伊斯兰国|isis|塔利班|自杀式|人体炸弹|劫机|炸弹|爆炸|极端主义",
+            "A.1.d",
+        ),
         (r"民族仇恨|灭族|排华|支那|杀光", "A.1.e"),
         (r"国家机密|军事机密|泄密|间谍|军区|导弹|核武|机密|辱华|国耻|卖国", "A.1.b"),
         (r"谣言|内幕|传闻|爆料|假新闻", "A.1.g"),
@@ -99,12 +132,18 @@ RULES: dict[str, tuple[tuple[str, str], ...]] = {
         (r"身份证|户籍|车主信息|开房|手机号|个人信息|公民信息|客户资料|短信群发|数据出售", "A.4.f"),
     ),
     "discrimination": (
-        (r"黑鬼|黑奴|黑猴|白皮猪|黄皮|尼哥|nigg|coon|chink|spic|wetback|jungle bunny|savage|"
-         r"colored|spear chucker|white trash", "A.2.a"),
+        (
+            r"黑鬼|黑奴|黑猴|白皮猪|黄皮|尼哥|nigg|coon|chink|spic|wetback|jungle bunny|savage|"
+            r"colored|spear chucker|white trash",
+            "A.2.a",
+        ),
         (r"阿三|棒子|小日本|鬼子|倭|越南猴|洋垃圾|鬼佬|支那|洋鬼", "A.2.c"),
         (r"穆斯林|绿绿|回回|基督狗|耶稣狗|佛棍|allah", "A.2.b"),
-        (r"河南|东北|上海|湖北|广东|四川|新疆|乡巴佬|农村|外地|港灿|湾湾|北佬|南蛮|捞仔|"
-         r"trailer park|inbred", "A.2.d"),
+        (
+            r"河南|东北|上海|湖北|广东|四川|新疆|乡巴佬|农村|外地|港灿|湾湾|北佬|南蛮|捞仔|"
+            r"trailer park|inbred",
+            "A.2.d",
+        ),
         (r"老不死|老东西|老废物|小屁孩|熊孩子|老太婆|老头子", "A.2.f"),
         (r"农民工|民工|屌丝|保安|外卖|快递", "A.2.g"),
         (r"残废|瘸子|瞎子|聋子|哑巴|智障|脑残|弱智|病秧子|艾滋|精神病", "A.2.h"),
@@ -113,8 +152,9 @@ RULES: dict[str, tuple[tuple[str, str], ...]] = {
         (r"bitch|cunt|female", "A.2.e"),
     ),
 }
-_COMPILED_RULES = {name: tuple((re.compile(p), c) for p, c in rules)
-                   for name, rules in RULES.items()}
+_COMPILED_RULES = {
+    name: tuple((re.compile(p), c) for p, c in rules) for name, rules in RULES.items()
+}
 
 
 @dataclass(frozen=True)
@@ -138,61 +178,154 @@ HOUBB_TAG_CODES: dict[str, tuple[tuple[str, ...], str | None]] = {
 }
 
 SOURCES: tuple[ListSpec, ...] = (
-    ListSpec("houbb-tags", "houbb-sensitive-word", "v0.27-tagged/sensitive_word_tags.txt", (),
-             fmt="houbb_tags", note="tag 0 politics→A.1.a, 1 drugs/3 gambling/4 crime→A.1.h, "
-             "2 pornography→A.1.f"),
-    ListSpec("houbb-en", "houbb-sensitive-word", "v0.27-tagged/sensitive_word_dict_en.txt",
-             ("A.1.f",), note="English slang for prostitution"),
-    ListSpec("houbb-politics", "houbb-sensitive-word", "2020-categorised/政治类.txt", ("A.1.a",),
-             "politics"),
+    ListSpec(
+        "houbb-tags",
+        "houbb-sensitive-word",
+        "v0.27-tagged/sensitive_word_tags.txt",
+        (),
+        fmt="houbb_tags",
+        note="tag 0 politics→A.1.a, 1 drugs/3 gambling/4 crime→A.1.h, 2 pornography→A.1.f",
+    ),
+    ListSpec(
+        "houbb-en",
+        "houbb-sensitive-word",
+        "v0.27-tagged/sensitive_word_dict_en.txt",
+        ("A.1.f",),
+        note="English slang for prostitution",
+    ),
+    ListSpec(
+        "houbb-politics",
+        "houbb-sensitive-word",
+        "2020-categorised/政治类.txt",
+        ("A.1.a",),
+        "politics",
+    ),
     ListSpec("houbb-porn", "houbb-sensitive-word", "2020-categorised/色情类.txt", ("A.1.f",)),
-    ListSpec("houbb-violence", "houbb-sensitive-word", "2020-categorised/暴力.txt", ("A.1.f",),
-             "violence"),
+    ListSpec(
+        "houbb-violence",
+        "houbb-sensitive-word",
+        "2020-categorised/暴力.txt",
+        ("A.1.f",),
+        "violence",
+    ),
     ListSpec("houbb-drugs", "houbb-sensitive-word", "2020-categorised/毒品.txt", ("A.1.h",)),
-    ListSpec("houbb-cult", "houbb-sensitive-word", "2020-categorised/邪教.txt", ("A.1.h",),
-             note="cult promotion is prohibited by law (A.1.h), not terrorism"),
-    ListSpec("houbb-abuse", "houbb-sensitive-word", "2020-categorised/辱骂.txt", ("A.4.c",),
-             note="insult infringes the right of reputation (Civil Code art. 1024)"),
-    ListSpec("houbb-unfair", "houbb-sensitive-word", "2020-categorised/不正当竞争.txt",
-             ("A.3.d",), "crime"),
+    ListSpec(
+        "houbb-cult",
+        "houbb-sensitive-word",
+        "2020-categorised/邪教.txt",
+        ("A.1.h",),
+        note="cult promotion is prohibited by law (A.1.h), not terrorism",
+    ),
+    ListSpec(
+        "houbb-abuse",
+        "houbb-sensitive-word",
+        "2020-categorised/辱骂.txt",
+        ("A.4.c",),
+        note="insult infringes the right of reputation (Civil Code art. 1024)",
+    ),
+    ListSpec(
+        "houbb-unfair",
+        "houbb-sensitive-word",
+        "2020-categorised/不正当竞争.txt",
+        ("A.3.d",),
+        "crime",
+    ),
     ListSpec("houbb-ads", "houbb-sensitive-word", "2020-categorised/广告.txt", ("A.3.e",)),
-    ListSpec("konsheng-reactionary", "konsheng-sensitive-lexicon", "Vocabulary/反动词库.txt",
-             ("A.1.a",), "politics"),
-    ListSpec("konsheng-politics", "konsheng-sensitive-lexicon", "Vocabulary/政治类型.txt",
-             ("A.1.a",), "politics"),
-    ListSpec("konsheng-gfw", "konsheng-sensitive-lexicon", "Vocabulary/GFW补充词库.txt",
-             ("A.1.a",), "politics"),
-    ListSpec("konsheng-enlightenment", "konsheng-sensitive-lexicon", "Vocabulary/新思想启蒙.txt",
-             ("A.1.a",), "politics"),
-    ListSpec("konsheng-corruption", "konsheng-sensitive-lexicon", "Vocabulary/贪腐词库.txt",
-             ("A.1.a",), "politics"),
-    ListSpec("konsheng-terror", "konsheng-sensitive-lexicon", "Vocabulary/暴恐词库.txt",
-             ("A.1.d",)),
-    ListSpec("konsheng-guns", "konsheng-sensitive-lexicon", "Vocabulary/涉枪涉爆.txt", ("A.1.h",),
-             "violence", note="illegal guns and explosives trade"),
+    ListSpec(
+        "konsheng-reactionary",
+        "konsheng-sensitive-lexicon",
+        "Vocabulary/反动词库.txt",
+        ("A.1.a",),
+        "politics",
+    ),
+    ListSpec(
+        "konsheng-politics",
+        "konsheng-sensitive-lexicon",
+        "Vocabulary/政治类型.txt",
+        ("A.1.a",),
+        "politics",
+    ),
+    ListSpec(
+        "konsheng-gfw",
+        "konsheng-sensitive-lexicon",
+        "Vocabulary/GFW补充词库.txt",
+        ("A.1.a",),
+        "politics",
+    ),
+    ListSpec(
+        "konsheng-enlightenment",
+        "konsheng-sensitive-lexicon",
+        "Vocabulary/新思想启蒙.txt",
+        ("A.1.a",),
+        "politics",
+    ),
+    ListSpec(
+        "konsheng-corruption",
+        "konsheng-sensitive-lexicon",
+        "Vocabulary/贪腐词库.txt",
+        ("A.1.a",),
+        "politics",
+    ),
+    ListSpec(
+        "konsheng-terror", "konsheng-sensitive-lexicon", "Vocabulary/暴恐词库.txt", ("A.1.d",)
+    ),
+    ListSpec(
+        "konsheng-guns",
+        "konsheng-sensitive-lexicon",
+        "Vocabulary/涉枪涉爆.txt",
+        ("A.1.h",),
+        "violence",
+        note="illegal guns and explosives trade",
+    ),
     ListSpec("konsheng-porn", "konsheng-sensitive-lexicon", "Vocabulary/色情词库.txt", ("A.1.f",)),
     ListSpec("konsheng-porn2", "konsheng-sensitive-lexicon", "Vocabulary/色情类型.txt", ("A.1.f",)),
-    ListSpec("konsheng-livelihood", "konsheng-sensitive-lexicon", "Vocabulary/民生词库.txt",
-             ("A.1.h",), "crime"),
+    ListSpec(
+        "konsheng-livelihood",
+        "konsheng-sensitive-lexicon",
+        "Vocabulary/民生词库.txt",
+        ("A.1.h",),
+        "crime",
+    ),
     ListSpec("konsheng-ads", "konsheng-sensitive-lexicon", "Vocabulary/广告类型.txt", ("A.3.e",)),
     ListSpec("fwwdn-politics", "fwwdn-sensitive-stop-words", "政治类.txt", ("A.1.a",), "politics"),
     ListSpec("fwwdn-porn", "fwwdn-sensitive-stop-words", "色情类.txt", ("A.1.f",)),
-    ListSpec("fwwdn-guns", "fwwdn-sensitive-stop-words", "涉枪涉爆违法信息关键词.txt", ("A.1.h",),
-             "violence"),
+    ListSpec(
+        "fwwdn-guns",
+        "fwwdn-sensitive-stop-words",
+        "涉枪涉爆违法信息关键词.txt",
+        ("A.1.h",),
+        "violence",
+    ),
     ListSpec("fwwdn-ads", "fwwdn-sensitive-stop-words", "广告.txt", ("A.3.e",)),
-    ListSpec("swsr-sexhatelex", "swsr-sexhatelex", "SexHateLex.txt", ("A.2.e",),
-             "discrimination", note="terms also in houbb's tagged list keep only that list's code"),
-    ListSpec("davidson-ngrams", "davidson-hate-ngrams", "refined_ngram_dict.csv", ("A.2.i",),
-             "discrimination", fmt="davidson"),
+    ListSpec(
+        "swsr-sexhatelex",
+        "swsr-sexhatelex",
+        "SexHateLex.txt",
+        ("A.2.e",),
+        "discrimination",
+        note="terms also in houbb's tagged list keep only that list's code",
+    ),
+    ListSpec(
+        "davidson-ngrams",
+        "davidson-hate-ngrams",
+        "refined_ngram_dict.csv",
+        ("A.2.i",),
+        "discrimination",
+        fmt="davidson",
+    ),
 )
 
 # Read but deliberately not shipped, with the reason (printed by the build).
 EXCLUDED = (
     ("lexicon-*/网址.txt, 非法网址.txt", "URL lists: hosts, not text keywords"),
-    ("houbb 2020-categorised/人名.txt, 新闻实事.txt, 其他.txt, 房产.txt",
-     "person names, news topics and property ads: not a risk by themselves"),
-    ("konsheng 零时-Tencent.txt, 网易前端过滤敏感词库.txt, 补充词库.txt, 其他词库.txt",
-     "broad scraped lists full of names and ordinary words (PROVENANCE caveat)"),
+    (
+        "houbb 2020-categorised/人名.txt, 新闻实事.txt, 其他.txt, 房产.txt",
+        "person names, news topics and property ads: not a risk by themselves",
+    ),
+    (
+        "konsheng 零时-Tencent.txt, 网易前端过滤敏感词库.txt, 补充词库.txt, 其他词库.txt",
+        "broad scraped lists full of names and ordinary words (PROVENANCE caveat)",
+    ),
     ("konsheng COVID-19词库.txt", "co-occurrence rules (A+B), not keywords"),
     ("houbb v0.27-tagged/sensitive_word_dict.txt", "untagged superset of the tagged list"),
 )
@@ -275,18 +408,21 @@ def clean_corpora(data: Path) -> dict[str, list[str]]:
             wiki.append(item["context_text"])
     for name in ("valid.txt", "test.txt"):
         wiki.extend(
-            line.strip() for line in _read_text(data / "en-wikitext2" / name).split("\n")
+            line.strip()
+            for line in _read_text(data / "en-wikitext2" / name).split("\n")
             if line.strip() and not line.strip().startswith("=")
         )
     templates: list[str] = []
     for name in ("zh-cn_sentence_templates.csv", "en_sentence_templates.csv"):
         path = data / "bias-templates-conversationai" / name
         templates.extend(
-            row["phrase"] for row in csv.DictReader(io.StringIO(_read_text(path)))
+            row["phrase"]
+            for row in csv.DictReader(io.StringIO(_read_text(path)))
             if row["toxicity"] == "nontoxic"
         )
     cold = [
-        row["TEXT"] for row in csv.DictReader(io.StringIO(_read_text(data / "cold" / "train.csv")))
+        row["TEXT"]
+        for row in csv.DictReader(io.StringIO(_read_text(data / "cold" / "train.csv")))
         if row["label"] == "0"
     ]
     return {"wiki": wiki, "templates": templates, "cold_safe": cold}
@@ -304,10 +440,13 @@ def _doc_hits(matcher: KeywordMatcher, docs: Iterable[str]) -> dict[str, int]:
 def check_data(data: Path) -> None:
     """ValueError naming the first missing input, so the CLI can say what to fetch."""
     needed = [data / LEXICONS[s.lexicon].folder / s.path for s in SOURCES]
-    needed += [data / "zh-wiki-cmrc2018" / "cmrc2018_dev.json", data / "en-wikitext2" / "valid.txt",
-               data / "bias-templates-conversationai" / "zh-cn_sentence_templates.csv",
-               data / "cold" / "train.csv",
-               data / "lexicon-houbb" / "v0.27-tagged" / "sensitive_word_allow.txt"]
+    needed += [
+        data / "zh-wiki-cmrc2018" / "cmrc2018_dev.json",
+        data / "en-wikitext2" / "valid.txt",
+        data / "bias-templates-conversationai" / "zh-cn_sentence_templates.csv",
+        data / "cold" / "train.csv",
+        data / "lexicon-houbb" / "v0.27-tagged" / "sensitive_word_allow.txt",
+    ]
     for path in needed:
         if not path.is_file():
             raise ValueError(f"{path}: input of the keyword build is missing")
@@ -330,8 +469,10 @@ def build(
         unknown = sorted(selected - {s.id for s in SOURCES})
         raise ValueError(f"unknown list id(s) {unknown}; known: {[s.id for s in SOURCES]}")
     allow = {
-        normalize_term(t) for t in
-        _read_text(data / "lexicon-houbb/v0.27-tagged/sensitive_word_allow.txt").split("\n")
+        normalize_term(t)
+        for t in _read_text(data / "lexicon-houbb/v0.27-tagged/sensitive_word_allow.txt").split(
+            "\n"
+        )
         if t.strip()
     }
 
@@ -392,8 +533,10 @@ def build(
     for spec_id, terms in list_terms.items():
         rep = reports[spec_id]
         for term in terms:
-            if spec_id == "swsr-sexhatelex" and term in deferred_terms and not any(
-                spec_id in src for src in entries.get(term, {}).values()
+            if (
+                spec_id == "swsr-sexhatelex"
+                and term in deferred_terms
+                and not any(spec_id in src for src in entries.get(term, {}).values())
             ):
                 rep.deferred += 1
                 continue
@@ -412,8 +555,15 @@ def build(
             continue
         for code, sources in codes.items():
             by_code[code][term] = (weights[term], ",".join(sorted(sources)))
-    _write(out_dir, data, by_code, [reports[s.id] for s in specs], version, build_date,
-           max(LEXICONS[s.lexicon].snapshot_date for s in specs))
+    _write(
+        out_dir,
+        data,
+        by_code,
+        [reports[s.id] for s in specs],
+        version,
+        build_date,
+        max(LEXICONS[s.lexicon].snapshot_date for s in specs),
+    )
     per_code = {code: len(terms) for code, terms in by_code.items()}
     total = len({t for terms in by_code.values() for t in terms})
     return BuildResult(out_dir, per_code, total, [reports[s.id] for s in specs])
@@ -449,13 +599,15 @@ def _write(
         lines += [f"{t}\t{_format_weight(w)}\t{src}" for t, (w, src) in sorted(terms.items())]
         payload = ("\n".join(lines) + "\n").encode("utf-8")
         (out_dir / name).write_bytes(payload)
-        files.append({
-            "code": code,
-            "file": name,
-            "list_version": list_version(code, version),
-            "count": len(terms),
-            "sha256": hashlib.sha256(payload).hexdigest(),
-        })
+        files.append(
+            {
+                "code": code,
+                "file": name,
+                "list_version": list_version(code, version),
+                "count": len(terms),
+                "sha256": hashlib.sha256(payload).hexdigest(),
+            }
+        )
     used = sorted({LEXICONS[s.lexicon].name for s in SOURCES if s.id in {r.id for r in reports}})
     manifest = {
         "library": "corpusgate-keywords",
@@ -465,8 +617,13 @@ def _write(
         "standard": "GB/T 45654-2025 B.1.1",
         "note": "A.5 (service fitness) has no keyword list: keywords cannot judge accuracy.",
         "lexicons": [
-            {"name": n, "licence": LEXICONS[n].licence, "commit": LEXICONS[n].commit,
-             "licence_file": f"licences/{n}.LICENSE"} for n in used
+            {
+                "name": n,
+                "licence": LEXICONS[n].licence,
+                "commit": LEXICONS[n].commit,
+                "licence_file": f"licences/{n}.LICENSE",
+            }
+            for n in used
         ],
         "pruning": {
             "templates_nontoxic": "any hit drops the term",
@@ -509,8 +666,17 @@ def _write(
 
 
 def format_report(result: BuildResult) -> str:
-    cols = ["id", "terms_in", "invalid", "allow_listed", "deferred", "dropped_templates",
-            "dropped_wiki", "down_weighted", "kept"]
+    cols = [
+        "id",
+        "terms_in",
+        "invalid",
+        "allow_listed",
+        "deferred",
+        "dropped_templates",
+        "dropped_wiki",
+        "down_weighted",
+        "kept",
+    ]
     rows = [cols] + [[str(r.row()[c]) for c in cols] for r in result.lists]
     widths = [max(len(row[i]) for row in rows) for i in range(len(cols))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in rows]

@@ -135,12 +135,11 @@ class KeywordLibrary:
         return today - self.build_date > UPDATE_INTERVAL
 
     def stats(self, today: dt.date) -> LibraryStats:
-        per_code = {code: len(self.lists[code].terms) if code in self.lists else 0
-                    for code in ALL_CODES}
+        per_code = {
+            code: len(self.lists[code].terms) if code in self.lists else 0 for code in ALL_CODES
+        }
         unique = {t for cl in self.lists.values() for t in cl.terms}
-        short = [
-            code for code in ALL_CODES if per_code[code] < keyword_quota(code)
-        ]
+        short = [code for code in ALL_CODES if per_code[code] < keyword_quota(code)]
         return LibraryStats(
             version=self.version,
             build_date=self.build_date,
@@ -294,7 +293,9 @@ class KeywordMatcher:
     ) -> None:
         self.library = library
         self._args = (converter, fold_traditional)
-        self._converter = _chain(converter, traditional_to_simplified() if fold_traditional else None)
+        self._converter = _chain(
+            converter, traditional_to_simplified() if fold_traditional else None
+        )
         # key -> code -> (list version, weight, fires only on a span written in the other script)
         payload: dict[str, dict[str, tuple[str, float, bool]]] = {}
         for code_list in library.lists.values():
@@ -316,13 +317,15 @@ class KeywordMatcher:
         self._patterns: list[tuple[str, bool, bool, tuple[_Entry, ...], tuple[_Entry, ...]]] = []
         for key in keys:
             entries = payload[key].items()
-            self._patterns.append((
-                key,
-                _is_word_char(key[0]),
-                _is_word_char(key[-1]),
-                tuple((code, v, w) for code, (v, w, only) in entries if not only),
-                tuple((code, v, w) for code, (v, w, only) in entries if only),
-            ))
+            self._patterns.append(
+                (
+                    key,
+                    _is_word_char(key[0]),
+                    _is_word_char(key[-1]),
+                    tuple((code, v, w) for code, (v, w, only) in entries if not only),
+                    tuple((code, v, w) for code, (v, w, only) in entries if only),
+                )
+            )
         self.pattern_count = len(keys)
         self._automaton = (
             ahocorasick_rs.BytesAhoCorasick(
@@ -388,7 +391,9 @@ class KeywordMatcher:
             versions[hit.code] = hit.list_version
         return {
             code: CodeSummary(
-                counts[code], len(terms[code]), round(sum(terms[code].values()), 6),
+                counts[code],
+                len(terms[code]),
+                round(sum(terms[code].values()), 6),
                 versions[code],
             )
             for code in sorted(counts)
@@ -399,9 +404,7 @@ class KeywordMatcher:
         return self.summarize(self.match(text))
 
 
-def _char_offsets(
-    data: bytes, found: list[tuple[int, int, int]]
-) -> list[tuple[int, int, int]]:
+def _char_offsets(data: bytes, found: list[tuple[int, int, int]]) -> list[tuple[int, int, int]]:
     """Hits at UTF-16-LE byte offsets as hits at character offsets, in one walk of `data`.
 
     Hits off a character boundary are dropped: an odd offset, or one at the second unit of a

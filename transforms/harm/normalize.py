@@ -85,8 +85,7 @@ def _char_class(codepoints: list[int]) -> str:
         else:
             runs.append((cp, cp))
     return "".join(
-        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}"
-        for a, b in runs
+        re.escape(chr(a)) if a == b else f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in runs
     )
 
 
@@ -140,7 +139,8 @@ def _quiet_pattern(keys: frozenset[str], *, quiet: bool = True) -> re.Pattern[st
     fold = tables.table
     common = {src for src, _ in _COMMON_WIDE}
     allowed = [
-        cp for cp in tables.safe
+        cp
+        for cp in tables.safe
         if (ch := chr(cp)) not in INVISIBLE_CHARS
         and fold.get(ch, ch).lower() not in keys
         and not (quiet and ch in fold and ch not in common)

@@ -100,10 +100,18 @@ def sample_output(
         sample.add(record["record_id"], (record["source_id"], record["text"]))
     rows = []
     for rank, (_, record_id, (source_id, text)) in enumerate(sample.items(), 1):
-        rows.append({
-            "sample_rank": rank, "record_id": record_id, "source_id": source_id,
-            "seed": seed, "text": text, "verdict": "", "codes": "", "note": "",
-        })
+        rows.append(
+            {
+                "sample_rank": rank,
+                "record_id": record_id,
+                "source_id": source_id,
+                "seed": seed,
+                "text": text,
+                "verdict": "",
+                "codes": "",
+                "note": "",
+            }
+        )
     return rows, population
 
 
@@ -197,8 +205,9 @@ def read_sheet(path: str | Path, known_ids: set[str], max_problems: int = 20) ->
             problems.append(
                 f"{where}: record {record_id}: verdict {shown} (qualified / unqualified)"
             )
-        codes = tuple(c.strip() for c in str(row.get("codes") or "").replace(";", ",").split(",")
-                      if c.strip())
+        codes = tuple(
+            c.strip() for c in str(row.get("codes") or "").replace(";", ",").split(",") if c.strip()
+        )
         for code in codes:
             try:
                 get_code(code)

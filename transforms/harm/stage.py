@@ -146,9 +146,7 @@ def _decide(
     run_id: str,
 ) -> tuple[str, dict[str, Any]]:
     source_id, sample = kv
-    report = gate_report(
-        sample, populations[source_id], policy, methods=methods, accuracy=accuracy
-    )
+    report = gate_report(sample, populations[source_id], policy, methods=methods, accuracy=accuracy)
     report["assessment_id"] = assessment_id_for(run_id, source_id)
     report["run_id"] = run_id
     return source_id, report
@@ -160,7 +158,9 @@ class _GateSourceFn(beam.DoFn):
         self._rejected = Metrics.counter("harm", f"quarantined_{SOURCE_REJECTED}")
         self._harmful = Metrics.counter("harm", f"quarantined_{HARMFUL_CONTENT}")
 
-    def process(self, scored: dict[str, Any], decisions: dict[str, dict[str, Any]]) -> Iterator[Any]:
+    def process(
+        self, scored: dict[str, Any], decisions: dict[str, dict[str, Any]]
+    ) -> Iterator[Any]:
         # The scored record also feeds the sampler: Beam forbids mutating an input, so copy
         # what changes here (the record, its lineage and decision list).
         flagged = bool(scored[_FLAGGED])
@@ -178,7 +178,8 @@ class _GateSourceFn(beam.DoFn):
             self._rejected.inc()
             detail = f"assessment {gate['assessment_id']}: {verdict} > {gate['threshold']:.0%}"
             yield beam.pvalue.TaggedOutput(
-                QUARANTINE, to_quarantine(record, SOURCE_GATE, SOURCE_REJECTED, detail)  # type: ignore[arg-type]
+                QUARANTINE,
+                to_quarantine(record, SOURCE_GATE, SOURCE_REJECTED, detail),  # type: ignore[arg-type]
             )
             return
         add_decision(record, SOURCE_GATE, PASS, f"assessment {gate['assessment_id']}: {verdict}")  # type: ignore[arg-type]
@@ -222,9 +223,15 @@ class GateSource(beam.PTransform):
         keyed = scored | "KeyBySource" >> beam.Map(
             lambda r: (
                 r["source_id"],
-                (r["record_id"],
-                 SampleEntry(r[_FLAGGED], r[_LANGUAGE], tuple(r[_MODEL_HITS]),
-                             tuple(sorted({f["code"] for f in r["lineage"]["harm"]})))),
+                (
+                    r["record_id"],
+                    SampleEntry(
+                        r[_FLAGGED],
+                        r[_LANGUAGE],
+                        tuple(r[_MODEL_HITS]),
+                        tuple(sorted({f["code"] for f in r["lineage"]["harm"]})),
+                    ),
+                ),
             )
         )
         samples = keyed | "SampleBottomK" >> beam.CombinePerKey(
@@ -326,8 +333,13 @@ def after_run(
     """Append one verification row per source and set its status (append-only store)."""
     for source_id, report in summaries.get(GATE) or []:
         store.add_assessment(
-            assessment_row(source_id, "verification", report,
-                           actor=f"corpusgate run {ctx.run_id}", run_id=ctx.run_id),
+            assessment_row(
+                source_id,
+                "verification",
+                report,
+                actor=f"corpusgate run {ctx.run_id}",
+                run_id=ctx.run_id,
+            ),
             assessment_id=report["assessment_id"],
         )
         status = "verified_rejected" if report["decision"] == "reject" else "verified_accepted"

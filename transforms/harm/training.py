@@ -64,7 +64,6 @@ _FPR_SETS: dict[str, dict[str, str]] = {
 }
 
 
-
 @dataclass(frozen=True)
 class HashSplit:
     """dev = rows whose keyed hash of their NFKC text falls in the lowest `dev_fraction`.
@@ -246,6 +245,7 @@ RECIPES: dict[str, Recipe] = {
     )
 }
 
+
 def default_data_dir() -> Path | None:
     """`$CORPUSGATE_SHARED_DATA`, else `../shared/data` beside the repo; None when absent."""
     configured = os.environ.get("CORPUSGATE_SHARED_DATA")
@@ -389,12 +389,15 @@ def train_model(recipe: Recipe, data_dir: Path, out_dir: Path) -> dict[str, Any]
                 input=str(train_txt), verbose=0, **recipe.hyperparameters
             )
             ft.quantize(
-                input=str(train_txt), thread=recipe.hyperparameters["thread"], verbose=0,
+                input=str(train_txt),
+                thread=recipe.hyperparameters["thread"],
+                verbose=0,
                 **recipe.quantize,
             )
         except RuntimeError as err:  # fastText reports divergence this way
-            raise ValueError(f"{recipe.name}: fastText training failed ({err}); "
-                             "try a lower lr in the recipe") from None
+            raise ValueError(
+                f"{recipe.name}: fastText training failed ({err}); try a lower lr in the recipe"
+            ) from None
         ft.save_model(str(model_path))
 
     data_files = [recipe.train_file] + ([recipe.dev_file] if recipe.dev_file else [])

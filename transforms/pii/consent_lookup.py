@@ -37,8 +37,9 @@ REDACTED = "redact"
 DROPPED = "drop"
 
 
-def with_class_actions(policy: PiiPolicy, class_actions: Mapping[str, Any] | None,
-                       where: str = "pii.class_actions") -> PiiPolicy:
+def with_class_actions(
+    policy: PiiPolicy, class_actions: Mapping[str, Any] | None, where: str = "pii.class_actions"
+) -> PiiPolicy:
     """The policy with its per-class actions overridden (a run config's choice). The version
     gains a suffix, so lineage shows the rules that applied were not the file's alone."""
     if not class_actions:
@@ -102,26 +103,43 @@ def decide(
         else:
             actions.append(REDACTED)
 
-    counts = Counter((e.entity_type, e.pii_class, a) for e, a in zip(entities, actions,
-                                                                      strict=True))
-    summary = [{"entity_type": t, "category": c, "count": n, "action": a}
-               for (t, c, a), n in sorted(counts.items())]
-    consent = [{"subject_key": h.subject_key, "scope": h.scope, "ref": h.ref}
-               for h in sorted(hits.values(), key=lambda h: (h.subject_key, h.ref))]
+    counts = Counter(
+        (e.entity_type, e.pii_class, a) for e, a in zip(entities, actions, strict=True)
+    )
+    summary = [
+        {"entity_type": t, "category": c, "count": n, "action": a}
+        for (t, c, a), n in sorted(counts.items())
+    ]
+    consent = [
+        {"subject_key": h.subject_key, "scope": h.scope, "ref": h.ref}
+        for h in sorted(hits.values(), key=lambda h: (h.subject_key, h.ref))
+    ]
     described = ", ".join(f"{d['entity_type']} {d['count']} {d['action']}" for d in summary)
     detail = f"{policy.version}: {described}"
 
     if drop_classes:
         # The quarantine keeps the record for review, but not the identifiers.
         return PiiDecision(
-            reasons.FAIL, redactor(text, entities), summary, len(entities), consent, [],
-            reason=(reasons.SENSITIVE_PII_NO_SEPARATE_CONSENT if SENSITIVE in drop_classes
-                    else reasons.PII_NO_CONSENT),
+            reasons.FAIL,
+            redactor(text, entities),
+            summary,
+            len(entities),
+            consent,
+            [],
+            reason=(
+                reasons.SENSITIVE_PII_NO_SEPARATE_CONSENT
+                if SENSITIVE in drop_classes
+                else reasons.PII_NO_CONSENT
+            ),
             detail=detail,
         )
     to_redact = [e for e, a in zip(entities, actions, strict=True) if a == REDACTED]
     return PiiDecision(
         reasons.REDACT if to_redact else reasons.PASS,
         redactor(text, to_redact) if to_redact else text,
-        summary, len(to_redact), consent, sorted(set(kept_subjects)), detail=detail,
+        summary,
+        len(to_redact),
+        consent,
+        sorted(set(kept_subjects)),
+        detail=detail,
     )

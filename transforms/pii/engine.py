@@ -52,9 +52,24 @@ DEFAULT_POLICY = "policies/pii.yaml"  # inside the corpusgate.configs package
 # When two detections overlap, the higher score wins; on a tie the longer span, then this order
 # (a checksum-valid 18-digit string can pass both the ID and the Luhn check).
 _PRIORITY = (
-    "CN_RESIDENT_ID", "CN_USCC", "CN_BANK_CARD", "CREDIT_CARD", "IBAN_CODE", "CN_PASSPORT",
-    "US_SSN", "US_ITIN", "US_PASSPORT", "UK_NHS", "CN_MOBILE", "CN_LANDLINE", "PHONE_NUMBER",
-    "EMAIL_ADDRESS", "IP_ADDRESS", "CRYPTO", "US_BANK_NUMBER", "URL",
+    "CN_RESIDENT_ID",
+    "CN_USCC",
+    "CN_BANK_CARD",
+    "CREDIT_CARD",
+    "IBAN_CODE",
+    "CN_PASSPORT",
+    "US_SSN",
+    "US_ITIN",
+    "US_PASSPORT",
+    "UK_NHS",
+    "CN_MOBILE",
+    "CN_LANDLINE",
+    "PHONE_NUMBER",
+    "EMAIL_ADDRESS",
+    "IP_ADDRESS",
+    "CRYPTO",
+    "US_BANK_NUMBER",
+    "URL",
 )
 _RANK = {name: i for i, name in enumerate(_PRIORITY)}
 
@@ -153,14 +168,16 @@ class PiiPolicy:
             entity_class[name] = klass
             if "action" in spec:
                 if spec["action"] not in ACTIONS:
-                    raise fail(f"entities.{name}.action {spec['action']!r} is not one of "
-                               f"{list(ACTIONS)}")
+                    raise fail(
+                        f"entities.{name}.action {spec['action']!r} is not one of {list(ACTIONS)}"
+                    )
                 entity_action[name] = spec["action"]
         unknown = set(checked) - set(entity_class)
         if unknown:
             raise fail(f"thresholds for unknown entity types: {sorted(unknown)}")
-        return cls(version, entity_class, class_action, entity_action, checked,
-                   default_threshold, source)
+        return cls(
+            version, entity_class, class_action, entity_action, checked, default_threshold, source
+        )
 
     def pii_class(self, entity_type: str) -> str:
         return self.entity_class[entity_type]
@@ -179,26 +196,41 @@ class PiiPolicy:
 # Kept deliberately loose (a false seed only costs one small window; a missed one would lose a
 # detection) and built so Python's regex engine can scan fast: each pattern starts with a digit
 # or a literal, because one big alternation over all kinds ran at ~1.2 ms per 7 KB page.
-DIGITS = "digits"    # 5+ digits: IBAN, CN identifiers
+DIGITS = "digits"  # 5+ digits: IBAN, CN identifiers
 LONG_DIGITS = "long_digits"  # 8+ digits: cards, SSN/ITIN, US passport and bank numbers, NHS
-PHONE = "phone"      # 7-30 digits that are not a slash date: libphonenumber, phone layouts
+PHONE = "phone"  # 7-30 digits that are not a slash date: libphonenumber, phone layouts
 IP = "ip"
 EMAIL = "email"
 URL_KIND = "url"
 CRYPTO = "crypto"
-ALL = "all"          # a recognizer this module does not know: run it on every window
+ALL = "all"  # a recognizer this module does not know: run it on every window
 SEED_KINDS = (DIGITS, LONG_DIGITS, PHONE, IP, EMAIL, URL_KIND, CRYPTO)
 
 # Every pattern of these recognizers needs 8+ digits joined by one-character separators (US
 # passport "A12345678" is the shortest); on web pages most digit runs are 5-7 digits (years with
 # a separator, "1,000"), so giving them a kind of their own spares six recognizer calls there.
 _ENTITY_KIND = {
-    "PHONE_NUMBER": PHONE, "IP_ADDRESS": IP, "EMAIL_ADDRESS": EMAIL, "URL": URL_KIND,
+    "PHONE_NUMBER": PHONE,
+    "IP_ADDRESS": IP,
+    "EMAIL_ADDRESS": EMAIL,
+    "URL": URL_KIND,
     "CRYPTO": CRYPTO,
-    **{e: LONG_DIGITS for e in ("CREDIT_CARD", "US_SSN", "US_ITIN", "US_PASSPORT",
-                                "US_BANK_NUMBER", "UK_NHS")},
-    **{e: DIGITS for e in ("IBAN_CODE", "CN_RESIDENT_ID", "CN_MOBILE", "CN_LANDLINE",
-                           "CN_BANK_CARD", "CN_PASSPORT", "CN_USCC")},
+    **{
+        e: LONG_DIGITS
+        for e in ("CREDIT_CARD", "US_SSN", "US_ITIN", "US_PASSPORT", "US_BANK_NUMBER", "UK_NHS")
+    },
+    **{
+        e: DIGITS
+        for e in (
+            "IBAN_CODE",
+            "CN_RESIDENT_ID",
+            "CN_MOBILE",
+            "CN_LANDLINE",
+            "CN_BANK_CARD",
+            "CN_PASSPORT",
+            "CN_USCC",
+        )
+    },
 }
 
 # Digit-led seeds in one scan: a run of 5+ digits with separators of up to two characters (as
@@ -218,8 +250,11 @@ _EMAIL_SEED = re.compile("@")
 # Presidio's URL pattern needs a scheme, "www" or a host ending in a dot and two letters. Three
 # scans, each led by a literal the regex engine searches for fast: one alternation starting with
 # three different characters tests every position and cost 6x as much.
-_URL_SEEDS = (re.compile("://"), re.compile(r"www\d{0,3}\."),
-              re.compile(r"\.(?<=[A-Za-z0-9-]\.)[A-Za-z]{2}"))
+_URL_SEEDS = (
+    re.compile("://"),
+    re.compile(r"www\d{0,3}\."),
+    re.compile(r"\.(?<=[A-Za-z0-9-]\.)[A-Za-z]{2}"),
+)
 # libphonenumber accepts no number with fewer than 7 digits for the default regions, and rejects
 # outright any candidate holding a slash date (its `_SLASH_SEPARATED_DATES`), so a run that is
 # only a date ("11/03/2006", the commonest 7+ digit run on web pages) cannot seed a phone.
@@ -241,13 +276,15 @@ _RIGHT_MARGIN = 48
 # before the seed's first digit, and it checks the character before and the three after
 # (letters, a time-stamp suffix ":mm"); an extension ("ext. 12345") follows it.
 _PHONE_MARGINS = (12, 24)
-_MAX_SNAP = 512        # stop extending a window to a cut point after this many characters
+_MAX_SNAP = 512  # stop extending a window to a cut point after this many characters
 # A window may end only before one of these (Presidio's URL path runs to whitespace or quote).
 _RIGHT_CUT = frozenset(" \t\r\n\f\v()<>\"'")
 # The last cut point before a position, found by one backward-greedy match in C rather than a
 # character loop: `match(text, lo, hi)` ends just after the last cut character in [lo, hi).
-_LAST_LEFT_CUT = {"en": re.compile(r".*\s", re.DOTALL),
-                  "zh": re.compile(r".*[\s\u0080-\U0010ffff]", re.DOTALL)}
+_LAST_LEFT_CUT = {
+    "en": re.compile(r".*\s", re.DOTALL),
+    "zh": re.compile(r".*[\s\u0080-\U0010ffff]", re.DOTALL),
+}
 _NO_RIGHT_CUT = re.compile(r"[^ \t\r\n\f\v()<>\"']*")
 
 
@@ -288,14 +325,24 @@ def find_seeds(text: str) -> dict[str, list[tuple[int, int]]]:
     ip += [m.span() for m in _IPV6_SEED.finditer(text)]
     url = [m.span() for rx in _URL_SEEDS for m in rx.finditer(text)]
     email = [m.span() for m in _EMAIL_SEED.finditer(text)] if "@" in text else []
-    found = ((DIGITS, digits_), (LONG_DIGITS, long_), (PHONE, phone), (IP, ip),
-             (EMAIL, email), (URL_KIND, url), (CRYPTO, crypto))
+    found = (
+        (DIGITS, digits_),
+        (LONG_DIGITS, long_),
+        (PHONE, phone),
+        (IP, ip),
+        (EMAIL, email),
+        (URL_KIND, url),
+        (CRYPTO, crypto),
+    )
     return {kind: spans for kind, spans in found if spans}
 
 
-def _merge_windows(spans: Iterable[tuple[int, int]], text: str, language: str,
-                   margins: tuple[int, int] = (_LEFT_MARGIN, _RIGHT_MARGIN),
-                   ) -> list[tuple[int, int]]:
+def _merge_windows(
+    spans: Iterable[tuple[int, int]],
+    text: str,
+    language: str,
+    margins: tuple[int, int] = (_LEFT_MARGIN, _RIGHT_MARGIN),
+) -> list[tuple[int, int]]:
     windows: list[tuple[int, int]] = []
     n = len(text)
     left, right = margins
@@ -322,19 +369,22 @@ def _merge_windows(spans: Iterable[tuple[int, int]], text: str, language: str,
     return windows
 
 
-def _windows_by_kind(text: str, language: str,
-                     kinds: Iterable[str]) -> dict[str, list[tuple[int, int]]]:
+def _windows_by_kind(
+    text: str, language: str, kinds: Iterable[str]
+) -> dict[str, list[tuple[int, int]]]:
     seeds = find_seeds(text)
     if not seeds:
         return {}
     out = {}
     for kind in kinds:
         if kind == ALL:
-            out[ALL] = _merge_windows([s for spans in seeds.values() for s in spans], text,
-                                      language)
+            out[ALL] = _merge_windows(
+                [s for spans in seeds.values() for s in spans], text, language
+            )
         elif kind in seeds:
-            out[kind] = _merge_windows(seeds[kind], text, language,
-                                       *((_PHONE_MARGINS,) if kind == PHONE else ()))
+            out[kind] = _merge_windows(
+                seeds[kind], text, language, *((_PHONE_MARGINS,) if kind == PHONE else ())
+            )
     return out
 
 
@@ -358,8 +408,7 @@ def _context_regex(words: Iterable[str]) -> re.Pattern[str] | None:
     for w in words:
         w = w.lower()
         # ASCII words must start a word ("call" not in "recall"); Chinese words are substrings.
-        parts.append(("(?<![a-z])" if w[:1].isascii() and w[:1].isalpha() else "")
-                     + re.escape(w))
+        parts.append(("(?<![a-z])" if w[:1].isascii() and w[:1].isalpha() else "") + re.escape(w))
     return re.compile("|".join(parts)) if parts else None
 
 
@@ -380,8 +429,9 @@ def _make_context_enhancer(prefix_chars: int, factor: float, min_score: float) -
                 self._compiled[recognizer.id] = _context_regex(recognizer.context or [])
             return self._compiled[recognizer.id]
 
-        def enhance_using_context(self, text, raw_results, nlp_artifacts, recognizers,
-                                  context=None):  # type: ignore[no-untyped-def]
+        def enhance_using_context(
+            self, text, raw_results, nlp_artifacts, recognizers, context=None
+        ):  # type: ignore[no-untyped-def]
             by_id = {r.id: r for r in recognizers}
             extra = " ".join(context or []).lower()
             for result in raw_results:
@@ -392,13 +442,15 @@ def _make_context_enhancer(prefix_chars: int, factor: float, min_score: float) -
                 rx = self._regex_for(recognizer) if recognizer is not None else None
                 if rx is None:
                     continue
-                before = text[max(0, result.start - self.context_prefix_count):result.start]
+                before = text[max(0, result.start - self.context_prefix_count) : result.start]
                 found = rx.search(before.lower()) or (rx.search(extra) if extra else None)
                 if found:
                     result.score = min(
                         self.MAX_SCORE,
-                        max(result.score + self.context_similarity_factor,
-                            self.min_score_with_context_similarity),
+                        max(
+                            result.score + self.context_similarity_factor,
+                            self.min_score_with_context_similarity,
+                        ),
                     )
                     meta[RecognizerResult.IS_SCORE_ENHANCED_BY_CONTEXT_KEY] = True
                     if result.analysis_explanation is not None:
@@ -421,8 +473,9 @@ def _offline_email_recognizer(language: str, context: list[str] | None) -> Any:
         def validate_result(self, pattern_text: str) -> bool:
             return extractor(pattern_text).fqdn != ""
 
-    return OfflineEmailRecognizer(supported_language=language, context=context,
-                                  name="EmailRecognizer")
+    return OfflineEmailRecognizer(
+        supported_language=language, context=context, name="EmailRecognizer"
+    )
 
 
 def _url_recognizer(language: str, context: list[str] | None) -> Any:
@@ -466,10 +519,13 @@ def _card_recognizer() -> Any:
         def invalidate_result(self, pattern_text: str) -> bool:
             return _is_counting_run(re.findall(r"\d+", pattern_text))
 
-    patterns = [*CreditCardRecognizer.PATTERNS,
-                Pattern("Card numbers, other ranges (weak)", _EXTRA_CARD_PATTERN, 0.3)]
-    return CardRecognizer(patterns=[Pattern(p.name, p.regex, p.score) for p in patterns],
-                          name="CreditCardRecognizer")
+    patterns = [
+        *CreditCardRecognizer.PATTERNS,
+        Pattern("Card numbers, other ranges (weak)", _EXTRA_CARD_PATTERN, 0.3),
+    ]
+    return CardRecognizer(
+        patterns=[Pattern(p.name, p.regex, p.score) for p in patterns], name="CreditCardRecognizer"
+    )
 
 
 def english_recognizers() -> list[Any]:
@@ -530,14 +586,12 @@ def build_analyzer(languages: Sequence[str] = LANGUAGES) -> Any:
     if "zh" in langs:
         recognizers += chinese_recognizers()
     registry = RecognizerRegistry(recognizers=recognizers, supported_languages=langs)
-    nlp_engine = NoOpNlpEngine(models=[{"lang_code": lang, "model_name": "none"}
-                                       for lang in langs])
+    nlp_engine = NoOpNlpEngine(models=[{"lang_code": lang, "model_name": "none"} for lang in langs])
     return AnalyzerEngine(
         registry=registry,
         nlp_engine=nlp_engine,
         supported_languages=langs,
-        context_aware_enhancer=_make_context_enhancer(prefix_chars=32, factor=0.35,
-                                                      min_score=0.4),
+        context_aware_enhancer=_make_context_enhancer(prefix_chars=32, factor=0.35, min_score=0.4),
     )
 
 
@@ -570,13 +624,15 @@ class _JoinedWindows:
             return
         pieces = [text[start:end] for start, end in spans]
         self.joined = _WINDOW_SEPARATOR.join(pieces)
-        self.starts = list(itertools.accumulate(
-            (len(p) + len(_WINDOW_SEPARATOR) for p in pieces[:-1]), initial=0))
+        self.starts = list(
+            itertools.accumulate((len(p) + len(_WINDOW_SEPARATOR) for p in pieces[:-1]), initial=0)
+        )
 
     def analyze(self, recognizer: Any, entities: list[str], artifacts: Any) -> list[Any]:
         """The recognizer's results on every window, at text offsets."""
-        found = recognizer.analyze(text=self.joined, entities=entities,
-                                   nlp_artifacts=artifacts) or []
+        found = (
+            recognizer.analyze(text=self.joined, entities=entities, nlp_artifacts=artifacts) or []
+        )
         if len(self.spans) == 1:
             offset = self.spans[0][0]
             for r in found:
@@ -593,12 +649,17 @@ class _JoinedWindows:
             r.end += offset
         return found
 
-    def _one_call_per_window(self, recognizer: Any, entities: list[str],
-                             artifacts: Any) -> list[Any]:
+    def _one_call_per_window(
+        self, recognizer: Any, entities: list[str], artifacts: Any
+    ) -> list[Any]:
         out: list[Any] = []
         for start, end in self.spans:
-            for r in recognizer.analyze(text=self.text[start:end], entities=entities,
-                                        nlp_artifacts=artifacts) or ():
+            for r in (
+                recognizer.analyze(
+                    text=self.text[start:end], entities=entities, nlp_artifacts=artifacts
+                )
+                or ()
+            ):
                 r.start += start
                 r.end += start
                 out.append(r)
@@ -612,7 +673,7 @@ class _JoinedWindows:
 @dataclass
 class DetectorStats:
     texts: int = 0
-    skipped: int = 0       # no seed: Presidio not called
+    skipped: int = 0  # no seed: Presidio not called
     windows: int = 0
     chars_scanned: int = 0
 
@@ -635,12 +696,16 @@ class PiiDetector:
         self.analyzer = build_analyzer(self.languages)
         self.stats = DetectorStats()
         from presidio_analyzer import EntityRecognizer
+
         for lang in self.languages:
             missing = set(self.analyzer.get_supported_entities(lang)) - set(
-                self.policy.entity_class)
+                self.policy.entity_class
+            )
             if missing:
-                raise ValueError(f"{self.policy.source}: no class for entity types "
-                                 f"{sorted(missing)} (add them under `entities`)")
+                raise ValueError(
+                    f"{self.policy.source}: no class for entity types "
+                    f"{sorted(missing)} (add them under `entities`)"
+                )
         # Each recognizer runs only on the windows of its seed kind (the phone recognizers,
         # the slowest, only near 7+ digit runs that are not dates), called directly rather
         # than through `AnalyzerEngine.analyze`: per window the engine rebuilds its recognizer
@@ -668,35 +733,39 @@ class PiiDetector:
             self._order[lang] = {rec.id: i for i, rec in enumerate(recognizers)}
             self._kinds[lang] = tuple(by_kind)
             self._own_context[lang] = [
-                rec for rec in recognizers
-                if type(rec).enhance_using_context is not EntityRecognizer.enhance_using_context]
+                rec
+                for rec in recognizers
+                if type(rec).enhance_using_context is not EntityRecognizer.enhance_using_context
+            ]
             # The no-op NLP engine's artifacts are empty and the same for every text.
             self._artifacts[lang] = self.analyzer.nlp_engine.process_text("", lang)
 
     def supported_entities(self, language: str) -> list[str]:
         return sorted(self.analyzer.get_supported_entities(language))
 
-    def _to_entities(self, results: Iterable[Any], text: str,
-                     offset: int = 0) -> list[PiiEntity]:
+    def _to_entities(self, results: Iterable[Any], text: str, offset: int = 0) -> list[PiiEntity]:
         out = []
         for r in results:
             if r.score < self.policy.threshold(r.entity_type):
                 continue
             meta = r.recognition_metadata or {}
             start, end = r.start + offset, r.end + offset
-            out.append(PiiEntity(
-                entity_type=r.entity_type,
-                start=start,
-                end=end,
-                score=float(r.score),
-                pii_class=self.policy.pii_class(r.entity_type),
-                normalized=normalize_value(r.entity_type, text[start:end]),
-                recognizer=str(meta.get("recognizer_name", "")),
-            ))
+            out.append(
+                PiiEntity(
+                    entity_type=r.entity_type,
+                    start=start,
+                    end=end,
+                    score=float(r.score),
+                    pii_class=self.policy.pii_class(r.entity_type),
+                    normalized=normalize_value(r.entity_type, text[start:end]),
+                    recognizer=str(meta.get("recognizer_name", "")),
+                )
+            )
         return out
 
-    def _analyze_windows(self, text: str, language: str,
-                         windows: Mapping[str, list[tuple[int, int]]]) -> list[Any]:
+    def _analyze_windows(
+        self, text: str, language: str, windows: Mapping[str, list[tuple[int, int]]]
+    ) -> list[Any]:
         """What `AnalyzerEngine.analyze(score_threshold=0.0)` returns for the whole text,
         computed on windows: recognizers on their kind's windows, results moved to text
         offsets, then the engine's own steps in its order — per-recognizer and text context
@@ -734,17 +803,23 @@ class PiiDetector:
             own = [r for r in results if r.recognition_metadata[id_key] == rec.id]
             others = [r for r in results if r not in own]
             results = others + rec.enhance_using_context(
-                text=text, raw_recognizer_results=own, other_raw_recognizer_results=others,
-                nlp_artifacts=artifacts, context=None)
+                text=text,
+                raw_recognizer_results=own,
+                other_raw_recognizer_results=others,
+                nlp_artifacts=artifacts,
+                context=None,
+            )
         results = self.analyzer.context_aware_enhancer.enhance_using_context(
-            text=text, raw_results=results, nlp_artifacts=artifacts, recognizers=recognizers)
+            text=text, raw_results=results, nlp_artifacts=artifacts, recognizers=recognizers
+        )
         return EntityRecognizer.remove_duplicates(results)
 
     def detect(self, text: str, language: str) -> list[PiiEntity]:
         """Entities in `text`, sorted by position, overlaps resolved (best score wins)."""
         if language not in self.languages:
-            raise ValueError(f"language {language!r} not loaded; this detector has "
-                             f"{list(self.languages)}")
+            raise ValueError(
+                f"language {language!r} not loaded; this detector has {list(self.languages)}"
+            )
         self.stats.texts += 1
         if not text:
             self.stats.skipped += 1
@@ -758,8 +833,9 @@ class PiiDetector:
         if not windows:
             self.stats.skipped += 1
             return []
-        return _resolve_overlaps(self._to_entities(
-            self._analyze_windows(text, language, windows), text))
+        return _resolve_overlaps(
+            self._to_entities(self._analyze_windows(text, language, windows), text)
+        )
 
     def detect_batch(self, texts: Iterable[str], language: str) -> list[list[PiiEntity]]:
         """`detect` over many texts with one engine (Beam: call it on a `BatchElements` batch)."""
@@ -767,8 +843,10 @@ class PiiDetector:
 
 
 def _resolve_overlaps(entities: list[PiiEntity]) -> list[PiiEntity]:
-    ranked = sorted(entities, key=lambda e: (-e.score, -(e.end - e.start),
-                                             _RANK.get(e.entity_type, len(_RANK)), e.start))
+    ranked = sorted(
+        entities,
+        key=lambda e: (-e.score, -(e.end - e.start), _RANK.get(e.entity_type, len(_RANK)), e.start),
+    )
     kept: list[PiiEntity] = []
     for e in ranked:
         if all(e.end <= k.start or e.start >= k.end for k in kept):
@@ -777,8 +855,9 @@ def _resolve_overlaps(entities: list[PiiEntity]) -> list[PiiEntity]:
 
 
 @functools.lru_cache(maxsize=4)
-def shared_detector(policy_path: str | None = None,
-                    languages: tuple[str, ...] = LANGUAGES) -> PiiDetector:
+def shared_detector(
+    policy_path: str | None = None, languages: tuple[str, ...] = LANGUAGES
+) -> PiiDetector:
     """One detector per process and configuration (Beam `DoFn.setup` and the CLI use this)."""
     policy = PiiPolicy.load(policy_path) if policy_path else None
     return PiiDetector(policy=policy, languages=languages)

@@ -24,8 +24,9 @@ UNKNOWN_PREFIX = "unknown_prefix"
 
 # GB/T 2260 province-level codes, plus 71 (Taiwan), 81/82 (Hong Kong, Macao residence permits)
 # and 83 (Taiwan residence permits), which GB 11643-format cards carry.
-_PROVINCES = ("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 "
-              "50 51 52 53 54 61 62 63 64 65")
+_PROVINCES = (
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65"
+)
 PROVINCE_CODES = frozenset([*_PROVINCES.split(), "71", "81", "82", "83"])
 _MAINLAND_PROVINCES = PROVINCE_CODES - {"71", "81", "82", "83"}
 
@@ -146,19 +147,30 @@ def _add_blocks(operator: str, prefixes: str) -> None:
         _MOBILE_BLOCKS[p] = operator
 
 
-_add_blocks("china_mobile", "1340 1341 1342 1343 1344 1345 1346 1347 1348 135 136 137 138 139 "
-            "147 150 151 152 157 158 159 172 178 182 183 184 187 188 195 197 198 "
-            "165 1703 1705 1706")
-_add_blocks("china_unicom", "130 131 132 145 155 156 166 175 176 185 186 196 "
-            "167 171 1704 1707 1708 1709")
-_add_blocks("china_telecom", "133 1349 149 153 173 177 180 181 189 190 191 193 199 "
-            "162 1700 1701 1702 17400 17401 17402 17403 17404 17405")
+_add_blocks(
+    "china_mobile",
+    "1340 1341 1342 1343 1344 1345 1346 1347 1348 135 136 137 138 139 "
+    "147 150 151 152 157 158 159 172 178 182 183 184 187 188 195 197 198 "
+    "165 1703 1705 1706",
+)
+_add_blocks(
+    "china_unicom", "130 131 132 145 155 156 166 175 176 185 186 196 167 171 1704 1707 1708 1709"
+)
+_add_blocks(
+    "china_telecom",
+    "133 1349 149 153 173 177 180 181 189 190 191 193 199 "
+    "162 1700 1701 1702 17400 17401 17402 17403 17404 17405",
+)
 _add_blocks("china_broadnet", "192")
 _add_blocks("miit_emergency", "17406 17407 17408 17409 17410 17411 17412")
 _add_blocks("inmarsat", "1749")
 # 13-digit IoT numbers.
-_IOT_BLOCKS = {"1440": "china_mobile", "148": "china_mobile", "146": "china_unicom",
-               "1410": "china_telecom"}
+_IOT_BLOCKS = {
+    "1440": "china_mobile",
+    "148": "china_mobile",
+    "146": "china_unicom",
+    "1410": "china_telecom",
+}
 
 
 def mobile_operator(value: str) -> str | None:
@@ -230,7 +242,7 @@ def normalize_value(entity_type: str, value: str) -> str:
         digits = re.sub(r"\D", "", v)
         for prefix in ("0086", "86"):
             if digits.startswith(prefix) and len(digits) - len(prefix) in (11, 13):
-                digits = digits[len(prefix):]
+                digits = digits[len(prefix) :]
         return "+86" + digits
     if entity_type == "CN_LANDLINE":
         main = v.split("转")[0]
@@ -253,8 +265,9 @@ def normalize_value(entity_type: str, value: str) -> str:
     if entity_type == "URL":
         try:
             parts = urlsplit(v if "://" in v else "http://" + v)
-            return urlunsplit((parts.scheme.lower(), parts.netloc.lower(), parts.path,
-                               parts.query, ""))
+            return urlunsplit(
+                (parts.scheme.lower(), parts.netloc.lower(), parts.path, parts.query, "")
+            )
         except ValueError:
             return v.lower()
     return _SEPARATORS.sub("", v)

@@ -58,8 +58,23 @@ GROUPED = Pattern(
 )
 
 PHONE_CONTEXT = [
-    "phone", "telephone", "tel.", "tel:", "tel ", "mobile", "mob.", "mob:", "cell", "cellphone",
-    "fax", "call", "dial", "contact", "whatsapp", "sms", "hotline",
+    "phone",
+    "telephone",
+    "tel.",
+    "tel:",
+    "tel ",
+    "mobile",
+    "mob.",
+    "mob:",
+    "cell",
+    "cellphone",
+    "fax",
+    "call",
+    "dial",
+    "contact",
+    "whatsapp",
+    "sms",
+    "hotline",
 ]
 
 _EXT_SPLIT = re.compile(r"[ ]?(?:x|ext\.?|extension)[ .:]?\d{1,6}$", re.IGNORECASE)
@@ -71,9 +86,9 @@ def _is_date(groups: list[str]) -> bool:
     if len(groups) != 3:
         return False
     a, b, c = groups
-    if len(a) == 4 and len(b) <= 2 and len(c) <= 2:          # 2015-02-12
+    if len(a) == 4 and len(b) <= 2 and len(c) <= 2:  # 2015-02-12
         year, month, day = int(a), int(b), int(c)
-    elif len(c) == 4 and len(a) <= 2 and len(b) <= 2:        # 12.10.2019, 10-12-2019
+    elif len(c) == 4 and len(a) <= 2 and len(b) <= 2:  # 12.10.2019, 10-12-2019
         year, month, day = int(c), min(int(a), int(b)), max(int(a), int(b))
     else:
         return False
@@ -101,10 +116,14 @@ def not_a_phone(number: str) -> bool:
         return True
     values = [int(g) for g in groups]
     if len(values) >= 3 and all(b - a == 1 for a, b in itertools.pairwise(values)):
-        return True                                       # "10 11 12 13 14": a counting list
+        return True  # "10 11 12 13 14": a counting list
     separators = set(_SEPARATOR.findall(number))
-    return (len(groups) >= 3 and len(separators) == 1 and groups[-1] == "000"
-            and all(len(g) == 3 for g in groups[1:]))
+    return (
+        len(groups) >= 3
+        and len(separators) == 1
+        and groups[-1] == "000"
+        and all(len(g) == 3 for g in groups[1:])
+    )
 
 
 class PhoneLayoutRecognizer(PatternRecognizer):
@@ -123,8 +142,9 @@ class PhoneLayoutRecognizer(PatternRecognizer):
     ) -> None:
         super().__init__(
             supported_entity=supported_entity,
-            patterns=patterns if patterns is not None else [
-                Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
+            patterns=patterns
+            if patterns is not None
+            else [Pattern(p.name, p.regex, p.score) for p in self.PATTERNS],
             context=context if context is not None else list(self.CONTEXT),
             supported_language=supported_language,
             name=name,

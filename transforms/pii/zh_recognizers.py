@@ -74,7 +74,8 @@ class CnMobileRecognizer(_ZhPatternRecognizer):
     PATTERNS = (
         Pattern(
             "cn_mobile_11",
-            _NO_DIGIT_BEFORE + r"(?:(?:\+|00)?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
+            _NO_DIGIT_BEFORE
+            + r"(?:(?:\+|00)?86[ -]?)?1[3-9]\d[ -]?\d{4}[ -]?\d{4}"
             + _NO_DIGIT_AFTER,
             0.6,
         ),
@@ -96,8 +97,15 @@ class CnLandlineRecognizer(_ZhPatternRecognizer):
     PATTERNS = (
         Pattern(
             "cn_landline_separated",
-            _NO_DIGIT_BEFORE + r"(?:(?:\+86|0086)[ -]?)?(?:[(（]" + _AREA + r"[)）] ?|" + _AREA
-            + r"[ -])" + _LOCAL + r"(?:(?:-|转)\d{1,5})?" + _NO_DIGIT_AFTER,
+            _NO_DIGIT_BEFORE
+            + r"(?:(?:\+86|0086)[ -]?)?(?:[(（]"
+            + _AREA
+            + r"[)）] ?|"
+            + _AREA
+            + r"[ -])"
+            + _LOCAL
+            + r"(?:(?:-|转)\d{1,5})?"
+            + _NO_DIGIT_AFTER,
             0.5,
         ),
         Pattern("cn_landline_plain", _NO_DIGIT_BEFORE + _AREA + _LOCAL + _NO_DIGIT_AFTER, 0.3),

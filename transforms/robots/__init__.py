@@ -1,8 +1,8 @@
 """robots.txt (RFC 9309): a parser and a matcher kept apart, plus the status-code rules.
 
-    robots = parse_robots(body)                 # parse once
-    robots.verdict("https://example.org/a", "corpusgate-bot")  # -> RobotsVerdict
-    robots_for_status(503, None).verdict(...)   # unreachable: disallowed
+robots = parse_robots(body)                 # parse once
+robots.verdict("https://example.org/a", "corpusgate-bot")  # -> RobotsVerdict
+robots_for_status(503, None).verdict(...)   # unreachable: disallowed
 """
 
 from corpusgate.transforms.robots.matcher import (
