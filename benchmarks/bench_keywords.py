@@ -24,8 +24,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import peak_rss_mib, shared_data_dir
 
+from corpusgate.transforms.harm.fold import normalize, traditional_to_simplified
 from corpusgate.transforms.harm.keywords import KeywordLibrary, KeywordMatcher
-from corpusgate.transforms.harm.normalize import normalize, traditional_to_simplified
 
 
 def _rounds(work: Callable[[], int], rounds: int, mb: float) -> tuple[float, float, int]:

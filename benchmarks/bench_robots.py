@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import peak_rss_mib, shared_data_dir
 
-from corpusgate.transforms.robots import parse_robots
+from corpusgate.transforms.provenance.robots import parse_robots
 
 USER_AGENTS = ["Googlebot", "GPTBot", "corpusgate-bench"]
 COMMON_PATHS = [

@@ -15,7 +15,7 @@ from collections import Counter
 from _data import shared_data_dir
 
 from corpusgate.transforms.pii.engine import PiiDetector
-from corpusgate.transforms.pii.normalize import check_resident_id, mobile_operator
+from corpusgate.transforms.pii.identifiers import check_resident_id, mobile_operator
 
 
 def found(detector: PiiDetector, text: str, value: str, entity: str) -> bool:

@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _data import shared_data_dir
 
-from corpusgate.transforms.robots import (
+from corpusgate.transforms.provenance.robots import (
     escape_pattern,
     is_valid_user_agent,
     parse_robots,

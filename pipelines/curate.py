@@ -31,21 +31,10 @@ from corpusgate.schemas.records import (
 from corpusgate.source_registry.entry import SourceEntry
 from corpusgate.source_registry.registry import Registry
 from corpusgate.source_registry.store import Store
-from corpusgate.transforms import manifest as manifest_core
-from corpusgate.transforms import publish as publishing
-from corpusgate.transforms.checks import (
-    CHECK_MODULES,
-    PAIRS,
-    QUARANTINE,
-    RECORDS,
-    SUMMARY,
-    CheckContext,
-    facts_of,
-)
-from corpusgate.transforms.normalize import SourceContext
-from corpusgate.transforms.read_source import READ_COUNTS, ReadSource, ReadTask
-from corpusgate.transforms.report import report_files
-from corpusgate.transforms.shards import (
+from corpusgate.transforms.output import manifest as manifest_core
+from corpusgate.transforms.output import publish as publishing
+from corpusgate.transforms.output.report import report_files
+from corpusgate.transforms.output.shards import (
     BUCKETS,
     FILES,
     INDEX_RUNS,
@@ -55,6 +44,17 @@ from corpusgate.transforms.shards import (
     WriteShards,
     merge_index_bucket,
 )
+from corpusgate.transforms.spine.checks import (
+    CHECK_MODULES,
+    PAIRS,
+    QUARANTINE,
+    RECORDS,
+    SUMMARY,
+    CheckContext,
+    facts_of,
+)
+from corpusgate.transforms.spine.read_source import READ_COUNTS, ReadSource, ReadTask
+from corpusgate.transforms.spine.to_record import SourceContext
 
 log = logging.getLogger("corpusgate.curate")
 

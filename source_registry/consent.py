@@ -33,7 +33,7 @@ from typing import Any
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, insert, select
 
 from corpusgate.source_registry.store import Store, install_append_only_guards
-from corpusgate.transforms.pii.normalize import (
+from corpusgate.transforms.pii.identifiers import (
     check_bank_card,
     check_landline,
     check_mobile,

@@ -9,8 +9,8 @@ import pytest
 
 from corpusgate.pipelines.cli import main
 from corpusgate.source_registry.store import Store
-from corpusgate.transforms.gate_stats import BottomK, gate_decision
-from corpusgate.transforms.identity import record_id
+from corpusgate.transforms.harm.gate.statistics import BottomK, gate_decision
+from corpusgate.transforms.spine.identity import record_id
 
 SPAM = "澳门娱乐城真人娱乐，注册即送88元"
 ENTRY = """\

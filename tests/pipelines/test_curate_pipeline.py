@@ -14,8 +14,8 @@ from apache_beam.testing.util import assert_that, equal_to
 from corpusgate.pipelines.curate import build_pipeline, plan_tasks
 from corpusgate.schemas import reasons
 from corpusgate.source_registry.registry import Registry
-from corpusgate.transforms.identity import record_id
-from corpusgate.transforms.read_source import QUARANTINE, READ_COUNTS, ReadSource
+from corpusgate.transforms.spine.identity import record_id
+from corpusgate.transforms.spine.read_source import QUARANTINE, READ_COUNTS, ReadSource
 
 ENTRY = """\
 source_id: {sid}

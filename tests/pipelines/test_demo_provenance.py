@@ -187,7 +187,7 @@ def test_user_input_cases(
     reason: str | None,
     row_id: str | None,
 ) -> None:
-    from corpusgate.transforms.identity import record_id
+    from corpusgate.transforms.spine.identity import record_id
 
     answer, _ = _audit(capsys, demo, record_id("user-feedback-2024-05", f"id={msg_id}"))
     assert answer["status"] == status

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from corpusgate.pipelines.cli import main
-from corpusgate.pipelines.cmd_forget import subject_keys
-from corpusgate.pipelines.forget import records_of
+from corpusgate.pipelines.cli.forget import subject_keys
 from corpusgate.source_registry.consent import subject_key
+from corpusgate.transforms.output.withdrawals import records_of
 
 KEY = b"forget-test-key-0123456789"
 

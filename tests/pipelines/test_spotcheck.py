@@ -12,7 +12,7 @@ import pytest
 
 from corpusgate.pipelines.cli import main
 from corpusgate.source_registry.store import Store
-from corpusgate.transforms.harm.spotcheck import judge, parse_verdict
+from corpusgate.transforms.harm.gate.spotcheck import judge, parse_verdict
 
 SPAM = "澳门娱乐城真人娱乐，注册即送88元"
 

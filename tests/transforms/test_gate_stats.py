@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from corpusgate.transforms.gate_stats import (
+from corpusgate.transforms.harm.gate.statistics import (
     BottomK,
     bottom_k_rank,
     clopper_pearson,
@@ -245,7 +245,7 @@ def test_corrected_prevalence_rejects_out_of_range(bad):
 
 
 def test_a_whole_source_sample_is_a_census_not_an_estimate() -> None:
-    from corpusgate.transforms.gate_stats import gate_decision
+    from corpusgate.transforms.harm.gate.statistics import gate_decision
 
     census = gate_decision(2, 60, population=60)
     assert (census.lo, census.hi) == (2 / 60, 2 / 60)

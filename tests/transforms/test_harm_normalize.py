@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from corpusgate.transforms.harm.normalize import (
+from corpusgate.transforms.harm.fold import (
     INVISIBLE_CHARS,
     SEPARATOR_CHARS,
     T2S_AMBIGUOUS,

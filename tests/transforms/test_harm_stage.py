@@ -22,14 +22,20 @@ from apache_beam.testing.util import assert_that, equal_to
 from corpusgate.schemas import reasons
 from corpusgate.schemas.records import new_lineage
 from corpusgate.source_registry.store import Store
-from corpusgate.transforms.checks import QUARANTINE, RECORDS, SUMMARY, CheckContext, SourceFacts
-from corpusgate.transforms.gate_stats import BottomK, clopper_pearson
 from corpusgate.transforms.harm.detect import HarmPolicy
+from corpusgate.transforms.harm.gate.statistics import BottomK, clopper_pearson
 from corpusgate.transforms.harm.stage import (
     CheckHarm,
     after_run,
     assessment_id_for,
     make_check,
+)
+from corpusgate.transforms.spine.checks import (
+    QUARANTINE,
+    RECORDS,
+    SUMMARY,
+    CheckContext,
+    SourceFacts,
 )
 
 RUN = "run-test"

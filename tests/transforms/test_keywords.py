@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from corpusgate.pipelines.cli import main as cli_main
+from corpusgate.transforms.harm.fold import normalize
 from corpusgate.transforms.harm.keywords import (
     KeywordLibrary,
     KeywordMatcher,
@@ -20,7 +21,6 @@ from corpusgate.transforms.harm.keywords import (
     list_version,
     parse_list,
 )
-from corpusgate.transforms.harm.normalize import normalize
 from corpusgate.transforms.harm.taxonomy import ALL_CODES, RISK_CODES
 
 SMALL = KeywordLibrary.from_terms(

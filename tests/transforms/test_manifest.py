@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from corpusgate.transforms.manifest import balance_problems, build_manifest, format_table
-from corpusgate.transforms.shards import FileWritten
+from corpusgate.transforms.output.manifest import balance_problems, build_manifest, format_table
+from corpusgate.transforms.output.shards import FileWritten
 
 
 def manifest(read: list, outcomes: list, files: list):  # type: ignore[no-untyped-def]

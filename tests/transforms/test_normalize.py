@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from corpusgate.schemas import reasons
-from corpusgate.transforms.identity import index_bucket, is_record_id, record_id
-from corpusgate.transforms.normalize import SourceContext, normalize, parse_timestamp
-from corpusgate.transforms.readers import Locator, RawFailure, RawRecord
+from corpusgate.transforms.spine.identity import index_bucket, is_record_id, record_id
+from corpusgate.transforms.spine.readers import Locator, RawFailure, RawRecord
+from corpusgate.transforms.spine.to_record import SourceContext, normalize, parse_timestamp
 
 CTX = SourceContext(
     source_id="src",

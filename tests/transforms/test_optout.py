@@ -7,7 +7,7 @@ import time
 import pytest
 
 from corpusgate.schemas.reasons import OPTOUT_DECLARED
-from corpusgate.transforms.optout import check_optout, optout_signals
+from corpusgate.transforms.provenance.optout import check_optout, optout_signals
 
 BOT = "corpusgate-bot"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from corpusgate.transforms.pii.engine import PiiDetector
-from corpusgate.transforms.pii.phone import PhoneLayoutRecognizer, not_a_phone
+from corpusgate.transforms.pii.recognizers.phone import PhoneLayoutRecognizer, not_a_phone
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,11 @@ from corpusgate.source_registry.consent import (
     subject_key,
     subject_key_of_normalized,
 )
-from corpusgate.transforms.checks import PAIRS, QUARANTINE, RECORDS, CheckContext
 from corpusgate.transforms.pii.consent_lookup import decide, with_class_actions
 from corpusgate.transforms.pii.engine import PiiPolicy, shared_detector
 from corpusgate.transforms.pii.redact import redact
 from corpusgate.transforms.pii.stage import SUBJECTS, language_of, make_check
+from corpusgate.transforms.spine.checks import PAIRS, QUARANTINE, RECORDS, CheckContext
 
 KEY = b"stage-test-key-0123456789"
 MOBILE, EMAIL, ID = "13912340001", "alice.example@example.com", "110101199003071233"

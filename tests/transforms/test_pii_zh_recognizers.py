@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from corpusgate.transforms.pii import normalize as n
-from corpusgate.transforms.pii import zh_recognizers as zh
+from corpusgate.transforms.pii import identifiers as n
+from corpusgate.transforms.pii.recognizers import zh as zh
 
 TODAY = dt.date(2025, 6, 1)
 

@@ -32,9 +32,9 @@ from corpusgate.schemas.reasons import (
     USER_AUTHORIZATION,
 )
 from corpusgate.schemas.records import Record, new_lineage
-from corpusgate.transforms.checks import QUARANTINE, RECORDS, CheckContext, SourceFacts
-from corpusgate.transforms.licence import LicencePolicy
-from corpusgate.transforms.provenance import CheckProvenance, ProvenanceChecker, make_check
+from corpusgate.transforms.provenance.open_source import LicencePolicy
+from corpusgate.transforms.provenance.stage import CheckProvenance, ProvenanceChecker, make_check
+from corpusgate.transforms.spine.checks import QUARANTINE, RECORDS, CheckContext, SourceFacts
 
 
 @pytest.fixture(scope="module")

@@ -11,8 +11,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpusgate.schemas import reasons
-from corpusgate.transforms.readers import RawFailure, RawRecord, read_file
-from corpusgate.transforms.readers.base import MAX_RAW_BYTES
+from corpusgate.transforms.spine.readers import RawFailure, RawRecord, read_file
+from corpusgate.transforms.spine.readers.base import MAX_RAW_BYTES
 
 DEMO_WARC = (
     Path(__file__).resolve().parents[2] / "demo/sources/web-crawl/dolma__warc__sample-0001.warc.gz"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from corpusgate.transforms.report import build_report, format_html, format_report
+from corpusgate.transforms.output.report import build_report, format_html, format_report
 
 MANIFEST = {
     "run_id": "run-1",

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from corpusgate.transforms.robots import (
+from corpusgate.transforms.provenance.robots import (
     MAX_ROBOTS_BYTES,
     escape_pattern,
     is_valid_user_agent,

@@ -9,14 +9,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpusgate.schemas.records import INDEX_SCHEMA, SHARD_SCHEMA, new_lineage, shard_metadata
-from corpusgate.transforms.identity import record_id
-from corpusgate.transforms.shards import (
+from corpusgate.transforms.output.shards import (
     BUCKETS,
     FileWritten,
     IndexRun,
     ParquetFileSet,
     merge_index_bucket,
 )
+from corpusgate.transforms.spine.identity import record_id
 
 
 def rows(n: int, source: str = "src") -> list[dict]:

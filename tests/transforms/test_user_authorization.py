@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpusgate.schemas.reasons import AUTHORIZATION_REVOKED, NO_USER_AUTHORIZATION
-from corpusgate.transforms.user_authorization import AuthorizationTable
+from corpusgate.transforms.provenance.user_input import AuthorizationTable
 
 CSV = """\
 authorization_id,user_id,granted_at,scope,revoked_at

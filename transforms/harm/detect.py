@@ -25,8 +25,8 @@ from typing import Any
 import yaml
 
 from corpusgate.transforms.harm.classifier import HarmClassifier, resolve_model
+from corpusgate.transforms.harm.fold import normalize_term
 from corpusgate.transforms.harm.keywords import KeywordLibrary, KeywordMatcher
-from corpusgate.transforms.harm.normalize import normalize_term
 from corpusgate.transforms.harm.taxonomy import GROUPS, get_code
 
 __all__ = [

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import yaml
 
+from corpusgate.transforms.harm.fold import normalize_term
 from corpusgate.transforms.harm.keywords import (
     MANIFEST,
     KeywordLibrary,
@@ -37,7 +38,6 @@ from corpusgate.transforms.harm.keywords import (
     list_filename,
     list_version,
 )
-from corpusgate.transforms.harm.normalize import normalize_term
 from corpusgate.transforms.harm.taxonomy import CODES, RISK_CODES
 
 LIBRARY_VERSION = 1

@@ -23,7 +23,7 @@ from pathlib import Path
 import ahocorasick_rs
 import yaml
 
-from corpusgate.transforms.harm.normalize import (
+from corpusgate.transforms.harm.fold import (
     Converter,
     normalize,
     normalize_term,

@@ -36,16 +36,16 @@ from corpusgate.schemas.reasons import (
     SOURCE_REJECTED,
 )
 from corpusgate.schemas.records import Record, add_decision, to_quarantine
-from corpusgate.transforms.checks import QUARANTINE, RECORDS, SUMMARY, CheckContext
-from corpusgate.transforms.gate_stats import BottomK
-from corpusgate.transforms.harm.assess import (
+from corpusgate.transforms.harm.detect import HarmDetector, HarmPolicy
+from corpusgate.transforms.harm.gate.assessment import (
     SampleEntry,
     assessment_row,
     gate_report,
     model_accuracy,
 )
-from corpusgate.transforms.harm.detect import HarmDetector, HarmPolicy
+from corpusgate.transforms.harm.gate.statistics import BottomK
 from corpusgate.transforms.harm.keywords import UPDATE_INTERVAL, KeywordLibrary
+from corpusgate.transforms.spine.checks import QUARANTINE, RECORDS, SUMMARY, CheckContext
 
 __all__ = ["GateSource", "ScoreHarm", "assessment_id_for", "library_warning", "make_check"]
 

@@ -25,7 +25,6 @@ from typing import Any
 
 import yaml
 
-from corpusgate.transforms.gate_stats import RANK_BITS, bottom_k_rank
 from corpusgate.transforms.harm import taxonomy
 from corpusgate.transforms.harm.classifier import (
     CARD_SUFFIX,
@@ -37,6 +36,7 @@ from corpusgate.transforms.harm.classifier import (
     read_table,
     tokenize,
 )
+from corpusgate.transforms.harm.gate.statistics import RANK_BITS, bottom_k_rank
 
 __all__ = [
     "RECIPES",
@@ -85,7 +85,7 @@ class HashSplit:
             "dev_fraction": self.dev_fraction,
             "rule": (
                 "dev when blake2b(NFKC(text).strip(), key=seed, digest_size=8) read big-endian "
-                f"is below {self.dev_fraction} * 2**64 (corpusgate.transforms.gate_stats."
+                f"is below {self.dev_fraction} * 2**64 (corpusgate.transforms.harm.gate.statistics."
                 "bottom_k_rank); duplicates of a text share a side"
             ),
         }

@@ -36,7 +36,7 @@ from typing import Any
 
 import yaml
 
-from corpusgate.transforms.pii.normalize import normalize_value
+from corpusgate.transforms.pii.identifiers import normalize_value
 
 # tldextract reads this when it is first imported (by Presidio's e-mail recognizer); an empty
 # value means "use the bundled public-suffix snapshot, never fetch".
@@ -533,7 +533,7 @@ def english_recognizers() -> list[Any]:
     phone numbers by layout (`phone.PhoneLayoutRecognizer`)."""
     from presidio_analyzer import predefined_recognizers as p
 
-    from corpusgate.transforms.pii.phone import PhoneLayoutRecognizer
+    from corpusgate.transforms.pii.recognizers.phone import PhoneLayoutRecognizer
 
     return [
         _card_recognizer(),
@@ -559,7 +559,7 @@ def chinese_recognizers() -> list[Any]:
     regex semantics and Chinese context words."""
     from presidio_analyzer import predefined_recognizers as p
 
-    from corpusgate.transforms.pii import zh_recognizers as zh
+    from corpusgate.transforms.pii.recognizers import zh as zh
 
     generic = [
         _offline_email_recognizer("zh", zh.ZH_GENERIC_CONTEXT["EMAIL_ADDRESS"]),

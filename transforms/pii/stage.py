@@ -43,9 +43,9 @@ from corpusgate.source_registry.consent import (
     read_consent_file,
     subject_key_of_normalized,
 )
-from corpusgate.transforms.checks import PAIRS, QUARANTINE, RECORDS, CheckContext
 from corpusgate.transforms.pii.consent_lookup import decide, with_class_actions
 from corpusgate.transforms.pii.engine import LANGUAGES, PiiPolicy
+from corpusgate.transforms.spine.checks import PAIRS, QUARANTINE, RECORDS, CheckContext
 
 __all__ = ["SUBJECTS", "DetectPii", "language_of", "make_check"]
 

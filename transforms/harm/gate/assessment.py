@@ -1,0 +1,221 @@
+"""The 5% gate's sample → answer, shared by `corpusgate assess` (4.1.1 a) and `run` (4.1.1 b).
+
+Pure core, no Beam. Both paths draw the same bottom-k sample (keyed hash of seed and
+record_id, `gate_stats.BottomK`), run the same `HarmDetector` on it and call `gate_report`, so
+an assessment before collection and the verification inside a run agree record for record
+when given the same seed and the same records.
+
+`gate_report` gives the observed rate, the exact Clopper–Pearson interval, the decision under
+the standard's rule (reject above 5%), whether the interval supports it (else: inconclusive,
+with the sample size that would settle it) and, per classifier with measured sensitivity and
+specificity, the Rogan–Gladen corrected prevalence of what that model detects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from corpusgate.transforms.harm.detect import HarmDetector, HarmPolicy
+from corpusgate.transforms.harm.gate.statistics import BottomK, corrected_prevalence, gate_decision
+
+__all__ = [
+    "REJECT_ACTION",
+    "SampleEntry",
+    "assess_records",
+    "gate_report",
+    "model_accuracy",
+    "read_source_records",
+]
+
+REJECT_ACTION = "source rejected: not collected / not used for training (4.1.1)"
+ACCEPT_ACTION = "source accepted: records filtered one by one (4.2.1)"
+
+
+@dataclass(frozen=True)
+class SampleEntry:
+    """What the gate keeps of a sampled record: small, so a 4,000-item sample stays small."""
+
+    flagged: bool
+    language: str
+    model_hits: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+
+
+def model_accuracy(detector: HarmDetector) -> dict[str, dict[str, Any]]:
+    """Per loaded model: language, sensitivity, specificity from its card (None if absent)."""
+    out = {}
+    for name, model in detector.classifiers.items():
+        metrics = model.card.get("metrics") or {}
+        out[name] = {
+            "language": model.card.get("language"),
+            "sensitivity": metrics.get("sensitivity"),
+            "specificity": metrics.get("specificity"),
+            "decides_alone": name in detector.policy.decide_alone,
+        }
+    return out
+
+
+def _sample_digest(record_ids: Iterable[str]) -> str:
+    return hashlib.sha256("\n".join(sorted(record_ids)).encode("utf-8")).hexdigest()
+
+
+def gate_report(
+    sample: list[tuple[int, str, SampleEntry]],
+    population: int,
+    policy: HarmPolicy,
+    *,
+    methods: list[str],
+    accuracy: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The gate's answer for one source from its bottom-k sample (rank, record_id, entry)."""
+    n = len(sample)
+    if n == 0:
+        raise ValueError("the sample is empty: a source with no records cannot be assessed")
+    flagged_ids = [rid for _, rid, e in sample if e.flagged]
+    decision = gate_decision(
+        len(flagged_ids), n, policy.gate_threshold, policy.alpha, population=population
+    )
+    corrected: dict[str, Any] = {}
+    for name, acc in (accuracy or {}).items():
+        in_language = [e for _, _, e in sample if e.language == acc.get("language")]
+        hits = sum(1 for e in in_language if name in e.model_hits)
+        row: dict[str, Any] = {
+            "language": acc.get("language"),
+            "scored": len(in_language),
+            "reached_threshold": hits,
+            "decides_alone": bool(acc.get("decides_alone")),
+        }
+        sens, spec = acc.get("sensitivity"), acc.get("specificity")
+        if in_language and sens is not None and spec is not None:
+            est = corrected_prevalence(hits / len(in_language), float(sens), float(spec))
+            row.update(
+                rate=hits / len(in_language),
+                sensitivity=float(sens),
+                specificity=float(spec),
+                corrected_prevalence=est.prevalence,
+                note=est.note
+                or "prevalence of this model's categories if its dev-set error rates hold here",
+            )
+        corrected[name] = row
+    codes: dict[str, int] = {}
+    for _, _, e in sample:
+        for code in e.codes:
+            codes[code] = codes.get(code, 0) + 1
+    return {
+        "sample_size": n,
+        "population": population,
+        "sampled_whole_source": n >= population,
+        "flagged": len(flagged_ids),
+        "rate": decision.rate,
+        "ci_low": decision.lo,
+        "ci_high": decision.hi,
+        "confidence": 1 - decision.alpha,
+        "threshold": decision.threshold,
+        "decision": decision.decision,
+        "inconclusive": decision.inconclusive,
+        "settling_sample_size": decision.settling_sample_size,
+        "seed": policy.seed,
+        "requested_sample_size": policy.sample_size,
+        "policy": policy.version,
+        "methods": methods,
+        "flagged_codes": dict(sorted(codes.items())),
+        "flagged_record_ids": sorted(flagged_ids),
+        "sample_sha256": _sample_digest(rid for _, rid, _ in sample),
+        "corrected_prevalence": corrected,
+        "action": REJECT_ACTION if decision.decision == "reject" else ACCEPT_ACTION,
+    }
+
+
+def read_source_records(entry: Any) -> Iterator[dict[str, Any]]:
+    """Every record of a registry entry as `run` would read it (unparseable rows skipped)."""
+    from corpusgate.pipelines.curate import plan_tasks
+    from corpusgate.transforms.spine.readers import read_file
+    from corpusgate.transforms.spine.to_record import normalize
+
+    for task in plan_tasks([entry], "assess", ""):
+        for item in read_file(Path(task.path), task.format, task.uri):
+            ok, row = normalize(item, task.context)
+            if ok:
+                yield row  # type: ignore[misc]
+
+
+def assess_records(records: Iterable[Mapping[str, Any]], detector: HarmDetector) -> dict[str, Any]:
+    """Sample `records` (dicts with record_id and text), detect on the sample, report."""
+    policy = detector.policy
+    sample = BottomK(policy.sample_size, policy.seed)
+    population = 0
+    for record in records:
+        population += 1
+        sample.add(str(record["record_id"]), str(record["text"]))
+    items = []
+    for rank, record_id, text in sample.items():
+        result = detector.detect(text)
+        items.append(
+            (
+                rank,
+                record_id,
+                SampleEntry(
+                    result.flagged, result.language, result.model_hits, tuple(result.codes)
+                ),
+            )
+        )
+    if not items:
+        raise ValueError("the source has no readable records: nothing to sample")
+    return gate_report(
+        items, population, policy, methods=detector.methods, accuracy=model_accuracy(detector)
+    )
+
+
+# Gate-report keys that are columns of the store's assessment row; the rest go to `details`.
+_STORE_COLUMNS = frozenset(
+    {
+        "sample_size",
+        "flagged",
+        "rate",
+        "decision",
+        "seed",
+        "population",
+        "ci_low",
+        "ci_high",
+        "action",
+        "assessment_id",
+        "run_id",
+    }
+)
+
+
+def assessment_row(
+    source_id: str,
+    stage: str,
+    report: Mapping[str, Any],
+    *,
+    actor: str,
+    run_id: str | None = None,
+    extra_details: Mapping[str, Any] | None = None,
+) -> Any:
+    """The store's append-only row for one gate report (`assess` before, `run` after collection)."""
+    from corpusgate.source_registry.store import Assessment
+
+    details = {k: v for k, v in report.items() if k not in _STORE_COLUMNS}
+    details.update(extra_details or {})
+    return Assessment(
+        source_id=source_id,
+        stage=stage,
+        sample_size=report["sample_size"],
+        flagged=report["flagged"],
+        rate=report["rate"],
+        decision=report["decision"],
+        seed=report["seed"],
+        population=report["population"],
+        methods="; ".join(report["methods"])[:256],
+        ci_low=report["ci_low"],
+        ci_high=report["ci_high"],
+        action=report["action"][:256],
+        actor=actor[:128],
+        run_id=run_id,
+        details=details,
+    )

@@ -1,0 +1,212 @@
+"""`audit`: the provenance of one record, answered from a run's output files alone.
+
+The index bucket named by the id's first two hex digits says where the record landed; that
+one row is then read from its shard or quarantine file (only the row group holding it), and the
+manifest supplies the run and the registry entry. Nothing else is scanned.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+
+from corpusgate.schemas.records import QUARANTINED, WITHDRAWN
+from corpusgate.transforms.output import publish
+from corpusgate.transforms.spine.identity import index_bucket, is_record_id
+
+
+class AuditError(LookupError):
+    """The output cannot answer: no manifest, unknown id. The message says what to do."""
+
+
+def load_manifest(output: str) -> dict[str, Any]:
+    path = publish.join(output, publish.MANIFEST)
+    if not Path(path).exists() and not publish.is_remote(output):
+        raise AuditError(
+            f"{output} holds no manifest.json: it is not a finished run's output "
+            "(run `corpusgate run` first, or give --output)"
+        )
+    return publish.read_json(path)
+
+
+def _read_row(path: str, row: int) -> dict[str, Any]:
+    parquet = pq.ParquetFile(path)
+    offset = row
+    for group in range(parquet.num_row_groups):
+        size = parquet.metadata.row_group(group).num_rows
+        if offset < size:
+            return parquet.read_row_group(group).slice(offset, 1).to_pylist()[0]
+        offset -= size
+    raise AuditError(f"{path} has no row {row}; the output was changed after the run")
+
+
+def locate(output: str, record_id: str) -> list[dict[str, Any]]:
+    """Every index row for the id (normally one)."""
+    bucket = publish.join(output, "index", f"{index_bucket(record_id)}.parquet")
+    if not Path(bucket).exists():
+        return []
+    table = pq.read_table(bucket, filters=[("record_id", "=", record_id)])
+    return table.to_pylist()
+
+
+def audit(output: str, record_id: str) -> dict[str, Any]:
+    record_id = record_id.strip().lower()
+    if not is_record_id(record_id):
+        raise AuditError(
+            f"'{record_id}' is not a record id (32 hex digits, as in the shards' record_id column)"
+        )
+    manifest = load_manifest(output)
+    locations = locate(output, record_id)
+    if not locations:
+        raise AuditError(
+            f"record {record_id} is not in the output of run {manifest['run_id']} at {output}"
+        )
+    answers = []
+    for where in locations:
+        if where["status"] == WITHDRAWN:
+            answers.append(_describe_withdrawn(output, where, manifest))
+            continue
+        row = _read_row(publish.join(output, where["file"]), where["row"])
+        answers.append(_describe(row, where, manifest))
+    return answers[0] if len(answers) == 1 else {"record_id": record_id, "locations": answers}
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _describe(
+    row: dict[str, Any], where: dict[str, Any], manifest: dict[str, Any]
+) -> dict[str, Any]:
+    lineage = row["lineage"] or {}
+    source = manifest["sources"].get(row["source_id"], {})
+    answer: dict[str, Any] = {
+        "record_id": row["record_id"],
+        "source_id": row["source_id"],
+        "registry_entry": {
+            **(source.get("registry_entry") or {}),
+            "sha256_at_run": lineage.get("registry_entry_sha256"),
+        },
+        "origin": lineage.get("origin"),
+        "url": lineage.get("url"),
+        "collected_at": _iso(lineage.get("collected_at")),
+        "licence": lineage.get("licence"),
+        "evidence": lineage.get("evidence") or [],
+        "consent": lineage.get("consent") or [],
+        "pii": lineage.get("pii"),
+        "harm": lineage.get("harm") or [],
+        "language": lineage.get("language"),
+        "assessment_id": lineage.get("assessment_id"),
+        "checks": lineage.get("decisions") or [],
+        "status": where["status"],
+        "location": {"file": where["file"], "row": where["row"]},
+        "run": {
+            "run_id": lineage.get("run_id"),
+            "pipeline_version": lineage.get("pipeline_version"),
+            "config_sha256": lineage.get("config_sha256"),
+            "manifest_run_id": manifest["run_id"],
+        },
+        "text_preview": (row.get("text") or "")[:200],
+    }
+    if where["status"] == QUARANTINED:
+        answer["quarantine"] = {
+            "check": row["check"],
+            "reason": row["reason"],
+            "detail": row["detail"],
+            "raw_bytes": len(row["raw"]) if row.get("raw") is not None else 0,
+        }
+    return answer
+
+
+def _describe_withdrawn(
+    output: str, where: dict[str, Any], manifest: dict[str, Any]
+) -> dict[str, Any]:
+    """A record `forget` withdrew: its lineage and the withdrawal, from the withdrawal log."""
+    from corpusgate.transforms.output.withdrawals import read_withdrawal
+
+    logged = read_withdrawal(output, where["row"])
+    row = {
+        "record_id": logged["record_id"],
+        "source_id": logged["source_id"],
+        "text": "",
+        "lineage": logged.get("lineage") or {},
+    }
+    answer = _describe(row, where, manifest)
+    answer["withdrawal"] = {
+        "at": logged["withdrawn_at"],
+        "reason": logged["reason"],
+        "detail": logged["detail"],
+        "request_id": logged["request_id"],
+        "subject_keys": logged.get("subject_keys", []),
+        "was_at": logged["from"],
+    }
+    return answer
+
+
+def format_audit(answer: dict[str, Any]) -> str:
+    if "locations" in answer:
+        return "\n\n".join(format_audit(a) for a in answer["locations"])
+    entry = answer["registry_entry"]
+    origin = answer["origin"] or {}
+    lines = [
+        f"record {answer['record_id']}",
+        f"  source       {answer['source_id']} ({entry.get('kind', '?')}, {entry.get('origin', '?')})"
+        f" - {entry.get('title', '')}",
+        f"  registry     {entry.get('file', '?')} sha256 {answer['registry_entry']['sha256_at_run']}",
+        f"  origin       {origin.get('uri')} {str(origin.get('kind', '')).replace('_', ' ')} "
+        f"{origin.get('position')}",
+        f"  url          {answer['url'] or '-'}",
+        f"  collected at {answer['collected_at'] or '-'}",
+    ]
+    licence = answer["licence"] or {}
+    if licence.get("expression") or licence.get("authorization"):
+        obligations = ", ".join(licence.get("obligations") or []) or "none"
+        lines.append(
+            f"  licence      {licence.get('expression') or '-'} "
+            f"[{licence.get('licence_class') or 'not yet classified'}; obligations: "
+            f"{obligations}]"
+        )
+        if licence.get("authorization"):
+            lines.append(f"  authorized   by document {licence['authorization']}")
+    for ev in answer["evidence"]:
+        lines.append(f"  evidence     {ev['role']}: {ev['path']} sha256 {ev.get('sha256') or '-'}")
+    lines.append("  checks")
+    for decision in answer["checks"]:
+        detail = f" - {decision['detail']}" if decision.get("detail") else ""
+        lines.append(f"    {decision['check']:<18} {decision['outcome']}{detail}")
+    location = answer["location"]
+    pii = answer.get("pii") or {}
+    if pii.get("entities"):
+        found = ", ".join(f"{e['entity_type']} {e['count']} {e['action']}" for e in pii["entities"])
+        lines.append(f"  personal     {found} ({pii.get('redactions', 0)} redacted)")
+    for consent in answer.get("consent") or []:
+        lines.append(
+            f"  consent      {consent['scope']}: {consent['ref']} "
+            f"(subject {consent['subject_key'][:16]}…)"
+        )
+    if answer["status"] == WITHDRAWN:
+        w = answer["withdrawal"]
+        lines.append(
+            f"  WITHDRAWN    at {w['at']}: {w['reason']} - {w['detail']} "
+            f"(request {w['request_id']})"
+        )
+        lines.append(f"  was at       {w['was_at']['file']} row {w['was_at']['row']}")
+        lines.append(f"  logged in    {location['file']} line {location['row'] + 1}")
+    elif answer["status"] == QUARANTINED:
+        q = answer["quarantine"]
+        lines.append(f"  QUARANTINED  by {q['check']}: {q['reason']} - {q['detail']}")
+        lines.append(
+            f"  now at       {location['file']} row {location['row']} "
+            f"({q['raw_bytes']} raw bytes kept)"
+        )
+    else:
+        lines.append(f"  WRITTEN      {location['file']} row {location['row']}")
+    run = answer["run"]
+    lines.append(
+        f"  run          {run['run_id']} (pipeline {run['pipeline_version']}, "
+        f"config sha256 {run['config_sha256'][:16]}…)"
+    )
+    return "\n".join(lines)
