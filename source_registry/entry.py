@@ -34,26 +34,14 @@ from typing import Any
 
 import yaml
 
-KINDS = ("open_source", "self_collected", "commercial", "user_input")
-ORIGINS = ("domestic", "foreign")
-FORMATS = ("jsonl", "csv", "parquet", "warc", "wet", "hf")
-MODALITIES = ("text",)
-FIELD_NAMES = ("text", "id", "url", "collected_at", "licence", "user_id")
-
-# Evidence each kind must reference (GB/T 45654 4.1.3 / B.2.1.1.3); `registry validate` and
-# the provenance stage both read this table.
-EVIDENCE_ROLES: dict[str, tuple[str, ...]] = {
-    "open_source": ("licence_text", "authorization"),
-    "self_collected": ("crawl_record",),
-    "commercial": ("contract", "commitment", "review_record"),
-    "user_input": ("authorization_table",),
-}
-REQUIRED_EVIDENCE: dict[str, tuple[str, ...]] = {
-    "open_source": (),
-    "self_collected": ("crawl_record",),
-    "commercial": ("contract", "commitment", "review_record"),
-    "user_input": ("authorization_table",),
-}
+from corpusgate.schemas.sources import (
+    EVIDENCE_ROLES,
+    FIELD_NAMES,
+    FORMATS,
+    KINDS,
+    MODALITIES,
+    ORIGINS,
+)
 
 _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from corpusgate.schemas.sources import REQUIRED_EVIDENCE
 from corpusgate.source_registry.entry import (
-    REQUIRED_EVIDENCE,
     RegistryError,
     SourceEntry,
     load_entry,

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -229,6 +229,23 @@ class Store:
             )
         return assessment_id
 
+    def add_gate_report(
+        self,
+        source_id: str,
+        stage: str,
+        report: Mapping[str, Any],
+        *,
+        actor: str,
+        run_id: str | None = None,
+        assessment_id: str | None = None,
+        extra_details: Mapping[str, Any] | None = None,
+    ) -> str:
+        """Append one gate report (`assess` before collection, `run` after) as an assessment."""
+        row = assessment_from_report(
+            source_id, stage, report, actor=actor, run_id=run_id, extra_details=extra_details
+        )
+        return self.add_assessment(row, assessment_id)
+
     def latest_assessment(self, source_id: str, stage: str) -> dict[str, Any] | None:
         rows = [a for a in self.assessments(source_id) if a["stage"] == stage]
         return rows[-1] if rows else None
@@ -273,3 +290,52 @@ class Store:
 def install_append_only_guards(engine: Engine, tables: tuple[str, ...]) -> None:
     """Refuse UPDATE and DELETE on `tables` with database triggers (for other modules' tables)."""
     _install_append_only_guards(engine, tables)
+
+
+# Gate-report keys that are columns of the store's assessment row; the rest go to `details`.
+_STORE_COLUMNS = frozenset(
+    {
+        "sample_size",
+        "flagged",
+        "rate",
+        "decision",
+        "seed",
+        "population",
+        "ci_low",
+        "ci_high",
+        "action",
+        "assessment_id",
+        "run_id",
+    }
+)
+
+
+def assessment_from_report(
+    source_id: str,
+    stage: str,
+    report: Mapping[str, Any],
+    *,
+    actor: str,
+    run_id: str | None = None,
+    extra_details: Mapping[str, Any] | None = None,
+) -> Any:
+    """The store's append-only row for one gate report (`assess` before, `run` after collection)."""
+    details = {k: v for k, v in report.items() if k not in _STORE_COLUMNS}
+    details.update(extra_details or {})
+    return Assessment(
+        source_id=source_id,
+        stage=stage,
+        sample_size=report["sample_size"],
+        flagged=report["flagged"],
+        rate=report["rate"],
+        decision=report["decision"],
+        seed=report["seed"],
+        population=report["population"],
+        methods="; ".join(report["methods"])[:256],
+        ci_low=report["ci_low"],
+        ci_high=report["ci_high"],
+        action=report["action"][:256],
+        actor=actor[:128],
+        run_id=run_id,
+        details=details,
+    )

@@ -117,15 +117,13 @@ def harm_policy(config: Any, overrides: dict[str, Any]) -> Any:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from corpusgate.pipelines.assess import read_source_records
     from corpusgate.pipelines.cli import EXIT_NEGATIVE, CliError
     from corpusgate.source_registry.entry import RegistryError
     from corpusgate.source_registry.registry import Registry
+    from corpusgate.source_registry.store import assessment_from_report
     from corpusgate.transforms.harm.detect import HarmDetector
-    from corpusgate.transforms.harm.gate.assessment import (
-        assess_records,
-        assessment_row,
-        read_source_records,
-    )
+    from corpusgate.transforms.harm.gate.assessment import assess_records
 
     config = load_run_config(args)
     policy = harm_policy(config, {"sample_size": args.sample_size, "seed": args.seed})
@@ -141,7 +139,7 @@ def handle(args: argparse.Namespace) -> int:
         raise CliError(f"{args.source_id}: {err}") from err
     actor = args.actor or os.environ.get("USER") or "unknown"
     assessment_id = store.add_assessment(
-        assessment_row(
+        assessment_from_report(
             entry.source_id,
             "assessment",
             report,

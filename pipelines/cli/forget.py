@@ -96,7 +96,7 @@ def _identifiers(args: argparse.Namespace) -> list[str]:
 def subject_keys(values: list[str], type_name: str | None, key: bytes) -> list[str]:
     """Keyed hashes of the identifiers; CliError naming the position of one it cannot type."""
     from corpusgate.pipelines.cli import CliError
-    from corpusgate.source_registry.consent import (
+    from corpusgate.transforms.pii.consent import (
         guess_type,
         identifier_problem,
         known_types,

@@ -9,8 +9,8 @@ import pytest
 
 from corpusgate.pipelines.cli import main
 from corpusgate.pipelines.cli.forget import subject_keys
-from corpusgate.source_registry.consent import subject_key
 from corpusgate.transforms.output.withdrawals import records_of
+from corpusgate.transforms.pii.consent import subject_key
 
 KEY = b"forget-test-key-0123456789"
 

@@ -11,14 +11,12 @@ from sqlalchemy import text
 from corpusgate.source_registry.consent import (
     KEY_ENV,
     ConsentFileError,
-    ConsentIndex,
     ConsentKeyError,
     ConsentStore,
-    Grant,
     load_key,
     read_consent_file,
-    subject_key,
 )
+from corpusgate.transforms.pii.consent import ConsentIndex, Grant, subject_key
 
 KEY = b"k" * 32
 HEADER = "identifier,type,scope,granted_at,revoked_at,evidence\n"

@@ -12,9 +12,9 @@ from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
 from corpusgate.schemas.records import new_lineage
-from corpusgate.source_registry.consent import (
+from corpusgate.source_registry.consent import ConsentStore
+from corpusgate.transforms.pii.consent import (
     ConsentIndex,
-    ConsentStore,
     Grant,
     subject_key,
     subject_key_of_normalized,

@@ -39,7 +39,6 @@ from corpusgate.schemas.records import Record, add_decision, to_quarantine
 from corpusgate.transforms.harm.detect import HarmDetector, HarmPolicy
 from corpusgate.transforms.harm.gate.assessment import (
     SampleEntry,
-    assessment_row,
     gate_report,
     model_accuracy,
 )
@@ -332,14 +331,12 @@ def after_run(
 ) -> None:
     """Append one verification row per source and set its status (append-only store)."""
     for source_id, report in summaries.get(GATE) or []:
-        store.add_assessment(
-            assessment_row(
-                source_id,
-                "verification",
-                report,
-                actor=f"corpusgate run {ctx.run_id}",
-                run_id=ctx.run_id,
-            ),
+        store.add_gate_report(
+            source_id,
+            "verification",
+            report,
+            actor=f"corpusgate run {ctx.run_id}",
+            run_id=ctx.run_id,
             assessment_id=report["assessment_id"],
         )
         status = "verified_rejected" if report["decision"] == "reject" else "verified_accepted"

@@ -26,7 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from corpusgate.schemas import reasons
-from corpusgate.source_registry.consent import GENERAL, SEPARATE, ConsentHit, ConsentIndex
+from corpusgate.transforms.pii.consent import GENERAL, SEPARATE, ConsentHit, ConsentIndex
 from corpusgate.transforms.pii.engine import ACTIONS, CLASSES, SENSITIVE, PiiEntity, PiiPolicy
 
 __all__ = ["DROPPED", "KEEP", "REDACTED", "PiiDecision", "decide", "with_class_actions"]

@@ -36,13 +36,12 @@ from apache_beam.pvalue import TaggedOutput
 from corpusgate.schemas import reasons
 from corpusgate.schemas.records import Record, add_decision, to_quarantine
 from corpusgate.source_registry.consent import (
-    ConsentIndex,
     ConsentKeyError,
     ConsentStore,
     load_key,
     read_consent_file,
-    subject_key_of_normalized,
 )
+from corpusgate.transforms.pii.consent import ConsentIndex, subject_key_of_normalized
 from corpusgate.transforms.pii.consent_lookup import decide, with_class_actions
 from corpusgate.transforms.pii.engine import LANGUAGES, PiiPolicy
 from corpusgate.transforms.spine.checks import PAIRS, QUARANTINE, RECORDS, CheckContext

@@ -60,7 +60,7 @@ from corpusgate.schemas.reasons import (
     USER_AUTHORIZATION,
 )
 from corpusgate.schemas.records import QuarantineRow, Record, add_decision, to_quarantine
-from corpusgate.source_registry.entry import REQUIRED_EVIDENCE
+from corpusgate.schemas.sources import REQUIRED_EVIDENCE
 from corpusgate.transforms.provenance.open_source import (
     LicencePolicy,
     check_licence,

@@ -14,9 +14,8 @@ specificity, the Rogan–Gladen corrected prevalence of what that model detects.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from corpusgate.transforms.harm.detect import HarmDetector, HarmPolicy
@@ -28,7 +27,6 @@ __all__ = [
     "assess_records",
     "gate_report",
     "model_accuracy",
-    "read_source_records",
 ]
 
 REJECT_ACTION = "source rejected: not collected / not used for training (4.1.1)"
@@ -130,19 +128,6 @@ def gate_report(
     }
 
 
-def read_source_records(entry: Any) -> Iterator[dict[str, Any]]:
-    """Every record of a registry entry as `run` would read it (unparseable rows skipped)."""
-    from corpusgate.pipelines.curate import plan_tasks
-    from corpusgate.transforms.spine.readers import read_file
-    from corpusgate.transforms.spine.to_record import normalize
-
-    for task in plan_tasks([entry], "assess", ""):
-        for item in read_file(Path(task.path), task.format, task.uri):
-            ok, row = normalize(item, task.context)
-            if ok:
-                yield row  # type: ignore[misc]
-
-
 def assess_records(records: Iterable[Mapping[str, Any]], detector: HarmDetector) -> dict[str, Any]:
     """Sample `records` (dicts with record_id and text), detect on the sample, report."""
     policy = detector.policy
@@ -167,55 +152,4 @@ def assess_records(records: Iterable[Mapping[str, Any]], detector: HarmDetector)
         raise ValueError("the source has no readable records: nothing to sample")
     return gate_report(
         items, population, policy, methods=detector.methods, accuracy=model_accuracy(detector)
-    )
-
-
-# Gate-report keys that are columns of the store's assessment row; the rest go to `details`.
-_STORE_COLUMNS = frozenset(
-    {
-        "sample_size",
-        "flagged",
-        "rate",
-        "decision",
-        "seed",
-        "population",
-        "ci_low",
-        "ci_high",
-        "action",
-        "assessment_id",
-        "run_id",
-    }
-)
-
-
-def assessment_row(
-    source_id: str,
-    stage: str,
-    report: Mapping[str, Any],
-    *,
-    actor: str,
-    run_id: str | None = None,
-    extra_details: Mapping[str, Any] | None = None,
-) -> Any:
-    """The store's append-only row for one gate report (`assess` before, `run` after collection)."""
-    from corpusgate.source_registry.store import Assessment
-
-    details = {k: v for k, v in report.items() if k not in _STORE_COLUMNS}
-    details.update(extra_details or {})
-    return Assessment(
-        source_id=source_id,
-        stage=stage,
-        sample_size=report["sample_size"],
-        flagged=report["flagged"],
-        rate=report["rate"],
-        decision=report["decision"],
-        seed=report["seed"],
-        population=report["population"],
-        methods="; ".join(report["methods"])[:256],
-        ci_low=report["ci_low"],
-        ci_high=report["ci_high"],
-        action=report["action"][:256],
-        actor=actor[:128],
-        run_id=run_id,
-        details=details,
     )

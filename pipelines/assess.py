@@ -1,0 +1,25 @@
+"""`assess`: the pre-collection sampling assessment of one source (GB/T 45654-2025 4.1.1 a).
+
+Composition only: the source's records are read exactly as `run` reads them (the same plan,
+readers and record mapping), sampled and decided by the gate's pure core
+(`corpusgate.transforms.harm.gate.assessment`), and recorded in the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from corpusgate.pipelines.curate import plan_tasks
+from corpusgate.transforms.spine.readers import read_file
+from corpusgate.transforms.spine.to_record import normalize
+
+
+def read_source_records(entry: Any) -> Iterator[dict[str, Any]]:
+    """Every record of a registry entry as `run` would read it (unparseable rows skipped)."""
+    for task in plan_tasks([entry], "assess", ""):
+        for item in read_file(Path(task.path), task.format, task.uri):
+            ok, row = normalize(item, task.context)
+            if ok:
+                yield row  # type: ignore[misc]
