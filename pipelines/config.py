@@ -1,14 +1,22 @@
-"""Run configuration: one YAML file naming the registry, store, output and a runner profile.
+"""Run configuration: one YAML file, checked whole where it is read.
 
 ```yaml
 registry: ../demo/registry        # relative paths are relative to this file
 store: sqlite:///../out/corpusgate.sqlite
-output: ../out/demo
+output: ../out/demo               # a folder, or gs://bucket/prefix, s3://bucket/prefix
 profile: local                    # a shipped profile (local | dataflow | flink) or a path to one
 sources: all                      # or a list of source ids
-shards: {max_rows: 100000, row_group_rows: 5000}
+shards: {target_mb: 128, row_group_rows: 5000}   # or num_shards: 64
+index: {buckets: 4096}
+provenance: {licence_policy: ...}
+harm: {sample_size: 4000}
+pii: {consent_key_file: ...}
 ```
-A profile holds the runner and its Beam options; the command line overrides both.
+
+Every section is a typed settings model that refuses unknown keys (`transforms.common.settings`),
+so a typo is an error naming the file, the line and the key ("did you mean"), and each stage is
+handed its own frozen settings object. A profile holds the runner and its Beam options; the
+command line overrides both.
 """
 
 from __future__ import annotations
@@ -16,77 +24,138 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
+from pydantic import Field, field_validator
+
+from corpusgate.transforms.common.settings import (
+    ConfigPath,
+    Settings,
+    SettingsError,
+    parse_settings,
+)
+from corpusgate.transforms.common.yamlfile import Document, YamlError, load_yaml, parse_yaml
+from corpusgate.transforms.harm.stage import HarmSettings
+from corpusgate.transforms.output.layout import IndexSettings, ShardSettings
+from corpusgate.transforms.pii.stage import PiiSettings
+from corpusgate.transforms.provenance.stage import ProvenanceSettings
 
 PROFILES = ("local", "dataflow", "flink")
+BeamValue = str | int | float | bool | list[str | int | float]
 
 
 class ConfigError(ValueError):
-    """A run configuration problem; the message names the file and the key."""
+    """A run configuration problem; the message names the file, the line and the key."""
+
+
+class Profile(Settings):
+    """A runner profile (configs/local.yaml, dataflow.yaml, flink.yaml, or your own file)."""
+
+    runner: str
+    beam_options: dict[str, BeamValue] = Field(default_factory=dict)
+    reshuffle_after_read: bool = False
+
+
+class RunConfigFile(Settings):
+    """What a run configuration file may say."""
+
+    registry: ConfigPath
+    store: str = "sqlite:///corpusgate.sqlite"
+    output: str
+    profile: str = "local"
+    beam_options: dict[str, BeamValue] = Field(default_factory=dict)
+    sources: Literal["all"] | list[str] = "all"
+    shards: ShardSettings = Field(default_factory=ShardSettings)
+    index: IndexSettings = Field(default_factory=IndexSettings)
+    provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
+    harm: HarmSettings = Field(default_factory=HarmSettings)
+    pii: PiiSettings = Field(default_factory=PiiSettings)
+
+    @field_validator("sources")
+    @classmethod
+    def _ids(cls, value: Any) -> Any:
+        if isinstance(value, list) and not value:
+            raise ValueError("an empty list selects nothing; write 'all' or list source ids")
+        return value
 
 
 @dataclass(frozen=True)
 class RunConfig:
+    """A checked run configuration with its profile and the command line applied."""
+
     path: Path
-    registry: Path
-    store_url: str
+    file: RunConfigFile
     output: str
-    profile: str
+    store_url: str
     runner: str
-    beam_options: dict[str, Any]
-    sources: tuple[str, ...] | None
-    max_rows_per_shard: int = 100_000
-    row_group_rows: int = 5_000
+    beam_options: dict[str, BeamValue]
     reshuffle_after_read: bool = False
-    settings: dict[str, Any] = field(default_factory=dict)  # check-specific sections, verbatim
+
+    @property
+    def registry(self) -> Path:
+        return self.file.registry
+
+    @property
+    def sources(self) -> tuple[str, ...] | None:
+        return None if self.file.sources == "all" else tuple(self.file.sources)
+
+    @property
+    def shards(self) -> ShardSettings:
+        return self.file.shards
+
+    @property
+    def index(self) -> IndexSettings:
+        return self.file.index
+
+    @property
+    def provenance(self) -> ProvenanceSettings:
+        return self.file.provenance
+
+    @property
+    def harm(self) -> HarmSettings:
+        return self.file.harm
+
+    @property
+    def pii(self) -> PiiSettings:
+        return self.file.pii
 
     def sha256(self) -> str:
         """Hash of what decides the output (not where it goes, nor which machine runs it)."""
-        decisive = {
-            "registry": str(self.registry),
-            "sources": list(self.sources) if self.sources else "all",
-            "max_rows_per_shard": self.max_rows_per_shard,
-            "settings": self.settings,
-        }
-        return hashlib.sha256(
-            json.dumps(decisive, sort_keys=True, default=str).encode()
-        ).hexdigest()
-
-
-def _resolve(base: Path, value: str) -> Path:
-    path = Path(os.path.expanduser(value))
-    return path if path.is_absolute() else (base / path).resolve()
+        decisive = self.file.model_dump(
+            mode="json", exclude={"store", "output", "profile", "beam_options"}
+        )
+        return hashlib.sha256(json.dumps(decisive, sort_keys=True).encode()).hexdigest()
 
 
 def resolve_store_url(url: str, base: Path) -> str:
     """SQLite paths in a config are relative to the config file, like every other path."""
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
-        return prefix + str(_resolve(base, url[len(prefix) :]))
+        return prefix + str((base / url[len(prefix) :]).resolve())
     return url
 
 
-def load_profile(name_or_path: str, base: Path) -> dict[str, Any]:
+def load_profile(name_or_path: str, base: Path) -> Profile:
     if name_or_path in PROFILES:
         text = resources.files("corpusgate.configs").joinpath(f"{name_or_path}.yaml").read_text()
-        where = f"shipped profile '{name_or_path}'"
+        doc = parse_yaml(text, f"shipped profile '{name_or_path}'")
     else:
-        path = _resolve(base, name_or_path)
+        path = (base / Path(name_or_path).expanduser()).resolve()
         if not path.is_file():
             raise ConfigError(
                 f"profile '{name_or_path}' is neither one of {', '.join(PROFILES)} "
                 f"nor a file (looked at {path})"
             )
-        text, where = path.read_text(), str(path)
-    data = yaml.safe_load(text) or {}
-    if not isinstance(data, dict) or "runner" not in data:
-        raise ConfigError(f"{where}: a profile is a mapping with at least 'runner'")
-    return data
+        doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise ConfigError(f"{doc.where}: a profile is a mapping with at least 'runner'")
+    try:
+        return parse_settings(Profile, doc.data, doc=doc)
+    except SettingsError as err:
+        raise ConfigError(str(err)) from None
 
 
 def load_config(
@@ -94,63 +163,35 @@ def load_config(
 ) -> RunConfig:
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text())
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read the run configuration: {err.strerror}") from err
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from err
+        doc: Document = load_yaml(path)
+    except YamlError as err:
+        raise ConfigError(f"{err} (the run configuration)") from None
+    data = doc.data
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping with registry, store, output, profile")
     base = path.resolve().parent
-
-    def need(key: str, expected: str) -> Any:
-        if data.get(key) in (None, ""):
-            raise ConfigError(f"{path}: key '{key}' is missing; expected {expected}")
-        return data[key]
-
-    registry = _resolve(base, str(need("registry", "the folder of source entries")))
-    store = os.environ.get("CORPUSGATE_STORE_URL") or str(
-        data.get("store") or "sqlite:///corpusgate.sqlite"
-    )
-    out = output or str(need("output", "the output folder (or give --output)"))
-    if "://" not in out:
-        out = str(_resolve(Path.cwd() if output else base, out))
-    profile_name = str(data.get("profile") or "local")
-    profile = load_profile(profile_name, base)
-    options = dict(profile.get("beam_options") or {})
-    options.update(data.get("beam_options") or {})
-
-    sources = data.get("sources", "all")
-    if sources in (None, "all"):
-        selected = None
-    elif isinstance(sources, list) and all(isinstance(s, str) for s in sources):
-        selected = tuple(sources)
-    else:
-        raise ConfigError(f"{path}: key 'sources' must be 'all' or a list of source ids")
-
-    shards = data.get("shards") or {}
-    try:
-        max_rows = int(shards.get("max_rows", 100_000))
-        group_rows = int(shards.get("row_group_rows", 5_000))
-    except (TypeError, ValueError) as err:
+    data = dict(data)
+    if output:
+        data["output"] = output
+    elif data.get("output") in (None, ""):
         raise ConfigError(
-            f"{path}: shards.max_rows and shards.row_group_rows must be integers"
-        ) from err
-    if max_rows < 1 or group_rows < 1:
-        raise ConfigError(f"{path}: shards.max_rows and shards.row_group_rows must be >= 1")
-
-    known = {"registry", "store", "output", "profile", "beam_options", "sources", "shards"}
+            f"{path}: key 'output' is missing; expected the output folder (or give --output)"
+        )
+    try:
+        checked = parse_settings(RunConfigFile, data, doc=doc, base=base)
+    except SettingsError as err:
+        raise ConfigError(str(err)) from None
+    out = checked.output
+    if "://" not in out:
+        out = str(((Path.cwd() if output else base) / Path(out).expanduser()).resolve())
+    store = os.environ.get("CORPUSGATE_STORE_URL") or checked.store
+    profile = load_profile(checked.profile, base)
     return RunConfig(
         path=path.resolve(),
-        registry=registry,
-        store_url=resolve_store_url(store, base),
+        file=checked,
         output=out,
-        profile=profile_name,
-        runner=runner or str(profile["runner"]),
-        beam_options=options,
-        sources=selected,
-        max_rows_per_shard=max_rows,
-        row_group_rows=group_rows,
-        reshuffle_after_read=bool(profile.get("reshuffle_after_read", False)),
-        settings={k: v for k, v in data.items() if k not in known},
+        store_url=resolve_store_url(store, base),
+        runner=runner or profile.runner,
+        beam_options={**profile.beam_options, **checked.beam_options},
+        reshuffle_after_read=profile.reshuffle_after_read,
     )

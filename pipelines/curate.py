@@ -1,20 +1,24 @@
 """`curate`: the main job. Composition only: every step lives in `corpusgate.transforms`.
 
-registry ─► ReadSource ─► (checks) ─► WriteShards ─┐
-                └─► quarantine ─────► WriteQuarantine ─┼─► audit index ─► manifest
+    registry ─► ReadSource ─► Provenance ─► Harm (two passes, the 5% gate) ─► PII ─► pieces ─┐
+                   └────────── every quarantine output ──────────────────────────► pieces ─┤
+        finalize: shards + quarantine files ─► audit index (shuffle on id prefix) ─► manifest
+
+The launcher reads the registry, verifies evidence, imports consent, loads policies and
+settles each stage's inputs (`*Spec.settle`) before the graph is built; workers see only those
+specs, side inputs and the run's own folder. Nothing touches the store while the pipeline is
+built or run: the store is read before and written after.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
-import os
 import secrets
 import sys
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
@@ -28,33 +32,46 @@ from corpusgate.schemas.records import (
     WRITTEN,
     shard_metadata,
 )
+from corpusgate.source_registry.consent import (
+    ConsentKeyError,
+    ConsentStore,
+    load_key,
+    read_consent_file,
+)
 from corpusgate.source_registry.entry import SourceEntry
 from corpusgate.source_registry.registry import Registry
 from corpusgate.source_registry.store import Store
+from corpusgate.transforms.harm.stage import GATE, HarmSpec, HarmStage, library_warning
 from corpusgate.transforms.output import manifest as manifest_core
-from corpusgate.transforms.output import publish as publishing
+from corpusgate.transforms.output.buckets import MergeBuckets, WritePairRuns
+from corpusgate.transforms.output.filelist import FileWritten, write_file_list
+from corpusgate.transforms.output.finalize import INDEX_REFS, SHARD_FILES, WriteShards
+from corpusgate.transforms.output.layout import (
+    FILES_TABLE,
+    SHARDS,
+    IndexSettings,
+    RunLayout,
+    ShardSettings,
+)
+from corpusgate.transforms.output.layout import (
+    QUARANTINE as QUARANTINE_KIND,
+)
+from corpusgate.transforms.output.pieces import OUTCOMES, PIECES, WritePieces
+from corpusgate.transforms.output.publish import (
+    claim_run,
+    discard_run,
+    publish,
+    read_json,
+    write_json,
+)
 from corpusgate.transforms.output.report import report_files
-from corpusgate.transforms.output.shards import (
-    BUCKETS,
-    FILES,
-    INDEX_RUNS,
-    OUTCOMES,
-    FileWritten,
-    WritePairs,
-    WriteShards,
-    merge_index_bucket,
-)
-from corpusgate.transforms.spine.checks import (
-    CHECK_MODULES,
-    PAIRS,
-    QUARANTINE,
-    RECORDS,
-    SUMMARY,
-    CheckContext,
-    facts_of,
-)
-from corpusgate.transforms.spine.read_source import READ_COUNTS, ReadSource, ReadTask
-from corpusgate.transforms.spine.to_record import SourceContext
+from corpusgate.transforms.pii.consent import ConsentIndex
+from corpusgate.transforms.pii.stage import PiiSpec
+from corpusgate.transforms.provenance.stage import CONSUMES, ProvenanceSpec
+from corpusgate.transforms.spine.check_stage import CheckStage
+from corpusgate.transforms.spine.checks import PAIRS, QUARANTINE, RECORDS, SourceFacts
+from corpusgate.transforms.spine.plan import ReadTask, plan_tasks
+from corpusgate.transforms.spine.read_source import READ_COUNTS, SKIPPED, ReadSource
 
 log = logging.getLogger("corpusgate.curate")
 
@@ -72,106 +89,193 @@ class RunResult:
     run_id: str
     manifest: dict[str, Any]
     seconds: float
+    current: bool = True  # False: a newer run was published meanwhile; this one is kept aside
+
+
+@dataclass(frozen=True)
+class Stages:
+    """The checks of one run, in pipeline order, each settled on the launcher."""
+
+    provenance: ProvenanceSpec | None = None
+    harm: HarmSpec | None = None
+    pii: PiiSpec | None = None
+    warnings: tuple[str, ...] = ()
+    library: dict[str, Any] = field(default_factory=dict)
 
 
 def new_run_id(now: datetime | None = None) -> str:
+    """Sortable by start time: the pointer only ever moves to a later run."""
     now = now or datetime.now(UTC)
-    return f"{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+    return f"{now:%Y%m%dT%H%M%S}{now.microsecond // 1000:03d}Z-{secrets.token_hex(3)}"
 
 
-def plan_tasks(entries: list[SourceEntry], run_id: str, config_sha256: str) -> list[ReadTask]:
-    """One task per input file; missing inputs fail here, before any pipeline starts."""
-    tasks = []
-    for entry in entries:
-        context = SourceContext(
-            source_id=entry.source_id,
-            entry_sha256=entry.sha256,
-            fields=tuple(sorted(entry.fields.items())),
-            licence=entry.licence,
-            evidence=tuple((e.role, e.path, e.sha256) for e in entry.evidence),
-            run_id=run_id,
-            config_sha256=config_sha256,
+def facts_of(entry: SourceEntry) -> SourceFacts:
+    return SourceFacts(
+        source_id=entry.source_id,
+        kind=entry.kind,
+        languages=tuple(entry.languages),
+        origin=entry.origin,
+        licence=entry.licence,
+        entry_file=str(entry.file),
+        entry_sha256=entry.sha256,
+        evidence=tuple((e.role, str(e.resolved), e.sha256) for e in entry.evidence),
+        extra=dict(entry.extra),
+    )
+
+
+def consent_for(config: RunConfig, store_url: str) -> tuple[bytes, ConsentIndex, list[str]]:
+    """The consent key and index a run uses, after importing the config's consent files.
+
+    With no `pii` section and no key anywhere, no consent can be shown: every identifier is
+    handled as without consent (redacted or dropped) and no subject index is written —
+    stricter than with a key, never laxer; the run says so on stderr."""
+    settings = config.pii
+    explicit = "pii" in config.file.model_fields_set
+    try:
+        key = load_key(
+            config_key_file=str(settings.consent_key_file) if settings.consent_key_file else None
         )
-        for path in entry.input_files():
-            # Relative to the entry file, so ids keyed on file + line survive moving the tree.
-            uri = os.path.relpath(path.resolve(), entry.base_dir)
-            tasks.append(ReadTask(context, str(path), entry.format_of(path), uri))
-    return tasks
+    except ConsentKeyError:
+        if explicit:
+            raise
+        return (
+            b"",
+            ConsentIndex(),
+            [
+                "no consent key: personal information is handled as without consent "
+                "(set CORPUSGATE_CONSENT_KEY or pii.consent_key_file)"
+            ],
+        )
+    if not settings.consent_files and not key:
+        return key, ConsentIndex(), []
+    store = ConsentStore(store_url)
+    for path in settings.consent_files:
+        store.add_grants(read_consent_file(path, key))
+    return key, store.load_index(), []
 
 
-def _tag_files(kind: str):  # type: ignore[no-untyped-def]
-    return lambda written: ("file", kind, written)
+def settle_stages(
+    config: RunConfig, entries: list[SourceEntry], run_id: str, folder: str | None
+) -> Stages:
+    """Every enabled check of the run with what its workers need, read now on the launcher."""
+    facts = {entry.source_id: facts_of(entry) for entry in entries}
+    warnings: list[str] = []
+    provenance = harm = pii = None
+    library: dict[str, Any] = {}
+    if config.provenance.enabled and facts:
+        provenance = ProvenanceSpec.settle(config.provenance, facts, folder)
+    if config.harm.enabled and facts:
+        harm = HarmSpec(config.harm.load_policy(), None, run_id)
+        detector = harm.detector()  # a bad policy, model or library fails here, not on a worker
+        lib = detector.matcher.library
+        today = datetime.now(UTC).date()
+        warning = library_warning(lib, today)
+        if warning:
+            warnings.append(warning)
+        library = {
+            "version": lib.version,
+            "build_date": lib.build_date.isoformat(),
+            "age_days": (today - lib.build_date).days,
+            "stale": lib.is_stale(today),
+            "warning": warning,
+        }
+    if config.pii.enabled and facts:
+        key, index, pii_warnings = consent_for(config, config.store_url)
+        warnings.extend(pii_warnings)
+        pii = PiiSpec.settle(
+            config.pii,
+            key=key,
+            index=index,
+            languages={sid: f.languages for sid, f in facts.items()},
+            folder=folder,
+        )
+    return Stages(provenance, harm, pii, tuple(warnings), library)
+
+
+def _cause_prefix(records: beam.PCollection, stages: Stages, label: str) -> dict[str, Any]:
+    """The checks before the gate, applied the same way in both passes."""
+    if stages.provenance is None:
+        return {RECORDS: records, QUARANTINE: None, PAIRS: None}
+    return records | f"{label}Provenance" >> CheckStage(stages.provenance, consumes=CONSUMES)
 
 
 def build_pipeline(
     pipeline: beam.Pipeline,
     tasks: list[ReadTask],
-    staging: str,
+    layout: RunLayout,
     *,
-    run_id: str,
+    stages: Stages,
     config_sha256: str,
-    max_rows: int,
-    row_group_rows: int,
-    reshuffle: bool,
-    checks: list[tuple[str, beam.PTransform]] = (),  # type: ignore[assignment]
+    shards: ShardSettings,
+    index: IndexSettings,
+    reshuffle: bool = False,
+    progress_interval: float = 0,
 ) -> None:
-    """Read → each check in order → shards; every quarantine output → the quarantine files."""
-    meta = shard_metadata(run_id, config_sha256)
-    read = pipeline | "ReadSource" >> ReadSource(tasks, reshuffle=reshuffle)
-    records = read["records"]
+    """Read → checks in order → pieces → shards, quarantine, index → the run's summary."""
+    run_dir = layout.run_dir
+    read = pipeline | "ReadSource" >> ReadSource(
+        tasks, reshuffle=reshuffle, progress_interval=progress_interval
+    )
     quarantined = [read[QUARANTINE]]
-    summaries = []
     pairs = []
-    for label, check in checks:
-        out = records | label >> check
+    summary: list[beam.PCollection] = []
+    prefix = _cause_prefix(read[RECORDS], stages, "")
+    records = prefix[RECORDS]
+    if prefix[QUARANTINE] is not None:
+        quarantined.append(prefix[QUARANTINE])
+    if stages.harm is not None:
+        # Pass 1 reads the sources again and keeps k candidates per source: the records of
+        # pass 2 stream to the writers instead of waiting, in memory, for the gate.
+        gate_read = pipeline | "GateRead" >> ReadSource(tasks)
+        gate_records = _cause_prefix(gate_read[RECORDS], stages, "Gate")[RECORDS]
+        out = records | "Harm" >> HarmStage(stages.harm, gate_records=gate_records)
         records = out[RECORDS]
         quarantined.append(out[QUARANTINE])
-        if out.get(SUMMARY) is not None:
-            summaries.append(out[SUMMARY])
-        if out.get(PAIRS) is not None:
-            pairs.append(out[PAIRS])
-    if pairs:
-        pair_files = (
-            pairs
-            | "AllPairs" >> beam.Flatten()
-            | "WritePairs" >> WritePairs(staging)
-            | "TagPairFiles" >> beam.MapTuple(lambda kind, written: ("pair_file", kind, written))
-        )
-        summaries.append(pair_files)
+        summary.append(out[GATE] | "TagGate" >> beam.MapTuple(lambda sid, rep: (GATE, sid, rep)))
+    if stages.pii is not None:
+        out = records | "PersonalInformation" >> CheckStage(stages.pii)
+        records = out[RECORDS]
+        quarantined.append(out[QUARANTINE])
+        pairs.append(out[PAIRS])
 
-    kept = records | "WriteShards" >> WriteShards(
-        staging,
-        "shards",
-        SHARD_SCHEMA,
-        meta,
-        WRITTEN,
-        max_rows=max_rows,
-        row_group_rows=row_group_rows,
+    sizes = {
+        "roll_rows": shards.max_rows,
+        "roll_bytes": shards.target_bytes,
+        "group_rows": shards.row_group_rows,
+    }
+    kept = records | "WriteShardPieces" >> WritePieces(
+        run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes
     )
     held = (
         quarantined
-        | "FlattenQuarantine" >> beam.Flatten()
-        | "WriteQuarantine"
+        | "AllQuarantine" >> beam.Flatten()
+        | "WriteQuarantinePieces"
+        >> WritePieces(run_dir, QUARANTINE_KIND, QUARANTINE_SCHEMA, QUARANTINED, **sizes)
+    )
+    meta = shard_metadata(layout.run_id, config_sha256)
+    final = (
+        (kept[PIECES], held[PIECES])
+        | "AllPieces" >> beam.Flatten()
+        | "Finalize"
         >> WriteShards(
-            staging,
-            "quarantine",
-            QUARANTINE_SCHEMA,
-            meta,
-            QUARANTINED,
-            max_rows=max_rows,
-            row_group_rows=row_group_rows,
+            run_dir,
+            {
+                SHARDS: (SHARD_SCHEMA.with_metadata(meta), WRITTEN),
+                QUARANTINE_KIND: (QUARANTINE_SCHEMA.with_metadata(meta), QUARANTINED),
+            },
+            shards,
+            index.digits,
         )
     )
+    index_refs = [final[INDEX_REFS]]
+    if pairs:
+        index_refs.append(
+            pairs
+            | "AllPairs" >> beam.Flatten()
+            | "PairRuns" >> WritePairRuns(run_dir, index.digits)
+        )
     index_files = (
-        (kept[INDEX_RUNS], held[INDEX_RUNS])
-        | "AllIndexRuns" >> beam.Flatten()
-        | "RunPaths" >> beam.Map(lambda run: run.path)
-        | "CollectRuns" >> beam.combiners.ToList()
-        | "PerBucket" >> beam.FlatMap(lambda runs: [(bucket, runs) for bucket in BUCKETS])
-        | "SpreadBuckets" >> beam.Reshuffle()
-        | "MergeIndex"
-        >> beam.MapTuple(lambda bucket, runs: merge_index_bucket(staging, bucket, runs))
-        | "SkipEmpty" >> beam.Filter(lambda written: written is not None)
+        index_refs | "AllIndexRefs" >> beam.Flatten() | "BuildIndex" >> MergeBuckets(run_dir)
     )
     outcomes = (
         (kept[OUTCOMES], held[OUTCOMES])
@@ -184,41 +288,40 @@ def build_pipeline(
         | "CountRead" >> beam.CombinePerKey(sum)
         | "TagRead" >> beam.Map(lambda kv: ("read", kv[0], kv[1]))
     )
+    skipped = (
+        read[SKIPPED]
+        | "CountSkipped" >> beam.CombinePerKey(sum)
+        | "TagSkipped" >> beam.Map(lambda kv: ("skipped", kv[0], kv[1]))
+    )
     _ = (
         (
-            kept[FILES] | "TagShards" >> beam.Map(_tag_files("shards")),
-            held[FILES] | "TagQuarantine" >> beam.Map(_tag_files("quarantine")),
-            index_files | "TagIndex" >> beam.Map(_tag_files("index")),
+            final[SHARD_FILES] | "TagShards" >> beam.Map(lambda f: ("file", f.kind, f)),
+            index_files | "TagIndex" >> beam.Map(lambda f: ("file", f.kind, f)),
             outcomes,
             read_counts,
-            *summaries,
+            skipped,
+            *summary,
         )
         | "Summary" >> beam.Flatten()
         | "CollectSummary" >> beam.combiners.ToList()
-        | "WriteSummary" >> beam.Map(_write_summary, staging)
+        | "WriteSummary" >> beam.Map(_write_summary, layout.summary)
     )
 
 
-def _write_summary(items: list[tuple[str, Any, Any]], staging: str) -> None:
-    summary: dict[str, Any] = {
-        "files": [],
-        "outcomes": [],
-        "read": [],
-        "checks": {},
-        "pair_indexes": {},
-    }
+def _write_summary(items: list[tuple[str, Any, Any]], location: str) -> None:
+    summary: dict[str, Any] = {"files": [], "outcomes": [], "read": [], "skipped": [], GATE: []}
     for tag, key, value in items:
         if tag == "file":
-            summary["files"].append([key, value.__dict__])
+            summary["files"].append(value.as_dict())
         elif tag == "outcome":
             summary["outcomes"].append([list(key), value])
+        elif tag == "skipped":
+            summary["skipped"].append([list(key), value])
         elif tag == "read":
             summary["read"].append([key, value])
-        elif tag == "pair_file":
-            summary["pair_indexes"].setdefault(key, []).append(value.__dict__)
-        else:  # a check's own summary: (kind, key, JSON-able value)
-            summary["checks"].setdefault(tag, []).append([key, value])
-    publishing.write_json(publishing.join(staging, "_run", "summary.json"), summary)
+        else:
+            summary[tag].append([key, value])
+    write_json(location, summary)
 
 
 def beam_options(config: RunConfig, extra_args: list[str]) -> PipelineOptions:
@@ -243,54 +346,10 @@ def entry_summary(entry: SourceEntry) -> dict[str, Any]:
         "kind": entry.kind,
         "title": entry.title,
         "origin": entry.origin,
+        "modality": entry.modality,
         "languages": list(entry.languages),
         "licence": entry.licence,
     }
-
-
-def build_checks(
-    config: RunConfig, entries: list[SourceEntry], run_id: str
-) -> list[tuple[str, beam.PTransform]]:
-    """The checks of this run, in pipeline order (DESIGN §1), configured from the run config."""
-    checks = []
-    for label, _key, module, ctx in check_contexts(config, entries, run_id):
-        transform = importlib.import_module(module).make_check(ctx)
-        if transform is not None:
-            checks.append((label, transform))
-    return checks
-
-
-def check_contexts(config: RunConfig, entries: list[SourceEntry], run_id: str):  # type: ignore[no-untyped-def]
-    """(label, config key, module, CheckContext) of every enabled check, in pipeline order."""
-    facts = {entry.source_id: facts_of(entry) for entry in entries}
-    for label, key, module in CHECK_MODULES:
-        settings = config.settings.get(key) or {}
-        if not isinstance(settings, dict):
-            raise RunError(f"{config.path}: key '{key}' must be a mapping of settings")
-        if settings.get("enabled", True) is False:
-            continue
-        ctx = CheckContext(
-            run_id=run_id,
-            config_dir=str(config.path.parent),
-            store_url=config.store_url,
-            settings=settings,
-            facts=facts,
-        )
-        yield label, key, module, ctx
-
-
-def run_after_hooks(
-    config: RunConfig,
-    entries: list[SourceEntry],
-    run_id: str,
-    store: Store,
-    manifest: dict[str, Any],
-) -> None:
-    summaries = manifest.get("checks") or {}
-    for _label, _key, module, ctx in check_contexts(config, entries, run_id):
-        hook = getattr(importlib.import_module(module), "after_run", None)
-        if hook is not None:
-            hook(ctx, summaries, store, manifest)
 
 
 def rejected_before_collection(
@@ -316,10 +375,35 @@ def select_entries(registry: Registry, wanted: tuple[str, ...] | None) -> list[S
     return [registry.get(source_id) for source_id in wanted]
 
 
+def record_verifications(store: Store, run_id: str, gate: list[list[Any]]) -> None:
+    """Append one verification row per source and set its status (append-only store)."""
+    for source_id, report in gate:
+        store.add_gate_report(
+            source_id,
+            "verification",
+            report,
+            actor=f"corpusgate run {run_id}",
+            run_id=run_id,
+            assessment_id=report["assessment_id"],
+        )
+        status = "verified_rejected" if report["decision"] == "reject" else "verified_accepted"
+        store.set_status(source_id, status, run_id=run_id, note=report["action"])
+
+
+def _runner_name(options: PipelineOptions) -> str:
+    return str(options.get_all_options()["runner"])
+
+
 def run_curation(
-    config: RunConfig, extra_args: list[str] | None = None, *, progress=print
-) -> RunResult:  # type: ignore[no-untyped-def]
+    config: RunConfig,
+    extra_args: list[str] | None = None,
+    *,
+    progress: Callable[[str], None] = print,
+    warn: Callable[[str], None] | None = None,
+    progress_interval: float = 0,
+) -> RunResult:
     """Run the pipeline, check the balance, publish. Raises RunError with nothing published."""
+    warn = warn or (lambda message: print(f"corpusgate: warning: {message}", file=sys.stderr))
     started = time.monotonic()
     started_at = datetime.now(UTC)
     run_id = new_run_id(started_at)
@@ -331,58 +415,26 @@ def run_curation(
     to_read = [e for e in entries if e.source_id not in not_collected]
     tasks = plan_tasks(to_read, run_id, config_sha256)
     options = beam_options(config, extra_args or [])
-    output = config.output
-    if not publishing.is_remote(output):
-        Path(output).mkdir(parents=True, exist_ok=True)
-    staging = publishing.staging_dir(output, run_id)
-    store.log_run(run_id, "started", config_sha256=config_sha256, output=output)
+    layout = RunLayout(config.output, run_id)
+    claim_run(layout)
+    try:
+        stages = settle_stages(config, to_read, run_id, layout.settled)
+    except BaseException:
+        discard_run(layout)
+        raise
+    for message in stages.warnings:
+        warn(message)
+    store.log_run(run_id, "started", config_sha256=config_sha256, output=config.output)
     progress(
         f"run {run_id}: {len(entries)} sources, {len(tasks)} input files, "
-        f"runner {options.get_all_options()['runner']}"
+        f"runner {_runner_name(options)}"
     )
     try:
-        pipeline = beam.Pipeline(options=options)
-        build_pipeline(
-            pipeline,
-            tasks,
-            staging,
-            run_id=run_id,
-            config_sha256=config_sha256,
-            max_rows=config.max_rows_per_shard,
-            row_group_rows=config.row_group_rows,
-            reshuffle=config.reshuffle_after_read,
-            checks=build_checks(config, to_read, run_id),
+        manifest = _run_and_check(
+            config, options, tasks, layout, stages, config_sha256, progress_interval
         )
-        try:
-            state = pipeline.run().wait_until_finish()
-        except Exception as err:  # a worker error surfaces here, wrapped by the runner
-            first_line = (
-                str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            )
-            raise RunError(f"the pipeline failed, nothing was published: {first_line}") from err
-        if str(state) not in ("DONE", "PipelineState.DONE"):
-            raise RunError(f"the pipeline ended in state {state}, nothing was published")
-        summary = publishing.read_json(publishing.join(staging, "_run", "summary.json"))
-        manifest = manifest_core.build_manifest(
-            run_id=run_id,
-            config_sha256=config_sha256,
-            runner=str(options.get_all_options()["runner"]),
-            started_at=started_at.isoformat(),
-            finished_at=datetime.now(UTC).isoformat(),
-            registry_entries={e.source_id: entry_summary(e) for e in entries},
-            read_counts=[tuple(r) for r in summary["read"]],
-            outcomes=[(tuple(key), n) for key, n in summary["outcomes"]],
-            files=[(kind, FileWritten(**f)) for kind, f in summary["files"]],
-            extra={
-                "config_path": str(config.path),
-                "registry": str(config.registry),
-                "checks": summary["checks"],
-                "not_collected": not_collected,
-                "pair_indexes": {
-                    kind: sorted(files, key=lambda f: f["path"])
-                    for kind, files in summary["pair_indexes"].items()
-                },
-            },
+        manifest = _finish_manifest(
+            manifest, layout, entries, not_collected, stages, started_at, config, options
         )
         problems = manifest_core.balance_problems(manifest)
         if problems:
@@ -390,23 +442,106 @@ def run_curation(
                 "the run does not balance, nothing was published: " + "; ".join(problems)
             )
         # A new run's report has no spot checks yet: those are made on its output afterwards.
-        publishing.publish(output, staging, manifest, report_files(manifest, spotchecks=[]))
+        current = publish(layout, manifest, report_files(manifest, spotchecks=[]))
     except BaseException as err:
-        publishing.discard_staging(staging)
-        store.log_run(
-            run_id,
-            "failed",
-            config_sha256=config_sha256,
-            output=output,
-            detail=f"{type(err).__name__}: {err}",
-        )
+        discard_run(layout)
+        try:
+            store.log_run(
+                run_id,
+                "failed",
+                config_sha256=config_sha256,
+                output=config.output,
+                detail=f"{type(err).__name__}: {err}",
+            )
+        except Exception as store_err:  # never hide the run's own error behind the store's
+            log.error("could not record the failed run in the store: %s", store_err)
         raise
-    store.log_run(run_id, "published", config_sha256=config_sha256, output=output)
+    store.log_run(run_id, "published", config_sha256=config_sha256, output=config.output)
     for entry in to_read:
         store.set_status(entry.source_id, "collected", entry_sha256=entry.sha256, run_id=run_id)
-    # After `collected`: hooks record what verification decided (verified_accepted / _rejected).
-    run_after_hooks(config, to_read, run_id, store, manifest)
-    return RunResult(output, run_id, manifest, time.monotonic() - started)
+    # After `collected`: what verification decided (verified_accepted / _rejected).
+    record_verifications(store, run_id, (manifest.get("checks") or {}).get(GATE, []))
+    return RunResult(config.output, run_id, manifest, time.monotonic() - started, current)
+
+
+def _run_and_check(
+    config: RunConfig,
+    options: PipelineOptions,
+    tasks: list[ReadTask],
+    layout: RunLayout,
+    stages: Stages,
+    config_sha256: str,
+    progress_interval: float,
+) -> dict[str, Any]:
+    pipeline = beam.Pipeline(options=options)
+    build_pipeline(
+        pipeline,
+        tasks,
+        layout,
+        stages=stages,
+        config_sha256=config_sha256,
+        shards=config.shards,
+        index=config.index,
+        reshuffle=config.reshuffle_after_read,
+        progress_interval=progress_interval,
+    )
+    try:
+        state = pipeline.run().wait_until_finish()
+    except Exception as err:  # a worker error surfaces here, wrapped by the runner
+        text = str(err).strip()
+        first_line = text.splitlines()[0] if text else type(err).__name__
+        raise RunError(f"the pipeline failed, nothing was published: {first_line}") from err
+    if str(state) not in ("DONE", "PipelineState.DONE"):
+        raise RunError(f"the pipeline ended in state {state}, nothing was published")
+    return read_json(layout.summary)
+
+
+def _finish_manifest(
+    summary: dict[str, Any],
+    layout: RunLayout,
+    entries: list[SourceEntry],
+    not_collected: dict[str, Any],
+    stages: Stages,
+    started_at: datetime,
+    config: RunConfig,
+    options: PipelineOptions,
+) -> dict[str, Any]:
+    written = [FileWritten(**f) for f in summary["files"]]
+    size, sha = write_file_list(layout.files_table, written)
+    skipped: dict[str, dict[str, dict[str, int]]] = {}
+    for (source_id, uri, record_type), n in summary["skipped"]:
+        skipped.setdefault(source_id, {}).setdefault(uri, {})[record_type] = n
+    manifest = manifest_core.build_manifest(
+        run_id=layout.run_id,
+        config_sha256=config.sha256(),
+        runner=_runner_name(options),
+        started_at=started_at.isoformat(),
+        finished_at=datetime.now(UTC).isoformat(),
+        registry_entries={e.source_id: entry_summary(e) for e in entries},
+        read_counts=[tuple(r) for r in summary["read"]],
+        outcomes=[(tuple(key), n) for key, n in summary["outcomes"]],
+        written=written,
+        files_table={"table": FILES_TABLE, "sha256": sha, "bytes": size, "count": len(written)},
+        extra={
+            "config_path": str(config.path),
+            "registry": str(config.registry),
+            "shards_cut": {
+                "num_shards": config.shards.num_shards,
+                "target_mb": config.shards.target_mb,
+                "max_rows": config.shards.max_rows,
+                "note": "shards hold equal row ranges of the runner's pieces; which rows share "
+                "a file depends on how the runner cut bundles, never which rows are kept",
+            },
+            "index": {"buckets": config.index.buckets, "digits": config.index.digits},
+            "checks": {GATE: summary[GATE], "harm_library": stages.library},
+            "skipped_records": skipped,
+            "not_collected": not_collected,
+            "pair_indexes": {"pii_subjects": {"digits": config.index.digits}}
+            if stages.pii is not None
+            else {},
+        },
+    )
+    return manifest
 
 
 if __name__ == "__main__":  # pragma: no cover - `corpusgate run` is the entry point

@@ -30,7 +30,7 @@ from typing import Any
 
 import yaml
 
-from corpusgate.transforms.provenance.open_source import alias_key
+from corpusgate.transforms.provenance.licences import alias_key
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUTPUT = REPO_ROOT / "configs" / "policies" / "licence_aliases.yaml"

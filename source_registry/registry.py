@@ -101,7 +101,7 @@ def evidence_findings(entry: SourceEntry) -> list[Finding]:
         elif ev.role == "crawl_record":
             # The run refuses the whole source when a snapshot the record lists is missing or
             # changed; say so here, before any run.
-            from corpusgate.transforms.provenance.self_collected import load_crawl_record
+            from corpusgate.transforms.provenance.crawl_record import load_crawl_record
 
             try:
                 load_crawl_record(ev.resolved, ev.sha256)

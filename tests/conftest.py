@@ -7,13 +7,17 @@ another copy.
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -102,3 +106,65 @@ def postgres_url() -> Iterator[str]:
     finally:
         run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
         shutil.rmtree(base, ignore_errors=True)
+
+
+DEMO_CONFIG = REPO_ROOT / "configs" / "demo.yaml"
+
+
+@dataclass
+class DemoRun:
+    """One run of the bundled demo: where its output and store are, and readers for them."""
+
+    output: Path
+    store: str
+    stdout: str = ""
+
+    def manifest(self) -> dict[str, Any]:
+        return json.loads((self.output / "manifest.json").read_text())
+
+    @property
+    def run_dir(self) -> Path:
+        return self.output / self.manifest()["run_dir"]
+
+    def rows(self, kind: str = "shards", source_id: str | None = None) -> list[dict[str, Any]]:
+        import pyarrow.parquet as pq
+
+        return [
+            row
+            for path in sorted((self.run_dir / kind).glob("*.parquet"))
+            for row in pq.read_table(path).to_pylist()
+            if source_id is None or row["source_id"] == source_id
+        ]
+
+    def copy(self, target: Path) -> DemoRun:
+        """A copy of the output and its store, for a test that changes them."""
+        shutil.copytree(self.output, target / "out")
+        database = Path(self.store.removeprefix("sqlite:///"))
+        shutil.copy(database, target / database.name)
+        return DemoRun(target / "out", f"sqlite:///{target / database.name}", self.stdout)
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The demo, run once per test session through the console script, as the README runs it.
+
+    Tests read it; a test that changes an output or the store works on `demo_run.copy(...)`."""
+    base = tmp_path_factory.mktemp("demo")
+    store = f"sqlite:///{base}/store.sqlite"
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "corpusgate"),
+            "run",
+            "--config",
+            str(DEMO_CONFIG),
+            "--output",
+            str(base / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"CORPUSGATE_STORE_URL": store, "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return DemoRun(base / "out", store, done.stdout)

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import nbformat
 import pytest
 from nbclient import NotebookClient
 
+if TYPE_CHECKING:
+    from conftest import DemoRun
+
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb")))
-def test_notebook_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_notebook_runs(
+    name: str, demo_run: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CORPUSGATE_REPO", str(REPO))
-    monkeypatch.setenv("CORPUSGATE_NOTEBOOK_OUTPUT", str(tmp_path))
-    monkeypatch.setenv("CORPUSGATE_STORE_URL", f"sqlite:///{tmp_path}/store.sqlite")
+    monkeypatch.setenv("CORPUSGATE_DEMO_OUTPUT", str(demo_run.output))
+    monkeypatch.setenv("CORPUSGATE_STORE_URL", demo_run.store)
+    monkeypatch.chdir(tmp_path)
     notebook = nbformat.read(REPO / "notebooks" / name, as_version=4)
     NotebookClient(
         notebook,
@@ -28,4 +34,4 @@ def test_notebook_runs(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         o for cell in notebook.cells if cell.cell_type == "code" for o in cell.get("outputs", [])
     ]
     assert not [o for o in outputs if o.get("output_type") == "error"]
-    assert os.listdir(tmp_path)
+    assert any(o.get("output_type") == "stream" for o in outputs)

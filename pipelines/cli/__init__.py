@@ -32,6 +32,7 @@ COMMAND_MODULES = [
     "corpusgate.pipelines.cli.spotcheck",
     "corpusgate.pipelines.cli.consent",
     "corpusgate.pipelines.cli.forget",
+    "corpusgate.pipelines.cli.runs",
 ]
 
 EXIT_OK = 0

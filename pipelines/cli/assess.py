@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from pathlib import Path
 from typing import Any
+
+from corpusgate.pipelines.cli.common import add_store_options, load_run_config, open_store
 
 DESCRIPTION = """\
 Assess a proposed source before collecting it (GB/T 45654-2025 4.1.1 a): draw a reproducible
@@ -32,23 +33,6 @@ examples:
 
 exit codes: 0 accepted; 1 rejected (also when inconclusive and --fail-inconclusive is given);
 2 bad usage, unknown source or unreadable configuration"""
-
-
-def default_config() -> Path:
-    from importlib import resources
-
-    return Path(str(resources.files("corpusgate.configs") / "demo.yaml"))
-
-
-def add_store_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="run configuration naming the registry and store (default: the shipped demo.yaml)",
-    )
-    parser.add_argument(
-        "--store", metavar="URL", help="store URL (overrides the config and $CORPUSGATE_STORE_URL)"
-    )
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,40 +62,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=handle)
 
 
-def load_run_config(args: argparse.Namespace) -> Any:
-    from corpusgate.pipelines.cli import CliError
-    from corpusgate.pipelines.config import ConfigError, load_config
-
-    path = Path(args.config) if args.config else default_config()
-    try:
-        return load_config(path)
-    except ConfigError as err:
-        raise CliError(str(err)) from err
-
-
-def open_store(args: argparse.Namespace, config: Any) -> Any:
-    from corpusgate.pipelines.cli import CliError
-    from corpusgate.source_registry.store import Store, StoreError
-
-    try:
-        return Store(args.store or config.store_url)
-    except StoreError as err:
-        raise CliError(str(err)) from err
-
-
 def harm_policy(config: Any, overrides: dict[str, Any]) -> Any:
     """The run config's harm policy (section `harm`) with command-line overrides."""
     from corpusgate.pipelines.cli import CliError
-    from corpusgate.transforms.harm.detect import HarmPolicy
+    from corpusgate.transforms.common.settings import parse_settings
 
-    settings = dict(config.settings.get("harm") or {})
-    settings.update({k: v for k, v in overrides.items() if v is not None})
+    changes = {k: v for k, v in overrides.items() if v is not None}
     try:
-        path = settings.get("policy")
-        if path is not None:
-            candidate = Path(str(path))
-            path = candidate if candidate.is_absolute() else config.path.parent / candidate
-        return HarmPolicy.load(path).with_settings(settings, "harm")
+        settings = parse_settings(
+            type(config.harm), {**config.harm.model_dump(), **changes}, prefix="harm"
+        )
+        return settings.load_policy()
     except ValueError as err:
         raise CliError(str(err)) from err
 

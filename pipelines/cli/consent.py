@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from pathlib import Path
-from typing import Any
+
+from corpusgate.pipelines.cli.common import add_store_options, resolve_store_and_key
 
 DESCRIPTION = """\
 Import consents (PIPL art. 14, and the separate consent art. 29 requires for sensitive
@@ -58,7 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     imp.add_argument("file", metavar="FILE", help="consents, .csv or .jsonl")
-    add_store_options(imp)
+    add_store_options(imp, key=True)
     imp.add_argument("--json", action="store_true", help="print one JSON document")
     imp.set_defaults(handler=_import)
 
@@ -67,54 +66,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         return 2
 
     consent.set_defaults(handler=_usage)
-
-
-def add_store_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        metavar="FILE",
-        help="run config to take the store URL and consent key file from",
-    )
-    parser.add_argument("--store", metavar="URL", help="SQLAlchemy store URL")
-    parser.add_argument(
-        "--key-file",
-        metavar="FILE",
-        help="consent key file (default: $CORPUSGATE_CONSENT_KEY, then the "
-        "run config's pii.consent_key_file)",
-    )
-
-
-def resolve_store_and_key(args: argparse.Namespace) -> tuple[str, bytes, Any]:
-    """(store URL, consent key, run config or None) from the options; CliError when missing."""
-    from corpusgate.pipelines.cli import CliError
-    from corpusgate.pipelines.config import ConfigError, load_config
-    from corpusgate.source_registry.consent import ConsentKeyError, load_key
-
-    config = None
-    if args.config:
-        try:
-            config = load_config(args.config)
-        except ConfigError as err:
-            raise CliError(str(err), 2) from err
-    store_url = (
-        args.store
-        or os.environ.get("CORPUSGATE_STORE_URL")
-        or (config.store_url if config else None)
-    )
-    if not store_url:
-        raise CliError(
-            "no store: give --store URL or --config FILE, or set CORPUSGATE_STORE_URL", 2
-        )
-    config_key = None
-    if config is not None:
-        section = config.settings.get("pii") or {}
-        if isinstance(section, dict) and section.get("consent_key_file"):
-            config_key = str(config.path.parent / Path(str(section["consent_key_file"])))
-    try:
-        key = load_key(args.key_file, config_key_file=config_key)
-    except ConsentKeyError as err:
-        raise CliError(str(err), 2) from err
-    return store_url, key, config
 
 
 def _import(args: argparse.Namespace) -> int:

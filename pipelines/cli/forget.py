@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from corpusgate.pipelines.cli.consent import add_store_options
+from corpusgate.pipelines.cli.common import add_store_options
 
 DESCRIPTION = """\
 Honour a withdrawal of consent (PIPL art. 15, 47): remove every published record holding the
@@ -65,7 +65,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--output", metavar="DIR", help="the run's output folder (default: the run config's output)"
     )
-    add_store_options(parser)
+    add_store_options(parser, key=True)
     parser.add_argument(
         "--reason",
         default="the data subject withdrew consent",
@@ -128,7 +128,7 @@ def _forget(args: argparse.Namespace) -> int:
     from datetime import datetime
 
     from corpusgate.pipelines.cli import CliError
-    from corpusgate.pipelines.cli.consent import resolve_store_and_key
+    from corpusgate.pipelines.cli.common import resolve_store_and_key
     from corpusgate.source_registry.consent import ConsentStore
     from corpusgate.source_registry.store import StoreError
     from corpusgate.transforms.output.audit import AuditError

@@ -6,19 +6,23 @@ import argparse
 import json
 
 DESCRIPTION = """\
-Rebuild OUTPUT/reports/ from OUTPUT/manifest.json and the spot checks recorded under
-OUTPUT/reports/spotchecks/: the per-source table of records read, written and quarantined with
+Rebuild the current run's reports (OUTPUT/runs/RUN_ID/reports/) from its manifest and the spot
+checks recorded under its reports/spotchecks/: the per-source table of records read, written and quarantined with
 the count for each reason, the sources not collected because an assessment rejected them, the
 5% gate's verification per source (sample, flagged, rate, exact interval, decision), and the
 manual and technical spot checks. Writes sources.txt, sources.json and sources.html and prints
-the text (or the JSON with --json)."""
+the text (or the JSON with --json).
+
+--runs lists every run published to OUTPUT instead, with its totals and the gate's decision
+per source, so an assessor can see that a source over 5% was never used (B.2.1.1.1 b)."""
 
 EPILOG = """\
 examples:
   corpusgate report --output out/demo
   corpusgate report --output out/demo --json | jq '.gate[] | select(.decision == "reject")'
+  corpusgate report --output out/demo --runs
 
-exit codes: 0 done; 1 no finished output at DIR"""
+exit codes: 0 done; 1 no finished output at DIR, or a damaged one (the message names the file)"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,22 +39,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="out/demo",
         help="the run's output folder (default: out/demo)",
     )
+    parser.add_argument("--run", metavar="RUN_ID", help="an earlier run (default: the current)")
+    parser.add_argument("--runs", action="store_true", help="list the output's runs instead")
     parser.add_argument("--json", action="store_true", help="print one JSON document")
     parser.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
     from corpusgate.pipelines.cli import EXIT_NEGATIVE, CliError
-    from corpusgate.transforms.output import publish
-    from corpusgate.transforms.output.audit import AuditError, load_manifest
+    from corpusgate.transforms.output.publish import write_reports
+    from corpusgate.transforms.output.published import OutputError, open_output
     from corpusgate.transforms.output.report import load_spotchecks, report_files
 
+    if args.runs:
+        from corpusgate.pipelines.cli.runs import print_runs
+
+        return print_runs(args.output, as_json=args.json)
     try:
-        manifest = load_manifest(args.output)
-    except AuditError as err:
+        published = open_output(args.output, args.run)
+    except OutputError as err:
         raise CliError(str(err), EXIT_NEGATIVE) from err
-    files = report_files(manifest, load_spotchecks(args.output))
-    publish.write_reports(args.output, files)
+    files = report_files(published.manifest, load_spotchecks(published.run_dir))
+    write_reports(published.run_dir, files)
     print(
         json.dumps(files["sources.json"], ensure_ascii=False)
         if args.json

@@ -62,6 +62,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="print the manifest as one JSON document instead of the table",
     )
     parser.add_argument("--verbose", action="store_true", help="show Beam's own log messages")
+    parser.add_argument(
+        "--progress-seconds",
+        type=float,
+        default=30.0,
+        metavar="S",
+        help="print records read, rate and elapsed time every S seconds while reading "
+        "(default 30; 0 or --json: quiet)",
+    )
     parser.set_defaults(handler=handle, accepts_extra=True)
 
 
@@ -80,7 +88,12 @@ def handle(args: argparse.Namespace) -> int:
 
     try:
         config = load_config(args.config, output=args.output, runner=args.runner)
-        result = run_curation(config, args.extra, progress=progress)
+        result = run_curation(
+            config,
+            args.extra,
+            progress=progress,
+            progress_interval=0 if args.json else args.progress_seconds,
+        )
     except (ConfigError, RegistryError, StoreError, KeyError, ValueError) as err:
         # ValueError: a check refused its settings (a bad policy file, consent key, ...).
         raise CliError(str(err).strip('"')) from err
@@ -97,6 +110,31 @@ def handle(args: argparse.Namespace) -> int:
     print()
     print(format_table(result.manifest))
     print()
-    print(f"manifest: {result.output}/manifest.json")
-    print(f"audit a record: corpusgate audit RECORD_ID --output {result.output}")
+    print(f"manifest: {result.output}/manifest.json (run folder runs/{result.run_id})")
+    if not result.current:
+        print(f"note: a newer run was published meanwhile; this run stays in runs/{result.run_id}")
+    example = _example_record(result.output)
+    if example:
+        print(f"audit a record: corpusgate audit {example} --output {result.output}")
+    else:
+        print(f"audit a record: corpusgate audit RECORD_ID --output {result.output}")
     return 0
+
+
+def _example_record(output: str) -> str | None:
+    """One published record id, so the next command the user copies works as printed."""
+    import pyarrow.parquet as pq
+
+    from corpusgate.transforms.common import files
+    from corpusgate.transforms.output.published import OutputError, open_output
+
+    try:
+        published = open_output(output)
+        shards = published.listed("shards")
+    except OutputError:
+        return None
+    if not shards:
+        return None
+    with files.open_read(published.path(shards[0].path)) as handle:
+        ids = pq.ParquetFile(handle).read_row_group(0, columns=["record_id"]).column(0)
+    return str(ids[0]) if len(ids) else None

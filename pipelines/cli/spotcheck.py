@@ -6,10 +6,9 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from corpusgate.pipelines.cli.assess import add_store_options
+from corpusgate.pipelines.cli.common import add_store_options
 
 DESCRIPTION = """\
 Spot-check curated output against GB/T 45654-2025 B.2.1.2.1.
@@ -105,19 +104,23 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _run_id(output: Path) -> str | None:
-    manifest = output / "manifest.json"
-    if manifest.is_file():
-        return json.loads(manifest.read_text(encoding="utf-8")).get("run_id")
-    return None
+def _published(args: argparse.Namespace) -> Any:
+    from corpusgate.pipelines.cli import EXIT_NEGATIVE, CliError
+    from corpusgate.transforms.output.published import OutputError, open_output
+
+    try:
+        return open_output(args.output)
+    except OutputError as err:
+        raise CliError(str(err), EXIT_NEGATIVE) from err
 
 
-def _write_report(output: Path, kind: str, report: dict[str, Any]) -> Path:
-    folder = output / "reports" / "spotchecks"
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{kind}-{_now():%Y%m%dT%H%M%S%fZ}.json"
-    path.write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    return path
+def _write_report(published: Any, kind: str, report: dict[str, Any]) -> str:
+    """The spot check's record beside the run it checked (`report` rebuilds from these)."""
+    from corpusgate.transforms.output.publish import write_json
+
+    location = published.path(f"reports/spotchecks/{kind}-{_now():%Y%m%dT%H%M%S%fZ}.json")
+    write_json(location, report)
+    return location
 
 
 def _emit(args: argparse.Namespace, report: dict[str, Any], text: str) -> None:
@@ -133,18 +136,18 @@ def _export(args: argparse.Namespace) -> int:
     from corpusgate.pipelines.cli import CliError
     from corpusgate.transforms.harm.gate import spotcheck as core
 
-    output = Path(args.output)
+    published = _published(args)
     seed = args.seed or f"spotcheck-{secrets.token_hex(6)}"
     try:
-        rows, population = core.sample_output(core.read_output_records(output), args.size, seed)
+        rows, population = core.sample_output(core.read_output_records(published), args.size, seed)
         core.write_sheet(rows, args.to)
     except (OSError, ValueError) as err:
         raise CliError(str(err)) from err
     report = {
         "kind": "manual_export",
         "modality": MODALITY,
-        "output": str(output),
-        "run_id": _run_id(output),
+        "output": args.output,
+        "run_id": published.run_id,
         "seed": seed,
         "requested_size": args.size,
         "sample_size": len(rows),
@@ -154,7 +157,7 @@ def _export(args: argparse.Namespace) -> int:
         "sample_sha256": core.sample_digest(r["record_id"] for r in rows),
         "exported_at": _now().isoformat(),
     }
-    report["report"] = str(_write_report(output, "export", report))
+    report["report"] = _write_report(published, "export", report)
     short = (
         ""
         if report["meets_b21211a"]
@@ -166,14 +169,14 @@ def _export(args: argparse.Namespace) -> int:
         (
             f"wrote {len(rows)} of {population} records to {args.to} (seed {seed!r}){short}\n"
             f"  fill in `verdict` (qualified / unqualified) and optional `codes`, then:\n"
-            f"  corpusgate spotcheck import {args.to} --output {output}"
+            f"  corpusgate spotcheck import {args.to} --output {args.output}"
         ),
     )
     return 0
 
 
 def _store(args: argparse.Namespace) -> Any:
-    from corpusgate.pipelines.cli.assess import load_run_config, open_store
+    from corpusgate.pipelines.cli.common import load_run_config, open_store
 
     if args.store:
         return open_store(args, None)
@@ -229,39 +232,25 @@ def _import(args: argparse.Namespace) -> int:
     from corpusgate.pipelines.cli import EXIT_NEGATIVE, CliError
     from corpusgate.transforms.harm.gate import spotcheck as core
 
-    output = Path(args.output)
+    published = _published(args)
     try:
-        known = {r["record_id"] for r in core.read_output_records(output)}
-        rows = core.read_sheet(args.sheet, known)
+        known = {r["record_id"] for r in core.read_output_records(published)}
+        report = core.manual_report(core.read_sheet(args.sheet, known), len(known))
     except (OSError, ValueError) as err:
-        raise CliError(str(err)) from err
-    seeds = sorted({r.seed for r in rows if r.seed})
-    if len(seeds) > 1:
-        raise CliError(f"{args.sheet}: rows come from {len(seeds)} samples (seeds {seeds})")
-    qualified = sum(r.qualified for r in rows)
-    report = core.judge(qualified, len(rows), core.MANUAL_TARGET)
-    codes: dict[str, int] = {}
-    for r in rows:
-        for code in r.codes:
-            codes[code] = codes.get(code, 0) + 1
+        raise CliError(f"{args.sheet}: {err}" if "sheet's rows" in str(err) else str(err)) from err
     report.update(
         kind="manual",
         modality=MODALITY,
-        output=str(output),
-        run_id=_run_id(output),
-        seed=seeds[0] if seeds else None,
+        output=args.output,
+        run_id=published.run_id,
         sheet=str(args.sheet),
-        population=len(known),
-        meets_b21211a=len(rows) >= min(core.MANUAL_MIN_ITEMS, len(known)),
-        unqualified_codes=dict(sorted(codes.items())),
-        unqualified_ids=sorted(r.record_id for r in rows if not r.qualified),
     )
     store = _store(args)
     actor = args.reviewer or os.environ.get("USER") or "unknown"
     report["assessment_id"] = _record(
         store, MANUAL_STAGE, report, report["seed"] or "", "manual review", actor, report["run_id"]
     )
-    report["report"] = str(_write_report(output, "manual", report))
+    report["report"] = _write_report(published, "manual", report)
     _emit(args, report, _describe("manual spot check (B.2.1.2.1 a)", report))
     return 0 if report["judgment"] == "pass" else EXIT_NEGATIVE
 
@@ -270,16 +259,17 @@ def _technical(args: argparse.Namespace) -> int:
     import os
 
     from corpusgate.pipelines.cli import EXIT_NEGATIVE, CliError
-    from corpusgate.pipelines.cli.assess import harm_policy, load_run_config
+    from corpusgate.pipelines.cli.assess import harm_policy
+    from corpusgate.pipelines.cli.common import load_run_config
     from corpusgate.transforms.harm.detect import HarmDetector
     from corpusgate.transforms.harm.gate import spotcheck as core
 
-    output = Path(args.output)
+    published = _published(args)
     config = load_run_config(args)
     try:
-        population = core.output_population(output)
+        population = core.output_population(published)
         size = core.technical_size(population, args.fraction)
-        rows, _ = core.sample_output(core.read_output_records(output), size, args.seed)
+        rows, _ = core.sample_output(core.read_output_records(published), size, args.seed)
     except (OSError, ValueError) as err:
         raise CliError(str(err)) from err
     detector = HarmDetector.load(harm_policy(config, {}))
@@ -288,18 +278,14 @@ def _technical(args: argparse.Namespace) -> int:
         result = detector.detect(row["text"])
         if result.flagged:
             flagged.append({"record_id": row["record_id"], "codes": result.codes})
-    report = core.judge(len(rows) - len(flagged), len(rows), core.TECHNICAL_TARGET)
+    report = core.technical_report(rows, flagged, population, args.fraction)
     report.update(
         kind="technical",
         modality=MODALITY,
-        output=str(output),
-        run_id=_run_id(output),
+        output=args.output,
+        run_id=published.run_id,
         seed=args.seed,
-        fraction=args.fraction,
-        population=population,
-        meets_b21211b=args.fraction >= core.TECHNICAL_MIN_FRACTION,
         methods=detector.methods,
-        flagged=flagged,
     )
     store = open_store_for(args, config)
     report["assessment_id"] = _record(
@@ -311,7 +297,7 @@ def _technical(args: argparse.Namespace) -> int:
         os.environ.get("USER") or "corpusgate",
         report["run_id"],
     )
-    report["report"] = str(_write_report(output, "technical", report))
+    report["report"] = _write_report(published, "technical", report)
     text = _describe("technical spot check (B.2.1.2.1 b)", report)
     if not report["meets_b21211b"]:
         text += f"\n  note: B.2.1.2.1 b asks for at least {core.TECHNICAL_MIN_FRACTION:.0%}"
@@ -320,6 +306,6 @@ def _technical(args: argparse.Namespace) -> int:
 
 
 def open_store_for(args: argparse.Namespace, config: Any) -> Any:
-    from corpusgate.pipelines.cli.assess import open_store
+    from corpusgate.pipelines.cli.common import open_store
 
     return open_store(args, config)

@@ -121,8 +121,8 @@ def test_text_report_teaches(
     ("args", "message"),
     [
         (["nope"], "no source 'nope'"),
-        (["mixed", "--sample-size", "0"], "sample_size 0"),
-        (["mixed", "--seed", "x" * 70], "must be 1-64 bytes"),
+        (["mixed", "--sample-size", "0"], "harm.sample_size': input should be greater than or"),
+        (["mixed", "--seed", "x" * 70], "harm.seed': string should have at most 64 characters"),
     ],
 )
 def test_usage_errors_exit_2(

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 import pytest
 
 from corpusgate.pipelines.cli import main
+
+if TYPE_CHECKING:
+    from conftest import DemoRun
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = REPO / "configs/demo.yaml"
@@ -30,40 +31,22 @@ def run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, s
     return code, out, err
 
 
-@pytest.fixture(scope="module")
-def demo_output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One demo run through the installed console script, as the README runs it."""
-    out = tmp_path_factory.mktemp("demo") / "out"
-    env_store = f"sqlite:///{out.parent}/store.sqlite"
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "corpusgate"),
-            "run",
-            "--config",
-            str(DEMO_CONFIG),
-            "--output",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env={"CORPUSGATE_STORE_URL": env_store, "PATH": "/usr/bin:/bin"},
-    )
-    assert done.returncode == 0, done.stderr
-    assert "balanced: read = written + quarantined for every source" in done.stdout
-    return out
-
-
 def manifest(output: Path) -> dict:
     return json.loads((output / "manifest.json").read_text())
 
 
 def shard_rows(output: Path, kind: str = "shards") -> list[dict]:
+    run_dir = output / manifest(output)["run_dir"]
     return [
         row
-        for f in sorted((output / kind).glob("*.parquet"))
+        for f in sorted((run_dir / kind).glob("*.parquet"))
         for row in pq.read_table(f).to_pylist()
     ]
+
+
+@pytest.fixture
+def demo_output(demo_run: DemoRun) -> Path:
+    return demo_run.output
 
 
 def test_demo_run_balances_per_source_with_every_fault_quarantined(demo_output: Path) -> None:
@@ -80,11 +63,15 @@ def test_demo_run_balances_per_source_with_every_fault_quarantined(demo_output: 
         assert entry["read"] == entry["written"] + entry["quarantined"] > 0
     # The read faults planted in the demo (demo/PROVENANCE.md); checks add reasons of their own.
     assert DEMO_REASONS.items() <= m["totals"]["quarantined_by_reason"].items()
-    assert {f["path"] for f in m["shards"]} == {
-        f"shards/{p.name}" for p in (demo_output / "shards").glob("*")
+    run_dir = demo_output / m["run_dir"]
+    listed = pq.read_table(run_dir / m["files"]["table"]).to_pylist()
+    assert {f["path"] for f in listed if f["kind"] == "shards"} == {
+        f"shards/{p.name}" for p in (run_dir / "shards").glob("*")
     }
-    assert (demo_output / "reports/sources.txt").read_text().startswith("source")
-    assert not list(demo_output.glob(".staging-*"))
+    assert m["files"]["by_kind"]["shards"]["rows"] == m["totals"]["written"]
+    assert (run_dir / "reports/sources.txt").read_text().startswith("source")
+    assert not (run_dir / "_tmp").exists()
+    assert (run_dir / "manifest.json").read_text() != ""
     row = shard_rows(demo_output)[0]
     assert set(row) == {"record_id", "source_id", "text", "lineage"}
     assert row["lineage"]["run_id"] == m["run_id"] and row["lineage"]["decisions"]
@@ -101,7 +88,8 @@ def test_audit_of_a_written_record(demo_output: Path, capsys: pytest.CaptureFixt
     assert answer["origin"]["kind"] == "warc_offset" and answer["url"].startswith("https://")
     assert answer["collected_at"].startswith("2024-04-25")
     assert answer["evidence"][0]["role"] == "crawl_record"
-    located = pq.read_table(demo_output / answer["location"]["file"]).to_pylist()[
+    run_dir = demo_output / manifest(demo_output)["run_dir"]
+    located = pq.read_table(run_dir / answer["location"]["file"]).to_pylist()[
         answer["location"]["row"]
     ]
     assert located["record_id"] == target["record_id"]
@@ -164,10 +152,10 @@ def test_rerun_gives_the_same_ids_and_rows_with_beam_options_passed_through(
 
 
 def test_a_failed_run_publishes_nothing_and_keeps_the_previous_output(
-    demo_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    demo_run: DemoRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    output = tmp_path / "out"
-    shutil.copytree(demo_output, output)
+    output = demo_run.copy(tmp_path).output
+    runs_before = sorted(p.name for p in (output / "runs").iterdir())
     before = (output / "manifest.json").read_bytes()
     (tmp_path / "reg").mkdir()
     (tmp_path / "not-a-dataset").mkdir()
@@ -181,7 +169,7 @@ def test_a_failed_run_publishes_nothing_and_keeps_the_previous_output(
     code, _, err = run_cli(capsys, "run", "--config", str(config))
     assert code == 1 and "corpusgate: error:" in err
     assert (output / "manifest.json").read_bytes() == before
-    assert not list(output.glob(".staging-*"))
+    assert sorted(p.name for p in (output / "runs").iterdir()) == runs_before
 
 
 def test_a_missing_input_is_a_clear_error_before_any_pipeline(
@@ -223,14 +211,14 @@ def test_registry_commands(capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def test_report_rebuilds_from_the_manifest(
-    demo_output: Path, capsys: pytest.CaptureFixture[str]
+    demo_run: DemoRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (demo_output / "reports/sources.txt").unlink()
-    code, out, _ = run_cli(capsys, "report", "--output", str(demo_output), "--json")
-    assert (
-        code == 0 and json.loads(out)["totals"]["read"] == manifest(demo_output)["totals"]["read"]
-    )
-    assert (demo_output / "reports/sources.txt").exists()
+    output = demo_run.copy(tmp_path).output
+    run_dir = output / manifest(output)["run_dir"]
+    (run_dir / "reports/sources.txt").unlink()
+    code, out, _ = run_cli(capsys, "report", "--output", str(output), "--json")
+    assert code == 0 and json.loads(out)["totals"]["read"] == manifest(output)["totals"]["read"]
+    assert (run_dir / "reports/sources.txt").exists()
 
 
 def test_a_source_rejected_before_collection_is_not_read(

@@ -11,10 +11,12 @@ import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
-from corpusgate.pipelines.curate import build_pipeline, plan_tasks
+from corpusgate.pipelines.curate import Stages, build_pipeline
 from corpusgate.schemas import reasons
 from corpusgate.source_registry.registry import Registry
+from corpusgate.transforms.output.layout import IndexSettings, RunLayout, ShardSettings
 from corpusgate.transforms.spine.identity import record_id
+from corpusgate.transforms.spine.plan import plan_tasks
 from corpusgate.transforms.spine.read_source import QUARANTINE, READ_COUNTS, ReadSource
 
 ENTRY = """\
@@ -92,23 +94,25 @@ def _map(fn):  # type: ignore[no-untyped-def]
     return beam.Map(fn)
 
 
+@pytest.mark.parametrize(("num_shards", "expected_shards"), [(None, 3), (2, 2), (50, 3)])
 def test_full_pipeline_writes_shards_quarantine_index_and_a_balanced_summary(
-    registry: Registry, tmp_path: Path
+    registry: Registry, tmp_path: Path, num_shards: int | None, expected_shards: int
 ) -> None:
-    staging = tmp_path / "staging"
+    layout = RunLayout(str(tmp_path / "out"), "run-1")
     tasks = plan_tasks(list(registry), "run-1", "cfg")
     with TestPipeline(runner="FnApiRunner") as p:
         build_pipeline(
             p,
             tasks,
-            str(staging),
-            run_id="run-1",
+            layout,
+            stages=Stages(),
             config_sha256="cfg",
-            max_rows=2,
-            row_group_rows=1,
-            reshuffle=False,
+            # Pieces of one row each: the finalize step must gather them into the shards asked.
+            shards=ShardSettings(num_shards=num_shards, max_rows=1, row_group_rows=1),
+            index=IndexSettings(buckets=16),
         )
-    summary = json.loads((staging / "_run/summary.json").read_text())
+    run_dir = Path(layout.run_dir)
+    summary = json.loads((run_dir / "_run/summary.json").read_text())
     assert sorted(map(tuple, summary["read"])) == [("src-a", 4), ("src-b", 2)]
     outcomes = {tuple(k): n for k, n in summary["outcomes"]}
     assert outcomes == {
@@ -119,17 +123,34 @@ def test_full_pipeline_writes_shards_quarantine_index_and_a_balanced_summary(
         ("src-b", "quarantined", "csv_column_count"): 1,
     }
     files = {
-        kind: [f for k, f in summary["files"] if k == kind]
+        kind: [f for f in summary["files"] if f["kind"] == kind]
         for kind in ("shards", "quarantine", "index")
     }
+    # Unasked, max_rows=1 cuts three shards of one row; num_shards asks for that many files,
+    # but never more files than rows.
+    assert len(files["shards"]) == expected_shards
+    assert sorted(f["path"] for f in files["shards"]) == [
+        f"shards/part-{i:05d}.parquet" for i in range(len(files["shards"]))
+    ]
     assert sum(f["rows"] for f in files["shards"]) == 3
     assert sum(f["rows"] for f in files["quarantine"]) == 3
     assert sum(f["rows"] for f in files["index"]) == 6
     texts = sorted(
         t
         for f in files["shards"]
-        for t in pq.read_table(staging / f["path"]).column("text").to_pylist()
+        for t in pq.read_table(run_dir / f["path"]).column("text").to_pylist()
     )
     assert texts == ["alpha", "beta", "gamma"]
-    quarantined = pq.read_table(staging / files["quarantine"][0]["path"])
+    quarantined = pq.read_table(run_dir / files["quarantine"][0]["path"])
     assert quarantined.schema.field("raw").type == "binary"
+    assert quarantined.schema.metadata[b"corpusgate.run_id"] == b"run-1"
+    # Every record is in the index once, in the bucket of its id's first hex digit.
+    index_rows = [
+        (f["path"], row)
+        for f in files["index"]
+        for row in pq.read_table(run_dir / f["path"]).to_pylist()
+    ]
+    assert all(path == f"index/{row['record_id'][0]}.parquet" for path, row in index_rows)
+    for _, row in index_rows:
+        located = pq.read_table(run_dir / row["file"]).to_pylist()[row["row"]]
+        assert located["record_id"] == row["record_id"]

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow.parquet as pq
 import pytest
 
 from corpusgate.pipelines.cli import main
@@ -21,26 +20,21 @@ from corpusgate.schemas import reasons
 from corpusgate.source_registry.store import Store
 from corpusgate.transforms.harm.stage import assessment_id_for
 
+if TYPE_CHECKING:
+    from conftest import DemoRun
+
 REPO = Path(__file__).resolve().parents[2]
 HARM_REASONS = {reasons.SOURCE_REJECTED, reasons.HARMFUL_CONTENT}
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    tmp = tmp_path_factory.mktemp("demo")
-    url = f"sqlite:///{tmp}/s.sqlite"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CORPUSGATE_STORE_URL", url)
-        mp.chdir(REPO)
-        code = main(["run", "--config", "configs/demo.yaml", "--output", str(tmp / "out")])
-    assert code == 0
-    manifest = json.loads((tmp / "out" / "manifest.json").read_text())
-    rows = [
-        r
-        for f in sorted((tmp / "out" / "quarantine").glob("*.parquet"))
-        for r in pq.read_table(f).to_pylist()
-    ]
-    return {"tmp": tmp, "url": url, "manifest": manifest, "quarantine": rows}
+@pytest.fixture
+def demo(demo_run: DemoRun, tmp_path: Path) -> dict[str, Any]:
+    return {
+        "tmp": tmp_path,
+        "url": demo_run.store,
+        "manifest": demo_run.manifest(),
+        "quarantine": demo_run.rows("quarantine"),
+    }
 
 
 def _gate(demo: dict[str, Any], source_id: str) -> dict[str, Any]:

@@ -4,47 +4,37 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 import pytest
 
 from corpusgate.pipelines.cli import main
 
+if TYPE_CHECKING:
+    from conftest import DemoRun
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = REPO / "configs/demo.yaml"
 SOURCE = "support-tickets-2024-06"
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    base = tmp_path_factory.mktemp("pii-demo")
-    out, store = base / "out", f"sqlite:///{base}/store.sqlite"
-    env = {"CORPUSGATE_STORE_URL": store, "PATH": "/usr/bin:/bin"}
-    done = subprocess.run(
-        [
-            str(Path(sys.executable).parent / "corpusgate"),
-            "run",
-            "--config",
-            str(DEMO_CONFIG),
-            "--output",
-            str(out),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-    )
-    assert done.returncode == 0, done.stderr
-    return out, store
+@pytest.fixture
+def demo(demo_run: DemoRun, tmp_path: Path) -> tuple[Path, str]:
+    """A copy of the session's demo output and store: `forget` changes both."""
+    copy = demo_run.copy(tmp_path)
+    return copy.output, copy.store
+
+
+def run_dir(out: Path) -> Path:
+    return out / json.loads((out / "manifest.json").read_text())["run_dir"]
 
 
 def rows(out: Path, kind: str) -> list[dict]:
     return [
         r
-        for f in sorted((out / kind).glob("*.parquet"))
+        for f in sorted((run_dir(out) / kind).glob("*.parquet"))
         for r in pq.read_table(f).to_pylist()
         if r["source_id"] == SOURCE
     ]
@@ -97,10 +87,11 @@ def test_demo_keeps_redacts_and_drops(demo: tuple[Path, str]) -> None:
     }
     import pyarrow.parquet as pq
 
-    subject_files = manifest["pair_indexes"]["pii_subjects"]
+    assert manifest["pair_indexes"]["pii_subjects"]["digits"] == 2
     assert "pii_subjects" not in manifest["checks"]  # per-record pairs stay out of the manifest
-    assert sum(pq.read_table(out / f["path"]).num_rows for f in subject_files) == 5
-    assert sum(f["rows"] for f in subject_files) == 5
+    subject_files = sorted((run_dir(out) / "index/pii_subjects").glob("*.parquet"))
+    assert sum(pq.read_table(f).num_rows for f in subject_files) == 5
+    assert manifest["files"]["by_kind"]["index/pii_subjects"]["rows"] == 5
 
 
 def test_forget_withdraws_a_subject_and_audit_explains(
@@ -131,10 +122,14 @@ def test_forget_withdraws_a_subject_and_audit_explains(
     entry = manifest["sources"][SOURCE]
     assert (entry["written"], entry["withdrawn"]) == (before["sources"][SOURCE]["written"] - 2, 2)
     assert manifest["balanced"] and manifest["totals"]["withdrawn"] == 2
-    assert {f["path"] for f in manifest["shards"]} == {
-        f"shards/{p.name}" for p in (out / "shards").glob("*.parquet")
+    listed = pq.read_table(run_dir(out) / manifest["files"]["table"]).to_pylist()
+    assert {f["path"] for f in listed if f["kind"] == "shards"} == {
+        f"shards/{p.name}" for p in (run_dir(out) / "shards").glob("*.parquet")
     }
-    assert "read = written + quarantined + withdrawn" in (out / "reports/sources.txt").read_text()
+    assert (
+        "read = written + quarantined + withdrawn"
+        in (run_dir(out) / "reports/sources.txt").read_text()
+    )
 
     gone = result["withdrawn"][0]["record_id"]
     code, text, _ = cli(capsys, "audit", gone, "--output", str(out), "--json")
@@ -150,7 +145,7 @@ def test_forget_withdraws_a_subject_and_audit_explains(
         code, text, _ = cli(capsys, "audit", r["record_id"], "--output", str(out), "--json")
         where = json.loads(text)["location"]
         assert (
-            pq.read_table(out / where["file"]).to_pylist()[where["row"]]["record_id"]
+            pq.read_table(run_dir(out) / where["file"]).to_pylist()[where["row"]]["record_id"]
             == r["record_id"]
         )
 

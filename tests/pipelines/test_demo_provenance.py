@@ -4,14 +4,17 @@ refusal is a reason in the manifest, and `audit` tells why (demo/PROVENANCE.md l
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow.parquet as pq
 import pytest
 
 from corpusgate.pipelines.cli import main
 from corpusgate.source_registry.registry import Registry, validate
+
+if TYPE_CHECKING:
+    from conftest import DemoRun
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = REPO / "configs/demo.yaml"
@@ -27,14 +30,9 @@ PROVENANCE_REASONS = {reason for cases in PROVENANCE_CASES.values() for reason i
 KINDS = ("open_source", "self_collected", "commercial", "user_input")
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    out = tmp_path_factory.mktemp("provenance-demo")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("CORPUSGATE_STORE_URL", f"sqlite:///{out}/s.sqlite")
-        code = main(["run", "--config", str(DEMO_CONFIG), "--output", str(out / "run")])
-    assert code == 0
-    yield out / "run"
+@pytest.fixture
+def demo(demo_run: DemoRun) -> Path:
+    return demo_run.output
 
 
 def _manifest(output: Path) -> dict:
@@ -44,7 +42,7 @@ def _manifest(output: Path) -> dict:
 def _rows(output: Path, kind: str) -> list[dict]:
     return [
         row
-        for f in sorted((output / kind).glob("*.parquet"))
+        for f in sorted((output / _manifest(output)["run_dir"] / kind).glob("*.parquet"))
         for row in pq.read_table(f).to_pylist()
     ]
 

@@ -9,6 +9,7 @@ import pytest
 
 from corpusgate.pipelines.cli import main
 from corpusgate.pipelines.cli.forget import subject_keys
+from corpusgate.transforms.output.published import OutputError
 from corpusgate.transforms.output.withdrawals import records_of
 from corpusgate.transforms.pii.consent import subject_key
 
@@ -51,27 +52,34 @@ def test_bad_subjects_are_named_by_position_not_value(values, type_name, message
     assert "13912340001" not in str(err.value)
 
 
-def test_records_of_reads_the_subject_index(tmp_path: Path) -> None:
+def test_records_of_reads_only_the_keys_buckets(tmp_path: Path) -> None:
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    (tmp_path / "index/pii_subjects").mkdir(parents=True)
-    for name, rows in (("a", [("k1", "r2"), ("k2", "r1")]), ("b", [("k1", "r1"), ("k1", "r2")])):
-        pq.write_table(
+    from corpusgate.transforms.output.filelist import write_file_list, write_table
+    from corpusgate.transforms.output.published import Published
+
+    written = [
+        write_table(
+            str(tmp_path),
+            "index/pii_subjects",
+            f"index/pii_subjects/{bucket}.parquet",
             pa.table({"key": [k for k, _ in rows], "value": [v for _, v in rows]}),
-            tmp_path / f"index/pii_subjects/{name}.parquet",
+            row_group_size=10,
         )
-    manifest = {
-        "pair_indexes": {
-            "pii_subjects": [
-                {"path": "index/pii_subjects/a.parquet"},
-                {"path": "index/pii_subjects/b.parquet"},
-            ]
-        }
-    }
-    assert records_of(tmp_path, manifest, {"k1"}) == {"k1": ["r1", "r2"]}
-    assert records_of(tmp_path, manifest, {"k9"}) == {}
-    assert records_of(tmp_path, {}, {"k1"}) == {}
+        for bucket, rows in (
+            ("a", [("a1", "r2"), ("a2", "r1")]),
+            ("b", [("b1", "r1"), ("b1", "r2")]),
+        )
+    ]
+    write_file_list(str(tmp_path / "files.parquet"), written)
+    manifest = {"run_id": "r", "pair_indexes": {"pii_subjects": {"digits": 1}}}
+    published = Published(str(tmp_path), manifest, str(tmp_path))
+    assert records_of(published, {"b1", "a2"}) == {"b1": ["r1", "r2"], "a2": ["r1"]}
+    assert records_of(published, {"c9"}) == {}
+    (tmp_path / "index/pii_subjects/a.parquet").write_bytes(b"changed")
+    with pytest.raises(OutputError, match="is damaged"):
+        records_of(published, {"a1"})
+    assert records_of(Published(str(tmp_path), {"run_id": "r"}, str(tmp_path)), {"b1"}) == {}
 
 
 def test_forget_errors(

@@ -7,12 +7,12 @@ import json
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from corpusgate.pipelines.cli import main
 from corpusgate.source_registry.store import Store
 from corpusgate.transforms.harm.gate.spotcheck import judge, parse_verdict
+from corpusgate.transforms.output.filelist import write_file_list, write_table
 
 SPAM = "澳门娱乐城真人娱乐，注册即送88元"
 
@@ -21,14 +21,19 @@ SPAM = "澳门娱乐城真人娱乐，注册即送88元"
 def output(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CORPUSGATE_STORE_URL", f"sqlite:///{tmp_path}/s.sqlite")
     out = tmp_path / "out"
-    (out / "shards").mkdir(parents=True)
+    run_dir = out / "runs" / "run-x"
     ids = [f"r{i:03d}" for i in range(200)]
     texts = [SPAM if i < 6 else f"第{i}条普通记录" for i in range(200)]
-    for part in (0, 1):  # two shards, as a run writes them
+    written = []
+    for part in (0, 1):  # two shards, as a run writes them, listed in the run's file list
         sl = slice(part * 100, part * 100 + 100)
         table = pa.table({"record_id": ids[sl], "source_id": ["src"] * 100, "text": texts[sl]})
-        pq.write_table(table, out / "shards" / f"part-{part}.parquet")
-    (out / "manifest.json").write_text(json.dumps({"run_id": "run-x"}))
+        path = f"shards/part-{part:05d}.parquet"
+        written.append(write_table(str(run_dir), "shards", path, table, row_group_size=50))
+    write_file_list(str(run_dir / "files.parquet"), written)
+    manifest = {"run_id": "run-x", "sources": {}, "files": {"table": "files.parquet"}}
+    (run_dir / "manifest.json").write_text(json.dumps(manifest))
+    (out / "manifest.json").write_text(json.dumps({**manifest, "run_dir": "runs/run-x"}))
     return out
 
 
@@ -150,7 +155,7 @@ def test_export_is_reproducible_and_import_judges(
     report = json.loads(capsys.readouterr().out)
     assert (report["qualified"], report["items"], report["judgment"]) == (47, 50, "fail")
     assert report["unqualified_ids"] == sorted(bad)
-    assert Path(report["report"]).parent == output / "reports" / "spotchecks"
+    assert Path(report["report"]).parent == output / "runs" / "run-x" / "reports" / "spotchecks"
     stored = [r for r in Store(f"sqlite:///{tmp_path}/s.sqlite").assessments("output/text")]
     assert [(r["stage"], r["flagged"], r["actor"], r["seed"]) for r in stored] == [
         ("spotcheck_manual", 3, "qa", "s1")
@@ -202,12 +207,14 @@ def test_technical_spot_check(output: Path, capsys: pytest.CaptureFixture[str]) 
     assert report["meets_b21211b"] is True
 
 
-def test_no_shards_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_folder_without_a_run_is_a_negative_answer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert (
         main(["spotcheck", "export", "--output", str(tmp_path), "--to", str(tmp_path / "x.csv")])
-        == 2
+        == 1
     )
-    assert "no shards" in capsys.readouterr().err
+    assert "holds no manifest.json" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpusgate.schemas.reasons import NO_COLLECTION_TIME, NO_CRAWL_RECORD, ROBOTS_DISALLOWED
-from corpusgate.transforms.provenance.self_collected import load_crawl_record
+from corpusgate.transforms.provenance.crawl_record import load_crawl_record
 
 MAY = b"User-agent: *\nDisallow: /private/\n\nUser-agent: corpusgate-demo-bot\nDisallow: /drafts/\n"
 JUNE = b"User-agent: *\nDisallow: /\n"

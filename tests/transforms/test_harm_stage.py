@@ -19,24 +19,21 @@ import yaml
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from corpusgate.pipelines.curate import record_verifications
 from corpusgate.schemas import reasons
 from corpusgate.schemas.records import new_lineage
 from corpusgate.source_registry.store import Store
+from corpusgate.transforms.common.settings import SettingsError, parse_settings
 from corpusgate.transforms.harm.detect import HarmPolicy
 from corpusgate.transforms.harm.gate.statistics import BottomK, clopper_pearson
 from corpusgate.transforms.harm.stage import (
-    CheckHarm,
-    after_run,
+    GATE,
+    HarmSettings,
+    HarmSpec,
+    HarmStage,
     assessment_id_for,
-    make_check,
 )
-from corpusgate.transforms.spine.checks import (
-    QUARANTINE,
-    RECORDS,
-    SUMMARY,
-    CheckContext,
-    SourceFacts,
-)
+from corpusgate.transforms.spine.checks import QUARANTINE, RECORDS
 
 RUN = "run-test"
 SPAM = "正规博彩平台注册送彩金"
@@ -100,20 +97,16 @@ def test_gate_at_known_rates(library_dir: str) -> None:
     records = [r for sid, (n, k) in SOURCES.items() for r in _records(sid, n, k)]
     big_flagged = _expected_big()
     with TestPipeline(runner="FnApiRunner") as p:
-        out = p | beam.Create(records) | CheckHarm(POLICY, RUN, library_dir=library_dir)
-        gates = (
-            out[SUMMARY]
-            | beam.Filter(lambda t: t[0] == "gate")
-            | beam.MapTuple(
-                lambda _tag, sid, rep: (
-                    sid,
-                    rep["sample_size"],
-                    rep["population"],
-                    rep["flagged"],
-                    rep["decision"],
-                    rep["inconclusive"],
-                    rep["seed"],
-                )
+        out = p | beam.Create(records) | HarmStage(HarmSpec(POLICY, library_dir, RUN))
+        gates = out[GATE] | beam.MapTuple(
+            lambda sid, rep: (
+                sid,
+                rep["sample_size"],
+                rep["population"],
+                rep["flagged"],
+                rep["decision"],
+                rep["inconclusive"],
+                rep["seed"],
             )
         )
         assert_that(
@@ -229,8 +222,7 @@ def test_after_run_appends_verification_and_status(tmp_path: Path) -> None:
     ok = dict(
         report, flagged=0, rate=0.0, decision="accept", assessment_id=assessment_id_for(RUN, "ok")
     )
-    ctx = CheckContext(RUN, str(tmp_path), store.url, {}, {})
-    after_run(ctx, {"gate": [["spam", report], ["ok", ok]]}, store, {})
+    record_verifications(store, RUN, [["spam", report], ["ok", ok]])
     row = store.latest_assessment("spam", "verification")
     assert row is not None
     assert (row["assessment_id"], row["flagged"], row["decision"], row["run_id"]) == (
@@ -244,25 +236,21 @@ def test_after_run_appends_verification_and_status(tmp_path: Path) -> None:
     assert store.status("ok") == "verified_accepted"
 
 
-def _facts() -> dict[str, SourceFacts]:
-    return {"s": SourceFacts("s", "open_source", ("zh",), "domestic", "MIT", "e.yaml", "x")}
-
-
 @pytest.mark.parametrize(
     ("settings", "error"),
     [
-        ({"sample_size": "lots"}, "sample_size 'lots'"),
-        ({"policy": "missing.yaml"}, "cannot read the harm policy"),
-        ({"thresholds": 1}, "unknown setting"),
+        ({"sample_size": "lots"}, "harm.sample_size': input should be a valid integer"),
+        ({"sample_size": 0}, "harm.sample_size': input should be greater than or equal to 1"),
+        ({"thresholds": 1}, "unknown key 'harm.thresholds'"),
+        ({"gate_treshold": 0.1}, "did you mean 'gate_threshold'"),
     ],
 )
-def test_make_check_rejects_bad_settings(
-    tmp_path: Path, settings: dict[str, Any], error: str
-) -> None:
-    ctx = CheckContext(RUN, str(tmp_path), "sqlite://", settings, _facts())
-    with pytest.raises(ValueError, match=error):
-        make_check(ctx)
+def test_settings_reject_bad_values(settings: dict[str, Any], error: str) -> None:
+    with pytest.raises(SettingsError, match=error):
+        parse_settings(HarmSettings, settings, prefix="harm")
 
 
-def test_make_check_without_sources_is_none(tmp_path: Path) -> None:
-    assert make_check(CheckContext(RUN, str(tmp_path), "sqlite://", {}, {})) is None
+def test_a_missing_policy_file_is_named(tmp_path: Path) -> None:
+    settings = parse_settings(HarmSettings, {"policy": "missing.yaml"}, base=tmp_path)
+    with pytest.raises(ValueError, match="cannot read the harm policy"):
+        settings.load_policy()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from corpusgate.schemas.reasons import LICENCE_NOT_ALLOWED, LICENCE_UNKNOWN
-from corpusgate.transforms.provenance.open_source import (
+from corpusgate.transforms.provenance.licences import (
     ALLOWED,
     ALLOWED_WITH_OBLIGATIONS,
     NOT_ALLOWED,

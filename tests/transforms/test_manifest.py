@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from corpusgate.transforms.output.filelist import FileWritten
 from corpusgate.transforms.output.manifest import balance_problems, build_manifest, format_table
-from corpusgate.transforms.output.shards import FileWritten
 
 
 def manifest(read: list, outcomes: list, files: list):  # type: ignore[no-untyped-def]
@@ -18,15 +18,16 @@ def manifest(read: list, outcomes: list, files: list):  # type: ignore[no-untype
         registry_entries={"a": {"sha256": "1"}, "b": {"sha256": "2"}, "empty": {"sha256": "3"}},
         read_counts=read,
         outcomes=outcomes,
-        files=files,
+        written=files,
+        files_table={"table": "files.parquet", "sha256": "f", "bytes": 1, "count": len(files)},
     )
 
 
 GOOD_FILES = [
-    ("shards", FileWritten("shards/part-2.parquet", 5, "s2", 10)),
-    ("shards", FileWritten("shards/part-1.parquet", 2, "s1", 10)),
-    ("quarantine", FileWritten("quarantine/part-1.parquet", 3, "q1", 10)),
-    ("index", FileWritten("index/aa.parquet", 10, "i1", 10)),
+    FileWritten("shards", "shards/part-2.parquet", 5, 10, "s2"),
+    FileWritten("shards", "shards/part-1.parquet", 2, 10, "s1"),
+    FileWritten("quarantine", "quarantine/part-1.parquet", 3, 10, "q1"),
+    FileWritten("index", "index/aa.parquet", 10, 10, "i1"),
 ]
 
 
@@ -54,7 +55,7 @@ def test_a_balanced_run() -> None:
     # A registered source with no input still shows, with zeros.
     assert m["sources"]["empty"]["read"] == 0 and m["sources"]["empty"]["balanced"]
     assert m["totals"]["quarantined_by_reason"] == {"empty_text": 2, "invalid_json": 1}
-    assert [f["path"] for f in m["shards"]] == ["shards/part-1.parquet", "shards/part-2.parquet"]
+    assert m["files"]["by_kind"]["shards"] == {"files": 2, "rows": 7, "bytes": 20}
     table = format_table(m)
     assert "balanced: read = written + quarantined" in table
     assert "invalid_json 1" in table
@@ -67,13 +68,13 @@ def test_a_balanced_run() -> None:
         (
             [("a", 7)],
             [(("a", "written", ""), 7)],
-            [("shards", FileWritten("s", 6, "x", 1))],
+            [FileWritten("shards", "s", 6, 1, "x")],
             "shards hold 6 rows but 7 were written",
         ),
         (
             [("a", 1)],
             [(("a", "quarantined", "x"), 1)],
-            [("quarantine", FileWritten("q", 1, "x", 1))],
+            [FileWritten("quarantine", "q", 1, 1, "x")],
             "the audit index holds 0 rows, expected 1",
         ),
     ],
@@ -94,9 +95,9 @@ def test_withdrawn_records_balance_and_show_in_the_table() -> None:
         read=[("a", 6)],
         outcomes=[(("a", "written", ""), 5), (("a", "quarantined", "invalid_json"), 1)],
         files=[
-            ("shards", FileWritten("shards/part-1.parquet", 5, "s1", 10)),
-            ("quarantine", FileWritten("quarantine/part-1.parquet", 1, "q1", 10)),
-            ("index", FileWritten("index/aa.parquet", 6, "i1", 10)),
+            FileWritten("shards", "shards/part-1.parquet", 5, 10, "s1"),
+            FileWritten("quarantine", "quarantine/part-1.parquet", 1, 10, "q1"),
+            FileWritten("index", "index/aa.parquet", 6, 10, "i1"),
         ],
     )
     assert "withdrawn" not in format_table(m)  # a fresh run's table is unchanged
@@ -105,7 +106,7 @@ def test_withdrawn_records_balance_and_show_in_the_table() -> None:
     m["sources"]["a"]["withdrawn"] = 2
     m["totals"]["written"] -= 2
     m["totals"]["withdrawn"] = 2
-    m["shards"] = [{"path": "shards/part-1.parquet", "rows": 3, "sha256": "s", "bytes": 1}]
+    m["files"]["by_kind"]["shards"]["rows"] = 3
     assert balance_problems(m) == []
     table = format_table({**m, "balanced": True})
     assert "withdrawn" in table.splitlines()[0]

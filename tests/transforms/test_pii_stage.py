@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import apache_beam as beam
 import pytest
 from apache_beam.testing.test_pipeline import TestPipeline
 from apache_beam.testing.util import assert_that, equal_to
 
+from corpusgate.pipelines.config import load_config
+from corpusgate.pipelines.curate import consent_for
 from corpusgate.schemas.records import new_lineage
 from corpusgate.source_registry.consent import ConsentStore
+from corpusgate.transforms.common.settings import SettingsError, parse_settings
 from corpusgate.transforms.pii.consent import (
     ConsentIndex,
     Grant,
@@ -22,8 +27,9 @@ from corpusgate.transforms.pii.consent import (
 from corpusgate.transforms.pii.consent_lookup import decide, with_class_actions
 from corpusgate.transforms.pii.engine import PiiPolicy, shared_detector
 from corpusgate.transforms.pii.redact import redact
-from corpusgate.transforms.pii.stage import SUBJECTS, language_of, make_check
-from corpusgate.transforms.spine.checks import PAIRS, QUARANTINE, RECORDS, CheckContext
+from corpusgate.transforms.pii.stage import SUBJECTS, PiiSettings, PiiSpec, language_of
+from corpusgate.transforms.spine.check_stage import CheckStage
+from corpusgate.transforms.spine.checks import PAIRS, QUARANTINE, RECORDS
 
 KEY = b"stage-test-key-0123456789"
 MOBILE, EMAIL, ID = "13912340001", "alice.example@example.com", "110101199003071233"
@@ -190,14 +196,20 @@ def record(rid: str, text: str) -> dict:
     return {"record_id": rid, "source_id": "src", "text": text, "lineage": lineage}
 
 
-def context(tmp_path: Path, settings: dict) -> CheckContext:
-    return CheckContext(
-        run_id="r",
-        config_dir=str(tmp_path),
-        store_url=f"sqlite:///{tmp_path}/store.sqlite",
-        settings=settings,
-        facts={},
-    )
+def run_config(tmp_path: Path, pii: dict | None) -> Any:
+    """A run config in tmp_path with this `pii` section (None: no section at all)."""
+    (tmp_path / "registry").mkdir(exist_ok=True)
+    text = f"registry: registry\nstore: sqlite:///{tmp_path}/store.sqlite\noutput: out\n"
+    if pii is not None:
+        text += "pii: " + json.dumps(pii) + "\n"
+    (tmp_path / "run.yaml").write_text(text)
+    return load_config(tmp_path / "run.yaml")
+
+
+def stage_for(tmp_path: Path, pii: dict) -> CheckStage:
+    config = run_config(tmp_path, pii)
+    key, index, _ = consent_for(config, config.store_url)
+    return CheckStage(PiiSpec.settle(config.pii, key=key, index=index, languages={}))
 
 
 def test_the_stage_keeps_redacts_drops_and_emits_the_subject_index(
@@ -214,8 +226,8 @@ def test_the_stage_keeps_redacts_drops_and_emits_the_subject_index(
         "consent_files": ["grants.csv"],
         "class_actions": {"sensitive": "drop"},
     }
-    check = make_check(context(tmp_path, settings))
-    make_check(context(tmp_path, settings))  # importing the consent file again adds nothing
+    check = stage_for(tmp_path, settings)
+    stage_for(tmp_path, settings)  # importing the consent file again adds nothing
     assert len(ConsentStore(f"sqlite:///{tmp_path}/store.sqlite").grants()) == 2
     rows = [
         record("a" * 32, f"手机{MOBILE}"),
@@ -265,14 +277,16 @@ def test_the_stage_refuses_to_build_without_a_key_or_with_bad_settings(
 ) -> None:
     monkeypatch.delenv("CORPUSGATE_CONSENT_KEY", raising=False)
     with pytest.raises(ValueError, match="no consent key"):
-        make_check(context(tmp_path, {"class_actions": {"sensitive": "drop"}}))
-    # No pii section at all: the stage runs, consulting no consent.
-    assert make_check(context(tmp_path, {})) is not None
+        stage_for(tmp_path, {"class_actions": {"sensitive": "drop"}})
+    # No pii section at all: the stage runs, consulting no consent, and says so.
+    config = run_config(tmp_path, None)
+    key, index, warnings = consent_for(config, config.store_url)
+    assert key == b"" and len(index) == 0 and "no consent key" in warnings[0]
     monkeypatch.setenv("CORPUSGATE_CONSENT_KEY", KEY.decode())
-    with pytest.raises(ValueError, match="unknown setting"):
-        make_check(context(tmp_path, {"consent_key": "x"}))
+    with pytest.raises(SettingsError, match=r"unknown key 'pii\.consent_key'; did you mean"):
+        parse_settings(PiiSettings, {"consent_key": "x"}, prefix="pii")
     with pytest.raises(ValueError, match="unknown class"):
-        make_check(context(tmp_path, {"class_actions": {"secret": "drop"}}))
+        stage_for(tmp_path, {"class_actions": {"secret": "drop"}})
     (tmp_path / "bad.csv").write_text("identifier,type,scope,granted_at,evidence\n1,fax,x,y,z\n")
     with pytest.raises(ValueError, match=r"bad\.csv:2"):
-        make_check(context(tmp_path, {"consent_files": ["bad.csv"]}))
+        stage_for(tmp_path, {"consent_files": ["bad.csv"]})

@@ -32,9 +32,22 @@ from corpusgate.schemas.reasons import (
     USER_AUTHORIZATION,
 )
 from corpusgate.schemas.records import Record, new_lineage
-from corpusgate.transforms.provenance.open_source import LicencePolicy
-from corpusgate.transforms.provenance.stage import CheckProvenance, ProvenanceChecker, make_check
-from corpusgate.transforms.spine.checks import QUARANTINE, RECORDS, CheckContext, SourceFacts
+from corpusgate.transforms.common.settings import SettingsError, parse_settings
+from corpusgate.transforms.provenance.licences import LicencePolicy
+from corpusgate.transforms.provenance.stage import (
+    CONSUMES,
+    ProvenanceChecker,
+    ProvenanceSettings,
+    ProvenanceSpec,
+)
+from corpusgate.transforms.spine.check_stage import CheckStage
+from corpusgate.transforms.spine.checks import (
+    QUARANTINE,
+    RECORDS,
+    RecordCheck,
+    SourceFacts,
+    apply_verdict,
+)
 
 
 @pytest.fixture(scope="module")
@@ -114,6 +127,12 @@ def _record(
 
 def t(moment: str) -> datetime:
     return datetime.fromisoformat(moment).replace(tzinfo=UTC)
+
+
+def _apply(checker: RecordCheck, record: Record) -> tuple[bool, dict[str, Any]]:
+    """(kept?, the kept record or its quarantine row), as the stage would route it."""
+    verdict = checker.check(record)
+    return verdict.kept, apply_verdict(record, verdict)  # type: ignore[return-value]
 
 
 def _evidence(record: Record, role: str) -> list[dict[str, str]]:
@@ -206,8 +225,9 @@ def test_open_source_licence(
     checker = ProvenanceChecker({"oss": facts}, policy)
     record = _record(facts, "r1", licence=own)
     verdict = checker.check(record)
+    record = apply_verdict(record, verdict)  # type: ignore[assignment]
     licence = record["lineage"]["licence"]
-    assert (verdict.ok, verdict.reason, verdict.check) == (not reason, reason, LICENCE)
+    assert (verdict.kept, verdict.reason, verdict.check) == (not reason, reason, LICENCE)
     assert licence["expression"] == expression
     assert licence["licence_class"] == klass and licence["obligations"] == obligations
     assert licence["authorization"] == ("../evidence/authorization.md" if authorized else None)
@@ -216,7 +236,7 @@ def test_open_source_licence(
         assert f"({came_from} licence)" in (
             verdict.detail or record["lineage"]["decisions"][-1]["detail"]
         )
-    if verdict.ok:
+    if verdict.kept:
         assert record["lineage"]["decisions"][-1]["check"] == LICENCE
 
 
@@ -226,7 +246,7 @@ def test_an_authorization_document_that_changed_does_not_count(
     path, sha = _put(tmp_path, "evidence/authorization.md", AUTH_DOC)
     Path(path).write_bytes(AUTH_DOC + b"edited later\n")
     facts = _facts(tmp_path, "oss", "open_source", [("authorization", path, sha)])
-    ok, row = ProvenanceChecker({"oss": facts}, policy).apply(_record(facts, "r1"))
+    ok, row = _apply(ProvenanceChecker({"oss": facts}, policy), _record(facts, "r1"))
     assert not ok and row["reason"] == LICENCE_UNKNOWN  # type: ignore[typeddict-item]
     assert "../evidence/authorization.md has sha256" in row["detail"]  # type: ignore[typeddict-item]
     assert "not counted" in row["detail"]  # type: ignore[typeddict-item]
@@ -388,7 +408,8 @@ def test_self_collected_pages(
         facts, "p", url=url, collected_at=t(collected) if collected else None, extras=extras
     )
     verdict = checker.check(record)
-    assert (verdict.ok, verdict.check, verdict.reason) == (not reason, check, reason)
+    record = apply_verdict(record, verdict)  # type: ignore[assignment]
+    assert (verdict.kept, verdict.check, verdict.reason) == (not reason, check, reason)
     detail = verdict.detail if reason else record["lineage"]["decisions"][-1]["detail"]
     assert in_detail in detail and "/tmp" not in detail
     snapshots = _evidence(record, "robots_snapshot")
@@ -428,7 +449,7 @@ def test_a_broken_crawl_record_refuses_every_page_once(
     assert refusal is not None and (refusal.check, refusal.reason) == (ROBOTS, NO_CRAWL_RECORD)
     assert in_detail in refusal.detail and str(tmp_path) not in refusal.detail
     for moment in ("2024-02-01", "2024-04-01"):
-        ok, row = checker.apply(_record(facts, moment, url=f"{PAGE}/a", collected_at=t(moment)))
+        ok, row = _apply(checker, _record(facts, moment, url=f"{PAGE}/a", collected_at=t(moment)))
         assert not ok and row["reason"] == NO_CRAWL_RECORD  # type: ignore[typeddict-item]
 
 
@@ -480,7 +501,7 @@ def test_commercial_evidence(
 ) -> None:
     facts = _commercial(tmp_path, **change)
     checker = ProvenanceChecker({"news": facts}, policy)
-    results = [checker.apply(_record(facts, f"n{i}")) for i in range(3)]
+    results = [_apply(checker, _record(facts, f"n{i}")) for i in range(3)]
     if not in_detail:
         assert checker.refusal("news") is None
         assert all(ok for ok, _ in results)
@@ -534,7 +555,12 @@ def test_user_input_authorization(
     checker = ProvenanceChecker({"chat": facts}, policy, authorization_scope=scope)
     record = _record(facts, "m", user_id=user, collected_at=t(collected) if collected else None)
     verdict = checker.check(record)
-    assert (verdict.ok, verdict.check, verdict.reason) == (not reason, USER_AUTHORIZATION, reason)
+    record = apply_verdict(record, verdict)  # type: ignore[assignment]
+    assert (verdict.kept, verdict.check, verdict.reason) == (
+        not reason,
+        USER_AUTHORIZATION,
+        reason,
+    )
     rows = _evidence(record, "user_authorization")
     if row is None:
         assert rows == []
@@ -569,7 +595,7 @@ def test_a_broken_authorization_table_refuses_the_source(
     assert refusal is not None
     assert (refusal.check, refusal.reason) == (USER_AUTHORIZATION, NO_USER_AUTHORIZATION)
     assert in_detail in refusal.detail and str(tmp_path) not in refusal.detail
-    ok, row = checker.apply(_record(facts, "m", user_id="u-1", collected_at=t("2024-05-01")))
+    ok, row = _apply(checker, _record(facts, "m", user_id="u-1", collected_at=t("2024-05-01")))
     assert not ok and row["detail"] == refusal.detail  # type: ignore[typeddict-item]
 
 
@@ -582,26 +608,29 @@ def test_a_record_from_an_unknown_source_is_a_programming_error(
         ProvenanceChecker({"news": facts}, policy).check(stray)
 
 
-# --------------------------------------------------------------------------- make_check
+# --------------------------------------------------------------------------- settings
 
 
-def _ctx(tmp_path: Path, facts: dict[str, SourceFacts], **settings: Any) -> CheckContext:
-    return CheckContext("run", str(tmp_path), "sqlite://", settings, facts)
+def _spec(tmp_path: Path, facts: dict[str, SourceFacts], **settings: Any) -> ProvenanceSpec:
+    parsed = parse_settings(ProvenanceSettings, settings, prefix="provenance", base=tmp_path)
+    return ProvenanceSpec.settle(parsed, facts)
 
 
-def test_make_check_settings(tmp_path: Path) -> None:
+def test_settings_are_checked_where_they_enter(tmp_path: Path) -> None:
     facts = {"news": _commercial(tmp_path)}
-    assert make_check(_ctx(tmp_path, {})) is None
-    assert isinstance(make_check(_ctx(tmp_path, facts)), CheckProvenance)
-    with pytest.raises(ValueError, match=r"unknown setting\(s\) \['licence_polcy'\]"):
-        make_check(_ctx(tmp_path, facts, licence_polcy="x.yaml"))
+    assert isinstance(_spec(tmp_path, facts).build(), ProvenanceChecker)
+    with pytest.raises(
+        SettingsError,
+        match=r"unknown key 'provenance\.licence_polcy'; did you mean 'licence_policy'",
+    ):
+        _spec(tmp_path, facts, licence_polcy="x.yaml")
     with pytest.raises(ValueError, match=r"nope\.yaml: cannot read licence policy"):
-        make_check(_ctx(tmp_path, facts, licence_policy="nope.yaml"))
+        _spec(tmp_path, facts, licence_policy="nope.yaml")
     (tmp_path / "strict.yaml").write_text("provider_use: research\non_unknown: maybe\n")
     with pytest.raises(ValueError, match="on_unknown 'maybe'"):
-        make_check(_ctx(tmp_path, facts, licence_policy="strict.yaml"))
-    with pytest.raises(ValueError, match="authorization_scope"):
-        make_check(_ctx(tmp_path, facts, authorization_scope=" "))
+        _spec(tmp_path, facts, licence_policy="strict.yaml")
+    with pytest.raises(SettingsError, match="authorization_scope"):
+        _spec(tmp_path, facts, authorization_scope=" ")
 
 
 def test_a_run_policy_file_is_used(tmp_path: Path) -> None:
@@ -615,7 +644,7 @@ def test_a_run_policy_file_is_used(tmp_path: Path) -> None:
         )
     )
     facts = {"oss": _facts(tmp_path, "oss", "open_source", [], licence="CC-BY-NC-4.0")}
-    stage = make_check(_ctx(tmp_path, facts, licence_policy="policy/licences.yaml"))
+    stage = CheckStage(_spec(tmp_path, facts, licence_policy="policy/licences.yaml"))
     records = [_record(facts["oss"], "r1")]
     with TestPipeline() as p:
         out = p | beam.Create(records) | stage
@@ -654,7 +683,11 @@ def test_the_beam_stage_routes_records_and_counts(tmp_path: Path) -> None:
         _record(chat, "msg-revoked", user_id="u-2", collected_at=t("2024-05-01")),
     ]
     pipeline = TestPipeline()
-    out = pipeline | beam.Create(records) | CheckProvenance(facts)
+    out = (
+        pipeline
+        | beam.Create(records)
+        | CheckStage(ProvenanceSpec.settle(ProvenanceSettings(), facts), consumes=CONSUMES)
+    )
     assert_that(
         out[RECORDS]
         | "KeptIds" >> beam.Map(lambda r: (r["record_id"], r["lineage"]["decisions"][-1]["check"])),

@@ -1,76 +1,93 @@
 """`audit`: the provenance of one record, answered from a run's output files alone.
 
-The index bucket named by the id's first two hex digits says where the record landed; that
-one row is then read from its shard or quarantine file (only the row group holding it), and the
-manifest supplies the run and the registry entry. Nothing else is scanned.
+The index bucket named by the id's first hex digits (verified against its sha256 in the run's
+file list) says where the record landed; that one row is then read from its shard or
+quarantine file (only the row group holding it), and the manifest supplies the run and the
+registry entry. Nothing else is scanned, on a local folder or a bucket alike.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpusgate.schemas.records import QUARANTINED, WITHDRAWN
-from corpusgate.transforms.output import publish
-from corpusgate.transforms.spine.identity import index_bucket, is_record_id
+from corpusgate.transforms.common import files
+from corpusgate.transforms.output.layout import INDEX, bucket_of
+from corpusgate.transforms.output.published import OutputError, Published, open_output
+from corpusgate.transforms.output.withdrawal_log import read_withdrawal
+from corpusgate.transforms.spine.identity import is_record_id
+
+AuditError = OutputError  # the name callers of `audit` catch
 
 
-class AuditError(LookupError):
-    """The output cannot answer: no manifest, unknown id. The message says what to do."""
-
-
-def load_manifest(output: str) -> dict[str, Any]:
-    path = publish.join(output, publish.MANIFEST)
-    if not Path(path).exists() and not publish.is_remote(output):
-        raise AuditError(
-            f"{output} holds no manifest.json: it is not a finished run's output "
-            "(run `corpusgate run` first, or give --output)"
+def _read_row(published: Published, logical: str, original: int) -> tuple[dict[str, Any], str, int]:
+    """(the row, the file now holding it, its row there) for an index entry."""
+    info = published.file_info(logical)
+    if info is None:
+        raise OutputError(f"{logical} is not listed in {published.files_table}")
+    row = info.current_row(original)
+    if row is None:
+        raise OutputError(f"{logical} row {original} was withdrawn but the index says otherwise")
+    location = published.path(info.path)
+    if not files.exists(location):
+        raise OutputError(
+            f"{location} is missing although the index points at it: the output was changed "
+            "after the run; restore the file or re-run the job"
         )
-    return publish.read_json(path)
+    try:
+        with files.open_read(location) as handle:
+            parquet = pq.ParquetFile(handle)
+            offset = row
+            for group in range(parquet.num_row_groups):
+                size = parquet.metadata.row_group(group).num_rows
+                if offset < size:
+                    found = parquet.read_row_group(group).slice(offset, 1).to_pylist()[0]
+                    return found, info.path, row
+                offset -= size
+    except (OSError, pa.ArrowException) as err:
+        raise OutputError(f"{location} is damaged ({err}); restore it or re-run the job") from None
+    raise OutputError(f"{location} has no row {row}; the output was changed after the run")
 
 
-def _read_row(path: str, row: int) -> dict[str, Any]:
-    parquet = pq.ParquetFile(path)
-    offset = row
-    for group in range(parquet.num_row_groups):
-        size = parquet.metadata.row_group(group).num_rows
-        if offset < size:
-            return parquet.read_row_group(group).slice(offset, 1).to_pylist()[0]
-        offset -= size
-    raise AuditError(f"{path} has no row {row}; the output was changed after the run")
-
-
-def locate(output: str, record_id: str) -> list[dict[str, Any]]:
+def locate(published: Published, record_id: str) -> list[dict[str, Any]]:
     """Every index row for the id (normally one)."""
-    bucket = publish.join(output, "index", f"{index_bucket(record_id)}.parquet")
-    if not Path(bucket).exists():
-        return []
-    table = pq.read_table(bucket, filters=[("record_id", "=", record_id)])
+    digits = int((published.manifest.get("index") or {}).get("digits", 2))
+    relative = f"{INDEX}/{bucket_of(record_id, digits)}.parquet"
+    if published.file_info(relative) is None:
+        return []  # no id of this bucket was written: the record is not in this run
+    data = published.read_checked(relative)
+    try:
+        table = pq.read_table(io.BytesIO(data), filters=[("record_id", "=", record_id)])
+    except (OSError, pa.ArrowException) as err:
+        raise OutputError(f"{published.path(relative)} is damaged ({err})") from None
     return table.to_pylist()
 
 
-def audit(output: str, record_id: str) -> dict[str, Any]:
+def audit(output: str, record_id: str, run_id: str | None = None) -> dict[str, Any]:
     record_id = record_id.strip().lower()
     if not is_record_id(record_id):
-        raise AuditError(
+        raise OutputError(
             f"'{record_id}' is not a record id (32 hex digits, as in the shards' record_id column)"
         )
-    manifest = load_manifest(output)
-    locations = locate(output, record_id)
+    published = open_output(output, run_id)
+    manifest = published.manifest
+    locations = locate(published, record_id)
     if not locations:
-        raise AuditError(
+        raise OutputError(
             f"record {record_id} is not in the output of run {manifest['run_id']} at {output}"
         )
     answers = []
     for where in locations:
         if where["status"] == WITHDRAWN:
-            answers.append(_describe_withdrawn(output, where, manifest))
+            answers.append(_describe_withdrawn(published, where, manifest))
             continue
-        row = _read_row(publish.join(output, where["file"]), where["row"])
-        answers.append(_describe(row, where, manifest))
+        row, physical, at = _read_row(published, where["file"], where["row"])
+        answers.append(_describe(row, {**where, "file": physical, "row": at}, manifest))
     return answers[0] if len(answers) == 1 else {"record_id": record_id, "locations": answers}
 
 
@@ -122,12 +139,10 @@ def _describe(
 
 
 def _describe_withdrawn(
-    output: str, where: dict[str, Any], manifest: dict[str, Any]
+    published: Published, where: dict[str, Any], manifest: dict[str, Any]
 ) -> dict[str, Any]:
     """A record `forget` withdrew: its lineage and the withdrawal, from the withdrawal log."""
-    from corpusgate.transforms.output.withdrawals import read_withdrawal
-
-    logged = read_withdrawal(output, where["row"])
+    logged = read_withdrawal(published, where["file"], where["row"])
     row = {
         "record_id": logged["record_id"],
         "source_id": logged["source_id"],

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import asdict
 from typing import Any
 
 from corpusgate.schemas import PIPELINE_VERSION, SCHEMA_VERSION
 from corpusgate.schemas.records import QUARANTINED, WRITTEN
-from corpusgate.transforms.output.shards import FileWritten
+from corpusgate.transforms.output.filelist import FileWritten
+from corpusgate.transforms.output.layout import INDEX, QUARANTINE, SHARDS
 
 Outcome = tuple[tuple[str, str, str], int]  # ((source_id, status, reason), count)
 
@@ -65,9 +65,20 @@ def _accounted(entry: dict[str, Any]) -> int:
     return int(entry["written"] + entry["quarantined"] + entry.get("withdrawn", 0))
 
 
+def file_summary(written: Iterable[FileWritten]) -> dict[str, dict[str, int]]:
+    """Per kind: how many files, rows and bytes (the manifest's view of files.parquet)."""
+    out: dict[str, dict[str, int]] = {}
+    for f in written:
+        entry = out.setdefault(f.kind, {"files": 0, "rows": 0, "bytes": 0})
+        entry["files"] += 1
+        entry["rows"] += f.rows
+        entry["bytes"] += f.bytes
+    return dict(sorted(out.items()))
+
+
 def balance_problems(manifest: dict[str, Any]) -> list[str]:
     """Every way the manifest fails to add up; empty when read = written + quarantined
-    (+ withdrawn) holds."""
+    (+ withdrawn) holds for every source and the files hold what was counted."""
     problems = []
     for source_id, entry in manifest["sources"].items():
         if entry["read"] != _accounted(entry):
@@ -79,19 +90,21 @@ def balance_problems(manifest: dict[str, Any]) -> list[str]:
         if sum(entry["quarantined_by_reason"].values()) != entry["quarantined"]:
             problems.append(f"{source_id}: quarantine reasons do not sum to {entry['quarantined']}")
     totals = manifest["totals"]
-    shard_rows = sum(f["rows"] for f in manifest["shards"])
-    quarantine_rows = sum(f["rows"] for f in manifest["quarantine"])
-    index_rows = sum(f["rows"] for f in manifest["index"])
-    if shard_rows != totals["written"]:
-        problems.append(f"shards hold {shard_rows} rows but {totals['written']} were written")
-    if quarantine_rows != totals["quarantined"]:
+    kinds = manifest["files"]["by_kind"]
+
+    def rows(kind: str) -> int:
+        return int((kinds.get(kind) or {}).get("rows", 0))
+
+    if rows(SHARDS) != totals["written"]:
+        problems.append(f"shards hold {rows(SHARDS)} rows but {totals['written']} were written")
+    if rows(QUARANTINE) != totals["quarantined"]:
         problems.append(
-            f"quarantine files hold {quarantine_rows} rows, "
+            f"quarantine files hold {rows(QUARANTINE)} rows, "
             f"{totals['quarantined']} were quarantined"
         )
     # Withdrawn records stay in the index (status "withdrawn") so `audit` can explain them.
-    if index_rows != _accounted(totals):
-        problems.append(f"the audit index holds {index_rows} rows, expected {_accounted(totals)}")
+    if rows(INDEX) != _accounted(totals):
+        problems.append(f"the audit index holds {rows(INDEX)} rows, expected {_accounted(totals)}")
     return problems
 
 
@@ -105,14 +118,11 @@ def build_manifest(
     registry_entries: dict[str, dict[str, Any]],
     read_counts: Iterable[tuple[str, int]],
     outcomes: Iterable[Outcome],
-    files: Iterable[tuple[str, FileWritten]],
+    written: Iterable[FileWritten],
+    files_table: dict[str, Any],
     extra: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    by_kind: dict[str, list[dict[str, Any]]] = {"shards": [], "quarantine": [], "index": []}
-    for kind, written in files:
-        by_kind[kind].append(asdict(written))
-    for listed in by_kind.values():
-        listed.sort(key=lambda f: f["path"])
+    """The small manifest: counts per source, totals, and files.parquet by its sha256."""
     sources = source_table(read_counts, outcomes, registry_entries)
     for source_id, entry in sources.items():
         entry["registry_entry"] = registry_entries.get(source_id)
@@ -135,7 +145,7 @@ def build_manifest(
         "finished_at": finished_at,
         "sources": sources,
         "totals": totals,
-        **by_kind,
+        "files": {**files_table, "by_kind": file_summary(written)},
         **(extra or {}),
     }
     manifest["balanced"] = not balance_problems(manifest)

@@ -1,6 +1,6 @@
 """The per-source accept/reject report: text, JSON and HTML from the manifest and spot checks.
 
-Everything comes from files in the output folder (the manifest, `reports/spotchecks/*.json`),
+Everything comes from files of the run (its manifest, `reports/spotchecks/*.json`),
 so `corpusgate report` can rebuild it at any time and an assessor can re-derive it.
 """
 
@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import html
 import json
-from pathlib import Path
 from typing import Any
 
+from corpusgate.transforms.common import files
 from corpusgate.transforms.output.manifest import format_table
 
 SAMPLE_NOTE = (
@@ -20,11 +20,14 @@ SAMPLE_NOTE = (
 )
 
 
-def load_spotchecks(output: str) -> list[dict[str, Any]]:
-    folder = Path(output) / "reports" / "spotchecks"
-    if not folder.is_dir():
-        return []
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+def load_spotchecks(run_dir: str) -> list[dict[str, Any]]:
+    """The spot checks recorded on a run (`RUN_DIR/reports/spotchecks/*.json`)."""
+    folder = files.join(run_dir, "reports", "spotchecks")
+    return [
+        json.loads(files.read_bytes(location).decode("utf-8"))
+        for location in files.list_files(folder)
+        if location.endswith(".json")
+    ]
 
 
 def gate_rows(manifest: dict[str, Any]) -> list[dict[str, Any]]:

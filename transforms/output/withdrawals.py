@@ -1,53 +1,65 @@
-"""`forget`: honour a data subject's withdrawal in a published output, without rescanning text.
+"""`forget`: honour a data subject's withdrawal in a published output (4.2.3, PIPL art. 15, 47),
+without rescanning text, on a local folder or a bucket alike.
 
 The PII step of `run` records, for every identifier it left in a published record, the pair
-(subject key, record id) in `index/pii_subjects/` (listed in the manifest's `pair_indexes`).
+(subject key, record id) in `index/pii_subjects/<bucket>.parquet`, partitioned by key prefix.
 Given subject keys, `forget`:
 
-1. finds their records through that index and the audit index (only `written` ones: quarantined
-   records were never published, already withdrawn ones are skipped, so a re-run is harmless);
-2. rewrites each affected shard without them (a new file named after the ids it holds);
-3. appends one line per withdrawn record to `withdrawals/withdrawals.jsonl` (when, why, which
-   request, where the record was, its lineage; never its text);
-4. updates the audit index (moved rows get their new file and row, withdrawn rows point at their
-   log line with status `withdrawn`) and the manifest: the records move from `written` to
-   `withdrawn`, so read = written + quarantined + withdrawn still holds per source;
-5. deletes the old shard files last, once the manifest names the new ones.
+1. reads only the subject-index buckets of those keys, and the audit-index rows of the records
+   found (only `written` ones are withdrawn: quarantined records were never published, already
+   withdrawn ones are skipped, so a re-run is harmless);
+2. rewrites each affected shard without them, as a Beam job keyed by shard; the new file keeps
+   the shard's logical name and lists the original rows it no longer holds, so no other
+   record's index entry changes (`filelist.FileWritten.current_row`);
+3. writes the request's withdrawal log (`withdrawals/<request>.jsonl`: when, why, which request,
+   where each record was, its lineage; never its text) and new generations of the index
+   buckets holding the withdrawn ids, pointing each at its log line with status `withdrawn`;
+4. writes a new file list, rebuilds the reports with the run's report writer, rewrites the
+   run's manifest (records move from `written` to `withdrawn`: read = written + quarantined +
+   withdrawn still holds per source) and moves the pointer;
+5. deletes the replaced files last, once the pointer names the new ones.
 
-The withdrawals themselves go to the store's append-only `withdrawals` table (the caller's
-job, see `cmd_forget`), which also stops the next `run` from keeping the subject's data under
-consent that predates the withdrawal.
-
-Local output folders only; the steps are ordered so an interruption leaves the old shards in
-place, but the folder is not updated atomically as a whole (re-run `forget` after a crash).
+Every file is written under a new name, so a kill before step 4 leaves the publication as it
+was (re-run `forget`); the withdrawals themselves go to the store's append-only table (the
+caller's job), which also stops the next `run` from keeping the subject's data under consent.
 """
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
-import os
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
+import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from apache_beam.options.pipeline_options import PipelineOptions
 
 from corpusgate.schemas.reasons import CONSENT_WITHDRAWN
 from corpusgate.schemas.records import INDEX_SCHEMA, WITHDRAWN, WRITTEN
+from corpusgate.transforms.common import files
+from corpusgate.transforms.common.hashing import sha256_bytes
 from corpusgate.transforms.output import manifest as manifest_core
-from corpusgate.transforms.output import publish
-from corpusgate.transforms.output.audit import load_manifest, locate
-from corpusgate.transforms.spine.identity import index_bucket
+from corpusgate.transforms.output.audit import locate
+from corpusgate.transforms.output.filelist import (
+    FileWritten,
+    HashedParquetWriter,
+    write_file_list,
+)
+from corpusgate.transforms.output.layout import INDEX, MANIFEST, RUNS, bucket_of
+from corpusgate.transforms.output.publish import write_json, write_reports
+from corpusgate.transforms.output.published import OutputError, Published, open_output
+from corpusgate.transforms.output.report import load_spotchecks, report_files
+from corpusgate.transforms.output.withdrawal_log import KIND as LOG_KIND
+from corpusgate.transforms.output.withdrawal_log import log_path
 
-# Proposed for schemas (see the report): the index status of a withdrawn record, and its reason.
-SUBJECTS = "pii_subjects"  # the pair index written by transforms.pii.stage
-LOG = "withdrawals/withdrawals.jsonl"
+SUBJECTS = "pii_subjects"  # the pair index written by the PII stage
 
 
 class ForgetError(RuntimeError):
@@ -77,24 +89,29 @@ class ForgetResult:
         }
 
 
-def records_of(
-    output: str | Path, manifest: dict[str, Any], subject_keys: set[str]
-) -> dict[str, list[str]]:
-    """subject key -> record ids holding it, from the run's subject index files.
-
-    Each file is read with a filter on the keys, so only matching rows are materialised.
-    """
-    found: dict[str, list[str]] = defaultdict(list)
-    if not subject_keys:
+def records_of(published: Published, subject_keys: set[str]) -> dict[str, list[str]]:
+    """subject key -> record ids holding it, reading only the keys' index buckets."""
+    meta = (published.manifest.get("pair_indexes") or {}).get(SUBJECTS)
+    if not meta or not subject_keys:
         return {}
-    wanted = pa.array(sorted(subject_keys), pa.string())
-    for entry in (manifest.get("pair_indexes") or {}).get(SUBJECTS, []):
-        table = pq.read_table(Path(output) / entry["path"], filters=pc.field("key").isin(wanted))
+    digits = int(meta["digits"])
+    by_bucket: dict[str, set[str]] = defaultdict(set)
+    for key in subject_keys:
+        by_bucket[bucket_of(key, digits)].add(key)
+    found: dict[str, set[str]] = defaultdict(set)
+    for bucket, keys in sorted(by_bucket.items()):
+        logical = f"{INDEX}/{SUBJECTS}/{bucket}.parquet"
+        if published.file_info(logical) is None:
+            continue
+        table = pq.read_table(
+            io.BytesIO(published.read_checked(logical)),
+            filters=pc.field("key").isin(pa.array(sorted(keys), pa.string())),
+        )
         for key, record_id in zip(
             table.column("key").to_pylist(), table.column("value").to_pylist(), strict=True
         ):
-            found[key].append(record_id)
-    return {k: sorted(set(v)) for k, v in found.items()}
+            found[key].add(record_id)
+    return {k: sorted(v) for k, v in found.items()}
 
 
 def _json_safe(value: Any) -> Any:
@@ -109,20 +126,139 @@ def _json_safe(value: Any) -> Any:
     return value
 
 
-def _file_facts(path: Path, relative: str) -> dict[str, Any]:
-    data = path.read_bytes()
-    return {
-        "path": relative,
-        "rows": pq.ParquetFile(path).metadata.num_rows,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "bytes": len(data),
-    }
+@dataclass(frozen=True)
+class _Rewrite:
+    """What rewriting one shard produced."""
+
+    old: FileWritten
+    new: FileWritten | None  # None: every row was withdrawn
+    withdrawn: tuple[dict[str, Any], ...]  # record_id, source_id, original row, lineage
 
 
-def _write_parquet(table: pa.Table, target: Path) -> None:
-    tmp = target.with_name(f".tmp-{uuid.uuid4().hex}.parquet")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, target)
+def rewrite_shard(
+    run_dir: str, old: FileWritten, gone: dict[int, str], generation: int
+) -> _Rewrite:
+    """The shard without the rows `gone` (original row → record id), under a new name."""
+    with files.open_read(files.join(run_dir, old.path)) as handle:
+        table = pq.read_table(handle)
+    current = {old.current_row(original): original for original in gone}
+    if None in current:
+        raise ForgetError(f"{old.logical}: a row to withdraw was already removed")
+    drop = sorted(current)
+    withdrawn = []
+    for at in drop:
+        row = table.slice(at, 1).to_pylist()[0]
+        if row["record_id"] != gone[current[at]]:
+            raise ForgetError(
+                f"{old.path} row {at} holds {row['record_id']}, the index says {gone[current[at]]}"
+            )
+        withdrawn.append(
+            {
+                "record_id": row["record_id"],
+                "source_id": row["source_id"],
+                "original_row": current[at],
+                "from": {"file": old.path, "row": at},
+                "lineage": _json_safe(row["lineage"]),
+            }
+        )
+    keep = pc.invert(pc.is_in(pa.array(range(table.num_rows)), pa.array(drop, pa.int64())))
+    kept = table.filter(keep)
+    removed = tuple(sorted(set(old.removed_rows) | set(gone)))
+    if kept.num_rows == 0:
+        return _Rewrite(old, None, tuple(withdrawn))
+    stem = old.logical.removesuffix(".parquet")
+    path = f"{stem}.w{generation}.parquet"
+    writer = HashedParquetWriter(files.join(run_dir, path), table.schema)
+    writer.write(kept, row_group_size=5_000)
+    size, sha = writer.close()
+    new = FileWritten(old.kind, path, kept.num_rows, size, sha, old.logical, removed)
+    return _Rewrite(old, new, tuple(withdrawn))
+
+
+class _RewriteFn(beam.DoFn):
+    def __init__(self, run_dir: str, generation: int, results: str) -> None:
+        self._run_dir = run_dir
+        self._generation = generation
+        self._results = results
+
+    def process(self, item: tuple[dict[str, Any], dict[int, str]]) -> Iterator[str]:
+        old, gone = item
+        done = rewrite_shard(self._run_dir, FileWritten(**old), gone, self._generation)
+        location = files.join(self._results, f"{uuid.uuid4().hex}.json")
+        files.write_bytes(
+            location,
+            json.dumps(
+                {
+                    "old": done.old.as_dict(),
+                    "new": done.new.as_dict() if done.new else None,
+                    "withdrawn": list(done.withdrawn),
+                }
+            ).encode(),
+        )
+        yield location
+
+
+def _rewrite_all(
+    published: Published,
+    targets: dict[str, dict[int, str]],
+    generation: int,
+    options: PipelineOptions | None,
+) -> list[_Rewrite]:
+    """A Beam job keyed by affected shard; results come back through the run's _tmp folder."""
+    results = published.path(f"_tmp/forget-{generation}-{uuid.uuid4().hex[:8]}")
+    items = []
+    for logical, gone in sorted(targets.items()):
+        info = published.file_info(logical)
+        if info is None:
+            raise OutputError(f"{logical} is not listed in {published.files_table}")
+        items.append((info.as_dict(), gone))
+    options = options or PipelineOptions(["--runner=FnApiRunner"])
+    with beam.Pipeline(options=options) as pipeline:
+        _ = (
+            pipeline
+            | "AffectedShards" >> beam.Create(items)
+            | "Spread" >> beam.Reshuffle()
+            | "Rewrite" >> beam.ParDo(_RewriteFn(published.run_dir, generation, results))
+        )
+    done = []
+    for location in files.list_files(results):
+        data = json.loads(files.read_bytes(location))
+        done.append(
+            _Rewrite(
+                FileWritten(**data["old"]),
+                FileWritten(**data["new"]) if data["new"] else None,
+                tuple(data["withdrawn"]),
+            )
+        )
+    files.delete_tree(results)
+    return sorted(done, key=lambda d: d.old.logical)
+
+
+def _rewrite_buckets(
+    published: Published, log: str, lines: dict[str, int], generation: int
+) -> list[tuple[FileWritten, FileWritten]]:
+    """New generations of the index buckets holding withdrawn ids: (old, new) files."""
+    digits = int((published.manifest.get("index") or {}).get("digits", 2))
+    by_bucket: dict[str, list[str]] = defaultdict(list)
+    for record_id in lines:
+        by_bucket[bucket_of(record_id, digits)].append(record_id)
+    out = []
+    for bucket in sorted(by_bucket):
+        logical = f"{INDEX}/{bucket}.parquet"
+        old = published.file_info(logical)
+        assert old is not None
+        rows = pq.read_table(io.BytesIO(published.read_checked(logical))).to_pylist()
+        for row in rows:
+            line = lines.get(row["record_id"])
+            if line is not None and row["status"] == WRITTEN:
+                row.update(status=WITHDRAWN, file=log, row=line, reason=CONSENT_WITHDRAWN)
+        table = pa.Table.from_pylist(rows, schema=INDEX_SCHEMA)
+        path = f"{INDEX}/{bucket}.w{generation}.parquet"
+        writer = HashedParquetWriter(published.path(path), INDEX_SCHEMA)
+        writer.write(table, row_group_size=8192)
+        size, sha = writer.close()
+        out.append((old, FileWritten(old.kind, path, table.num_rows, size, sha, logical)))
+    return out
 
 
 def forget(
@@ -132,152 +268,97 @@ def forget(
     reason: str = "the data subject withdrew consent",
     request_id: str | None = None,
     now: datetime | None = None,
+    options: PipelineOptions | None = None,
 ) -> ForgetResult:
     """Withdraw every published record holding one of `subject_keys` from `output`."""
-    if publish.is_remote(output):
-        raise ForgetError(f"{output}: forget works on local output folders only (for now)")
-    root = Path(output)
-    manifest = load_manifest(output)
+    published = open_output(output)
+    manifest = published.manifest
     at = (now or datetime.now(UTC)).isoformat()
     result = ForgetResult(request_id or f"forget-{uuid.uuid4().hex[:12]}", at, len(subject_keys))
-    result.records_by_subject = records_of(output, manifest, set(subject_keys))
+    result.records_by_subject = records_of(published, set(subject_keys))
     subjects_of: dict[str, list[str]] = defaultdict(list)
     for key, ids in result.records_by_subject.items():
         for rid in ids:
             subjects_of[rid].append(key)
 
-    # Where each record is now; only written records are withdrawn.
-    targets: dict[str, list[tuple[str, int]]] = defaultdict(list)  # shard -> [(id, row)]
+    targets: dict[str, dict[int, str]] = defaultdict(dict)  # logical shard -> {row: id}
     for rid in sorted(subjects_of):
-        for where in locate(output, rid):
+        for where in locate(published, rid):
             if where["status"] == WRITTEN:
-                targets[where["file"]].append((rid, where["row"]))
+                targets[where["file"]][where["row"]] = rid
             elif where["status"] == WITHDRAWN:
                 result.already_withdrawn.append(rid)
             else:
                 result.not_published.append({"record_id": rid, "status": where["status"]})
     if not targets:
         return result
+    if files.exists(published.path(log_path(result.request_id))):
+        raise ForgetError(f"request {result.request_id} was already applied to {output}")
 
-    log_path = root / LOG
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    next_line = sum(1 for _ in log_path.open(encoding="utf-8")) if log_path.exists() else 0
-    moved: dict[str, tuple[str, int]] = {}  # record id -> (new file, new row)
-    log_rows: dict[str, int] = {}  # withdrawn record id -> log line
-    new_entries: dict[str, dict[str, Any] | None] = {}
-    per_source: dict[str, int] = defaultdict(int)
+    generation = len(manifest.get("withdrawals") or []) + 1
+    rewrites = _rewrite_all(published, targets, generation, options)
+
+    log = log_path(result.request_id)
     log_lines: list[str] = []
-
-    for shard in sorted(targets):
-        path = root / shard
-        table = pq.read_table(path)
-        gone = {rid for rid, _ in targets[shard]}
-        mask = pc.is_in(table["record_id"], value_set=pa.array(sorted(gone)))
-        for row_no, row in enumerate(table.to_pylist()):
-            if row["record_id"] not in gone:
-                continue
+    lines: dict[str, int] = {}
+    per_source: dict[str, int] = defaultdict(int)
+    for done in rewrites:
+        result.shards.append({"old": done.old.path, "new": done.new.path if done.new else None})
+        for row in done.withdrawn:
+            lines[row["record_id"]] = len(log_lines)
             per_source[row["source_id"]] += 1
-            log_rows[row["record_id"]] = next_line + len(log_lines)
-            log_lines.append(
-                json.dumps(
-                    {
-                        "record_id": row["record_id"],
-                        "source_id": row["source_id"],
-                        "status": WITHDRAWN,
-                        "reason": CONSENT_WITHDRAWN,
-                        "detail": reason,
-                        "request_id": result.request_id,
-                        "withdrawn_at": at,
-                        "subject_keys": sorted(subjects_of[row["record_id"]]),
-                        "from": {"file": shard, "row": row_no},
-                        "lineage": _json_safe(row["lineage"]),
-                    },
-                    ensure_ascii=False,
-                    sort_keys=True,
-                )
-            )
+            entry = {
+                "record_id": row["record_id"],
+                "source_id": row["source_id"],
+                "status": WITHDRAWN,
+                "reason": CONSENT_WITHDRAWN,
+                "detail": reason,
+                "request_id": result.request_id,
+                "withdrawn_at": at,
+                "subject_keys": sorted(subjects_of[row["record_id"]]),
+                "from": row["from"],
+                "lineage": row["lineage"],
+            }
+            log_lines.append(json.dumps(entry, ensure_ascii=False, sort_keys=True))
             result.withdrawn.append(
-                {
-                    "record_id": row["record_id"],
-                    "source_id": row["source_id"],
-                    "from": {"file": shard, "row": row_no},
-                }
+                {"record_id": row["record_id"], "source_id": row["source_id"], "from": row["from"]}
             )
-        kept = table.filter(pc.invert(mask))
-        if kept.num_rows == 0:
-            new_entries[shard] = None
-            result.shards.append({"old": shard, "new": None})
-            continue
-        # Named after the ids it holds, as `WriteShards` names files.
-        ids = hashlib.blake2b(digest_size=8)
-        for rid in kept["record_id"].to_pylist():
-            ids.update(rid.encode())
-        name = f"shards/part-{ids.hexdigest()}.parquet"
-        _write_parquet(kept, root / name)
-        for row_no, rid in enumerate(kept["record_id"].to_pylist()):
-            moved[rid] = (name, row_no)
-        new_entries[shard] = _file_facts(root / name, name)
-        result.shards.append({"old": shard, "new": name})
+    log_bytes = "".join(line + "\n" for line in log_lines).encode("utf-8")
+    files.write_bytes(published.path(log), log_bytes)
+    log_file = FileWritten(LOG_KIND, log, len(log_lines), len(log_bytes), sha256_bytes(log_bytes))
+    buckets = _rewrite_buckets(published, log, lines, generation)
 
-    # The log first: once the index points at a line, the line exists.
-    with log_path.open("a", encoding="utf-8") as handle:
-        handle.write("".join(line + "\n" for line in log_lines))
-
-    index_facts = _update_index(root, moved, log_rows)
-    _update_manifest(manifest, new_entries, index_facts, per_source, result)
+    old_table = published.files_table
+    replaced = {d.old.path for d in rewrites} | {old.path for old, _ in buckets}
+    listed = [f for f in published.listed() if f.path not in replaced]
+    listed += [d.new for d in rewrites if d.new is not None]
+    listed += [new for _, new in buckets]
+    listed.append(log_file)
+    table = f"files.w{generation}.parquet"
+    size, sha = write_file_list(published.path(table), listed)
+    _update_manifest(manifest, listed, table, size, sha, per_source, result, log)
     problems = manifest_core.balance_problems(manifest)
     if problems:  # pragma: no cover - a bug here must not publish a manifest that lies
         raise ForgetError("the updated manifest does not balance: " + "; ".join(problems))
-    publish.write_json(
-        publish.join(output, "reports", "sources.json"),
-        {
-            "run_id": manifest["run_id"],
-            "sources": manifest["sources"],
-            "totals": manifest["totals"],
-        },
+    write_reports(published.run_dir, report_files(manifest, load_spotchecks(published.run_dir)))
+    write_json(published.path(MANIFEST), manifest)
+    write_json(
+        files.join(output, MANIFEST), {**manifest, "run_dir": f"{RUNS}/{manifest['run_id']}"}
     )
-    (root / "reports" / "sources.txt").write_text(
-        manifest_core.format_table(manifest) + "\n", encoding="utf-8"
-    )
-    publish.write_json(publish.join(output, publish.MANIFEST), manifest)
-    for shard, entry in new_entries.items():
-        if entry is None or entry["path"] != shard:
-            (root / shard).unlink(missing_ok=True)
+    files.delete([published.path(p) for p in sorted(replaced)] + [old_table])
     return result
-
-
-def _update_index(
-    root: Path, moved: dict[str, tuple[str, int]], log_rows: dict[str, int]
-) -> dict[str, dict[str, Any]]:
-    buckets: dict[str, list[str]] = defaultdict(list)
-    for rid in [*moved, *log_rows]:
-        buckets[index_bucket(rid)].append(rid)
-    facts = {}
-    for bucket in sorted(buckets):
-        name = f"index/{bucket}.parquet"
-        rows = pq.read_table(root / name).to_pylist()
-        for row in rows:
-            rid = row["record_id"]
-            if rid in log_rows:
-                row.update(status=WITHDRAWN, file=LOG, row=log_rows[rid], reason=CONSENT_WITHDRAWN)
-            elif rid in moved and row["status"] == WRITTEN:
-                row["file"], row["row"] = moved[rid]
-        _write_parquet(pa.Table.from_pylist(rows, schema=INDEX_SCHEMA), root / name)
-        facts[name] = _file_facts(root / name, name)
-    return facts
 
 
 def _update_manifest(
     manifest: dict[str, Any],
-    new_entries: dict[str, dict[str, Any] | None],
-    index_facts: dict[str, dict[str, Any]],
+    listed: list[FileWritten],
+    table: str,
+    size: int,
+    sha: str,
     per_source: dict[str, int],
     result: ForgetResult,
+    log: str,
 ) -> None:
-    shards = [f for f in manifest["shards"] if f["path"] not in new_entries]
-    shards += [e for e in new_entries.values() if e is not None]
-    manifest["shards"] = sorted(shards, key=lambda f: f["path"])
-    manifest["index"] = [index_facts.get(f["path"], f) for f in manifest["index"]]
     totals = manifest["totals"]
     for source_id, n in per_source.items():
         entry = manifest["sources"][source_id]
@@ -289,22 +370,20 @@ def _update_manifest(
         entry["balanced"] = entry["read"] == (
             entry["written"] + entry["quarantined"] + entry.get("withdrawn", 0)
         )
+    manifest["files"] = {
+        "table": table,
+        "sha256": sha,
+        "bytes": size,
+        "count": len(listed),
+        "by_kind": manifest_core.file_summary(listed),
+    }
+    manifest.pop("run_dir", None)
     manifest.setdefault("withdrawals", []).append(
         {
             "request_id": result.request_id,
             "at": result.at,
             "records": len(result.withdrawn),
-            "log": LOG,
+            "log": log,
         }
     )
     manifest["balanced"] = not manifest_core.balance_problems(manifest)
-
-
-def read_withdrawal(output: str, line: int) -> dict[str, Any]:
-    """One line of the withdrawal log (what `audit` shows for a withdrawn record)."""
-    path = Path(output) / LOG
-    with path.open(encoding="utf-8") as handle:
-        for n, text in enumerate(handle):
-            if n == line:
-                return dict(json.loads(text))
-    raise ForgetError(f"{path} has no line {line}; the output was changed by hand")

@@ -1,4 +1,5 @@
-"""The personal-information step of `curate`: detect, look up consent, keep / redact / drop.
+"""The personal-information step of `curate` (GB/T 45654-2025 4.2.3, B.2.1.2.3): detect, look
+up consent, keep / redact / drop.
 
 Run-config section (all optional except a consent key, which may come from the environment;
 with no `pii` section and no key at all, nothing is kept under consent and no subject index is
@@ -12,46 +13,53 @@ pii:
   class_actions: {sensitive: drop}                 # override the policy's per-class actions
 ```
 
-Outputs: kept records (redacted where the policy says so; lineage `pii` and `consent` filled),
-quarantine rows (`pii_no_consent`, `sensitive_pii_no_separate_consent`; text redacted), and
-pairs ("pii_subjects", subject_key, record_id) for every identifier left in a kept record,
-written to `OUTPUT/index/pii_subjects/`: the index `corpusgate forget` uses to find a
-subject's records without rescanning the text.
+The launcher imports the consent files into the store, reads the consent index from it and
+settles it with the policy into `PiiSpec`; workers receive that and never open the store.
 
-The consent table is read whole in `DoFn.setup` (one dict per worker). That suits consent tables
-up to a few million grants; beyond that, look up per bundle instead.
+Outputs: kept records (redacted where the policy says so; lineage `pii` and `consent` filled),
+quarantine rows (`sensitive_pii_no_separate_consent`, `pii_no_consent`; text redacted), and
+pairs ("pii_subjects", subject_key) for every identifier left in a kept record: the index
+`corpusgate forget` uses to find a subject's records without rescanning text.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-import apache_beam as beam
-from apache_beam.metrics import Metrics
-from apache_beam.pvalue import TaggedOutput
+from pydantic import Field
 
 from corpusgate.schemas import reasons
-from corpusgate.schemas.records import Record, add_decision, to_quarantine
-from corpusgate.source_registry.consent import (
-    ConsentKeyError,
-    ConsentStore,
-    load_key,
-    read_consent_file,
-)
+from corpusgate.schemas.records import Record
+from corpusgate.transforms.common.settings import ConfigPath, Settings
 from corpusgate.transforms.pii.consent import ConsentIndex, subject_key_of_normalized
 from corpusgate.transforms.pii.consent_lookup import decide, with_class_actions
-from corpusgate.transforms.pii.engine import LANGUAGES, PiiPolicy
-from corpusgate.transforms.spine.checks import PAIRS, QUARANTINE, RECORDS, CheckContext
+from corpusgate.transforms.pii.engine import LANGUAGES, PiiPolicy, shared_detector
+from corpusgate.transforms.pii.redact import redact
+from corpusgate.transforms.spine.checks import RecordCheck, Verdict, decision, keep, quarantine
+from corpusgate.transforms.spine.settled import Settled, settle
 
-__all__ = ["SUBJECTS", "DetectPii", "language_of", "make_check"]
+__all__ = ["SUBJECTS", "PiiCheck", "PiiSettings", "PiiSpec", "language_of"]
 
-log = logging.getLogger("corpusgate.pii")
-SUBJECTS = "pii_subjects"  # summary kind: (SUBJECTS, subject_key, record_id)
-SETTINGS = frozenset({"enabled", "consent_key_file", "consent_files", "policy", "class_actions"})
+NAME = "pii"
+SUBJECTS = "pii_subjects"  # the pair index of subject keys left in published records
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+class PiiSettings(Settings):
+    """Run config section `pii`."""
+
+    enabled: bool = True
+    consent_key_file: ConfigPath | None = None
+    consent_files: list[ConfigPath] = Field(default_factory=list)
+    policy: ConfigPath | None = None  # default: the shipped configs/policies/pii.yaml
+    class_actions: dict[str, str] | None = None  # e.g. {sensitive: drop}
+
+    def load_policy(self) -> PiiPolicy:
+        """The policy with this run's class actions; ValueError names a bad class or action."""
+        return with_class_actions(PiiPolicy.load(self.policy), self.class_actions)
 
 
 def language_of(text: str, declared: str | None, source_languages: tuple[str, ...]) -> str:
@@ -66,135 +74,82 @@ def language_of(text: str, declared: str | None, source_languages: tuple[str, ..
     return "zh" if len(_CJK.findall(text)) * 10 >= max(visible, 1) else "en"
 
 
-class _PiiFn(beam.DoFn):
-    def __init__(
-        self,
-        policy_path: str | None,
-        class_actions: dict[str, str] | None,
+@dataclass(frozen=True)
+class PiiSpec:
+    """What workers receive: the policy, the key and the consent index, settled."""
+
+    policy: PiiPolicy
+    policy_path: str | None
+    key: bytes  # the consent key travels in the job: the staging bucket must be as private
+    index: Settled[ConsentIndex]
+    languages: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    name: str = NAME
+
+    @classmethod
+    def settle(
+        cls,
+        settings: PiiSettings,
+        *,
         key: bytes,
-        store_url: str,
-        languages: dict[str, tuple[str, ...]],
-    ) -> None:
-        self._policy_path = policy_path
-        self._class_actions = class_actions
-        # The key travels inside the pickled DoFn; on a remote runner the staging bucket must
-        # be as private as the key file (see the report's limits).
-        self._key = key
-        self._store_url = store_url
-        self._languages = languages
-        self._seen = Metrics.counter("pii", "seen")
-        self._kept = Metrics.counter("pii", "kept")
-        self._redacted = Metrics.counter("pii", "redacted")
-        self._dropped = Metrics.counter("pii", "quarantined")
+        index: ConsentIndex,
+        languages: Mapping[str, tuple[str, ...]],
+        folder: str | None = None,
+    ) -> PiiSpec:
+        policy = settings.load_policy()
+        path = str(settings.policy) if settings.policy else None
+        return cls(policy, path, key, settle(index, "consent_index", folder), dict(languages))
 
-    def setup(self) -> None:
-        from corpusgate.transforms.pii.engine import shared_detector
-        from corpusgate.transforms.pii.redact import redact
+    def build(self) -> PiiCheck:
+        return PiiCheck(self, shared_detector(self.policy_path), self.index.load())
 
-        self._detector = shared_detector(self._policy_path)
-        base = PiiPolicy.load(self._policy_path) if self._policy_path else PiiPolicy.load()
-        self._policy = with_class_actions(base, self._class_actions)
-        self._index = ConsentStore(self._store_url).load_index() if self._key else ConsentIndex()
-        self._redact = redact
+
+class PiiCheck(RecordCheck):
+    batch_size = 1
+
+    def __init__(self, spec: PiiSpec, detector: Any, index: ConsentIndex) -> None:
+        self._spec = spec
+        self._detector = detector
+        self._index = index
 
     def _keyer(self, normalized: str) -> str:
-        return subject_key_of_normalized(self._key, normalized)
+        return subject_key_of_normalized(self._spec.key, normalized)
 
-    def process(self, record: Record) -> Iterator[Any]:
-        self._seen.inc()
+    def check(self, record: Record, *side: Any) -> Verdict:
         lineage = record["lineage"]
+        text = record["text"]
         language = language_of(
-            record["text"], lineage.get("language"), self._languages.get(record["source_id"], ())
+            text, lineage.get("language"), self._spec.languages.get(record["source_id"], ())
         )
-        entities = self._detector.detect(record["text"], language)
+        entities = self._detector.detect(text, language)
         d = decide(
-            record["text"],
+            text,
             entities,
-            self._policy,
+            self._spec.policy,
             self._index,
             self._keyer,
             lineage.get("collected_at"),
-            self._redact,
+            redact,
         )
-        lineage["pii"] = {"entities": d.entities, "redactions": d.redactions}
-        lineage["consent"] = d.consent
-        record["text"] = d.text
+        changes = {
+            "pii": {"entities": d.entities, "redactions": d.redactions},
+            "consent": d.consent,
+        }
+        new_text = d.text if d.text != text else None
         if d.outcome == reasons.FAIL:
-            self._dropped.inc()
-            Metrics.counter("pii", f"quarantined_{d.reason}").inc()
-            yield TaggedOutput(
-                QUARANTINE, to_quarantine(record, reasons.CONSENT, d.reason, d.detail)
-            )
-            return
-        add_decision(record, reasons.PII, d.outcome, d.detail)
+            return quarantine(reasons.CONSENT, d.reason, d.detail, text=new_text, lineage=changes)
+        pairs = tuple((SUBJECTS, key) for key in d.kept_subjects)
         if d.consent:
-            add_decision(
-                record,
+            return keep(
                 reasons.CONSENT,
-                reasons.PASS,
                 f"{len(d.consent)} consent(s) held at collection time",
+                passed=(decision(reasons.PII, d.outcome, d.detail),),
+                text=new_text,
+                lineage=changes,
+                pairs=pairs,
             )
-        (self._redacted if d.outcome == reasons.REDACT else self._kept).inc()
-        for key in d.kept_subjects:
-            yield TaggedOutput(PAIRS, (SUBJECTS, key, record["record_id"]))
-        yield record
-
-
-class DetectPii(beam.PTransform):
-    """Records → {records, quarantine, pairs}: detect PII, look up consent, apply policy."""
-
-    def __init__(
-        self,
-        *,
-        key: bytes,
-        store_url: str,
-        policy_path: str | None = None,
-        class_actions: dict[str, str] | None = None,
-        languages: dict[str, tuple[str, ...]] | None = None,
-    ) -> None:
-        super().__init__()
-        # Fail at build time, on the driver, for a bad policy or override.
-        base = PiiPolicy.load(policy_path) if policy_path else PiiPolicy.load()
-        with_class_actions(base, class_actions)
-        self._fn = _PiiFn(policy_path, class_actions, key, store_url, languages or {})
-
-    def expand(self, records):  # type: ignore[no-untyped-def]
-        out = records | "DetectPii" >> beam.ParDo(self._fn).with_outputs(
-            QUARANTINE, PAIRS, main=RECORDS
+        return keep(
+            reasons.PII, d.detail, outcome=d.outcome, text=new_text, lineage=changes, pairs=pairs
         )
-        return {RECORDS: out[RECORDS], QUARANTINE: out[QUARANTINE], PAIRS: out[PAIRS]}
 
-
-def make_check(ctx: CheckContext) -> DetectPii:
-    """The stage for a run: checks settings, resolves the key, imports consent files."""
-    settings = ctx.settings
-    unknown = set(settings) - SETTINGS
-    if unknown:
-        raise ValueError(f"pii: unknown setting(s) {sorted(unknown)}; expected {sorted(SETTINGS)}")
-    key_file = settings.get("consent_key_file")
-    try:
-        key = load_key(config_key_file=ctx.path(str(key_file)) if key_file else None)
-    except ConsentKeyError:
-        if settings:
-            raise
-        # A run config with no `pii` section and no key in the environment: no consent can be
-        # shown, so every identifier is treated as without consent (redacted or dropped) and
-        # no subject index is written. Stricter than with a key, never laxer.
-        log.warning("no consent key: personal information is handled as without consent")
-        key = b""
-    policy = settings.get("policy")
-    policy_path = ctx.path(str(policy)) if policy else None
-    files = settings.get("consent_files") or []
-    if not isinstance(files, list) or not all(isinstance(f, str) for f in files):
-        raise ValueError("pii.consent_files must be a list of file paths")
-    if files:
-        store = ConsentStore(ctx.store_url)
-        for name in files:
-            store.add_grants(read_consent_file(ctx.path(name), key))
-    return DetectPii(
-        key=key,
-        store_url=ctx.store_url,
-        policy_path=policy_path,
-        class_actions=settings.get("class_actions"),
-        languages={sid: f.languages for sid, f in ctx.facts.items()},
-    )
+    def check_batch(self, records: Sequence[Record], *side: Any) -> list[Verdict]:
+        return [self.check(record, *side) for record in records]

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from corpusgate.schemas.reasons import OPTOUT_DECLARED
 
-__all__ = ["OPTOUT_DIRECTIVES", "Verdict", "check_optout", "optout_signals"]
+__all__ = ["OPTOUT_DIRECTIVES", "OptoutResult", "check_optout", "optout_signals"]
 
 OPTOUT_DIRECTIVES = frozenset({"noai", "noimageai", "noindex", "none"})
 # X-Robots-Tag directives that take a value after a colon; anything else before a colon is a bot.
@@ -44,7 +44,7 @@ _SCOPE_RE = re.compile(r"\s*([A-Za-z0-9_.-]+)\s*:\s*(.*)", re.DOTALL)
 
 
 @dataclass(frozen=True)
-class Verdict:
+class OptoutResult:
     ok: bool
     reason: str = ""
     detail: str = ""
@@ -69,11 +69,11 @@ def optout_signals(
 
 def check_optout(
     headers: Iterable[tuple[str, str]], page_html: str | None, user_agent: str | None = None
-) -> Verdict:
+) -> OptoutResult:
     signals = optout_signals(headers, page_html, user_agent)
     if signals:
-        return Verdict(False, OPTOUT_DECLARED, ", ".join(signals))
-    return Verdict(True)
+        return OptoutResult(False, OPTOUT_DECLARED, ", ".join(signals))
+    return OptoutResult(True)
 
 
 def _directives(content: str) -> list[str]:

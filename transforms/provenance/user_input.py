@@ -24,19 +24,28 @@ Pure Python: no Beam import.
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from corpusgate.schemas.reasons import AUTHORIZATION_REVOKED, NO_USER_AUTHORIZATION
+from corpusgate.schemas.reasons import (
+    AUTHORIZATION_REVOKED,
+    NO_USER_AUTHORIZATION,
+    USER_AUTHORIZATION,
+)
+from corpusgate.schemas.records import Record
+from corpusgate.transforms.common.tables import read_table
+from corpusgate.transforms.common.timestamps import as_utc, parse_timestamp
+from corpusgate.transforms.provenance.evidence import Shortener, document_problem, entry_relative
+from corpusgate.transforms.spine.checks import SourceFacts, Verdict, keep, quarantine
 
-__all__ = ["AuthorizationTable", "Grant", "Verdict", "parse_time"]
+__all__ = ["AuthorizationResult", "AuthorizationTable", "Grant", "UserInputCheck", "parse_time"]
+
+USER_AUTHORIZATION_ROLE = "user_authorization"  # evidence role of the deciding grant
 
 REQUIRED_COLUMNS = ("user_id", "granted_at", "scope", "revoked_at")
 _ID_COLUMNS = ("authorization_id", "id")
@@ -46,7 +55,7 @@ _SCOPE_SPLIT = re.compile(r"[\s,;|]+")
 
 
 @dataclass(frozen=True)
-class Verdict:
+class AuthorizationResult:
     ok: bool
     reason: str = ""  # NO_USER_AUTHORIZATION / AUTHORIZATION_REVOKED / ""
     detail: str = ""
@@ -68,16 +77,11 @@ class Grant:
 
 
 def parse_time(value: str) -> datetime:
-    """ISO 8601 date or date-time; no offset means UTC. Raises ValueError."""
-    text = value.strip()
-    if not text:
+    """ISO 8601 date or date-time; no offset means UTC (the project's one rule). ValueError."""
+    parsed = parse_timestamp(value)
+    if parsed is None:
         raise ValueError("empty time")
-    parsed = datetime.fromisoformat(text)
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed
-
-
-def _as_utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+    return parsed
 
 
 class AuthorizationTable:
@@ -101,21 +105,15 @@ class AuthorizationTable:
     def load(cls, path: str | Path) -> AuthorizationTable:
         """Read a .csv or .jsonl table. A bad line raises ValueError naming file and line."""
         path = Path(path)
-        suffix = path.suffix.casefold()
-        try:
-            with path.open(encoding="utf-8", newline="") as handle:
-                if suffix == ".csv":
-                    grants = list(_read_csv(handle, str(path)))
-                elif suffix in (".jsonl", ".ndjson"):
-                    grants = list(_read_jsonl(handle, str(path)))
-                else:
-                    raise ValueError(
-                        f"{path}: authorization table must be .csv or .jsonl, not {suffix!r}"
-                    )
-        except OSError as exc:
-            raise ValueError(f"{path}: cannot read authorization table ({exc})") from exc
-        except UnicodeDecodeError as exc:
-            raise ValueError(f"{path}: not UTF-8 ({exc})") from exc
+        if path.suffix.casefold() not in (".csv", ".jsonl", ".ndjson"):
+            raise ValueError(
+                f"{path}: authorization table must be .csv or .jsonl, not {path.suffix!r}"
+            )
+        required = [c for c in REQUIRED_COLUMNS if c != "revoked_at" or path.suffix == ".csv"]
+        rows = list(read_table(path, required=required))
+        grants = [
+            _grant(row, _row_id(row, f"{path}:{line}"), f"{path}:{line}") for line, row in rows
+        ]
         return cls(grants, str(path))
 
     def grants_for(self, user_id: str) -> tuple[Grant, ...]:
@@ -123,24 +121,26 @@ class AuthorizationTable:
 
     def check(
         self, user_id: str | None, collected_at: datetime | None, scope: str | None = None
-    ) -> Verdict:
+    ) -> AuthorizationResult:
         """Authorization of one record by `user_id` collected at `collected_at`.
 
         `scope`: the use the record is needed for (e.g. "training"); None checks no scope.
         """
         if user_id is None or not str(user_id).strip():
-            return Verdict(False, NO_USER_AUTHORIZATION, "record has no user id")
+            return AuthorizationResult(False, NO_USER_AUTHORIZATION, "record has no user id")
         user_id = str(user_id).strip()
         grants = self._grants.get(user_id)
         if not grants:
-            return Verdict(False, NO_USER_AUTHORIZATION, f"no grant for user in {self._name()}")
+            return AuthorizationResult(
+                False, NO_USER_AUTHORIZATION, f"no grant for user in {self._name()}"
+            )
         if collected_at is None:
-            return Verdict(
+            return AuthorizationResult(
                 False,
                 NO_USER_AUTHORIZATION,
                 "collection time unknown: cannot show a grant covered it",
             )
-        moment = _as_utc(collected_at)
+        moment = as_utc(collected_at)
         # Grants given after collection cannot cover it; bisect skips them.
         started = grants[: bisect_right(self._starts[user_id], moment)]
         in_scope = [g for g in started if g.covers_scope(scope)]
@@ -148,19 +148,21 @@ class AuthorizationTable:
         standing = [g for g in covering if g.revoked_at is None]
         if standing:
             grant = standing[0]
-            return Verdict(
+            return AuthorizationResult(
                 True, "", f"granted {grant.granted_at.isoformat()} ({grant.row_id})", grant.row_id
             )
         if covering:
             grant = max(covering, key=lambda g: (g.revoked_at, g.row_id))
-            return Verdict(
+            return AuthorizationResult(
                 False,
                 AUTHORIZATION_REVOKED,
                 f"grant {grant.row_id} covered collection at {moment.isoformat()} but was "
                 f"revoked {grant.revoked_at.isoformat() if grant.revoked_at else ''}",
                 grant.row_id,
             )
-        return Verdict(False, NO_USER_AUTHORIZATION, self._why_not(grants, moment, scope))
+        return AuthorizationResult(
+            False, NO_USER_AUTHORIZATION, self._why_not(grants, moment, scope)
+        )
 
     def _why_not(self, grants: list[Grant], moment: datetime, scope: str | None) -> str:
         in_scope = [g for g in grants if g.covers_scope(scope)]
@@ -224,35 +226,56 @@ def _row_id(row: Mapping[str, Any], fallback: str) -> str:
     return fallback
 
 
-def _read_csv(handle: Any, name: str) -> Iterable[Grant]:
-    reader = csv.DictReader(handle)
-    header = reader.fieldnames or []
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise ValueError(
-            f"{name}:1: header lacks {missing}; expected columns {', '.join(REQUIRED_COLUMNS)}"
-        )
-    for row in reader:
-        where = f"{name}:{reader.line_num}"
-        if None in row:
-            raise ValueError(f"{where}: more fields than the header's {len(header)}")
-        if all(not (v or "").strip() for v in row.values()):
-            continue
-        yield _grant(row, _row_id(row, where), where)
+class UserInputCheck:
+    """The provenance check of a user-input source: a standing authorization covering each
+    record's collection time. The table is read and verified once, on the launcher; a source
+    whose table is missing, changed or malformed is refused whole (`no_user_authorization`)."""
 
+    def __init__(self, facts: SourceFacts, scope: str | None = None) -> None:
+        self.scope = scope
+        self.refusal: Verdict | None = None
+        self.table: AuthorizationTable | None = None
+        self.table_sha256 = ""
+        self._shorten = Shortener()
+        tables = facts.evidence_paths("authorization_table")
+        if len(tables) != 1:
+            self.refusal = quarantine(
+                USER_AUTHORIZATION,
+                NO_USER_AUTHORIZATION,
+                f"the entry references {len(tables)} authorization tables; expected exactly one",
+            )
+            return
+        path, recorded = tables[0]
+        shown = entry_relative(facts, path)
+        problem = document_problem(facts, "authorization_table", path, recorded)
+        if not problem:
+            try:
+                self.table = AuthorizationTable.load(path)
+            except ValueError as err:
+                problem = f"authorization_table {shown} unusable: {str(err).replace(path, shown)}"
+        if problem:
+            self.refusal = quarantine(USER_AUTHORIZATION, NO_USER_AUTHORIZATION, problem)
+            return
+        self.table_sha256 = recorded.lower()
+        self._shorten = Shortener(((str(path), shown),))
 
-def _read_jsonl(handle: Any, name: str) -> Iterable[Grant]:
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
-            continue
-        where = f"{name}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{where}: not valid JSON ({exc.msg})") from exc
-        if not isinstance(row, dict):
-            raise ValueError(f"{where}: expected a JSON object with {', '.join(REQUIRED_COLUMNS)}")
-        missing = [c for c in REQUIRED_COLUMNS if c not in row and c != "revoked_at"]
-        if missing:
-            raise ValueError(f"{where}: missing {missing}; expected {', '.join(REQUIRED_COLUMNS)}")
-        yield _grant(row, _row_id(row, where), where)
+    def check(self, record: Record) -> Verdict:
+        if self.refusal is not None:
+            return self.refusal
+        assert self.table is not None
+        lineage = record["lineage"]
+        user_id = record.get("_user_id")
+        result = self.table.check(user_id, lineage.get("collected_at"), self.scope)  # type: ignore[arg-type]
+        changes = {}
+        if result.authorization_id:
+            row = {
+                "role": USER_AUTHORIZATION_ROLE,
+                "path": self._shorten(result.authorization_id),
+                "sha256": self.table_sha256,
+            }
+            changes["evidence"] = [*lineage["evidence"], row]
+        detail = self._shorten(result.detail)
+        detail = f"user {user_id}: {detail}" if user_id else detail
+        if not result.ok:
+            return quarantine(USER_AUTHORIZATION, result.reason, detail, lineage=changes)
+        return keep(USER_AUTHORIZATION, detail, lineage=changes)

@@ -1,36 +1,141 @@
-"""What every record check plugs into the `curate` pipeline with.
+"""The one contract every record check follows, and the Beam wrapper that runs it.
 
-A check is a `beam.PTransform` taking the records PCollection and returning a dict:
+A check is pure: `check(record) -> Verdict`. It reads the record and says keep (perhaps with a
+new text and lineage fields) or quarantine (with a reason code from `schemas.reasons`); it
+never changes the record it is given. `apply_verdict` builds the new record or quarantine row.
+`check_stage.CheckStage` is the one Beam DoFn that runs any check, routes its verdicts and
+counts them with the same names for every stage (datatrove's filter base, STYLE §7). This
+module imports no Beam, so every core can return a `Verdict`.
 
-    {"records": kept records, "quarantine": quarantine rows, "summary": optional}
+A check is built on the worker from a *spec*: a small frozen dataclass settled on the launcher
+(every file the check needs already read, hashes verified, tables loaded), so a worker needs
+nothing but the spec and what it names through Beam's FileSystems. `spec.build()` runs once
+per worker in `DoFn.setup`.
 
-Records are plain dicts shaped like `corpusgate.schemas.records.Record`; a check appends its
-decision to `record["lineage"]["decisions"]` (via `add_decision`) and fills the lineage fields
-it owns. A rejected record leaves through `to_quarantine(record, CHECK, REASON, detail)`.
-`summary` (optional) carries (kind, key, value) tuples the driver stores after the run, e.g.
-per-source gate decisions to append to the store; it is collected in one place, so keep it
-small (per source, not per record). `pairs` (optional) carries per-record lookups as
-(kind, key, value) string triples, e.g. (pii_subjects, subject key, record id): they are
-written as Parquet under `OUTPUT/index/<kind>/` and listed in the manifest's `pair_indexes`.
-
-Per-source facts arrive as `SourceFacts` in the transform's constructor (small, picklable);
-heavy state (automata, models, engines, tables) is built in `DoFn.setup`.
+A stage's outputs: `records` (kept), `quarantine` (rows for the quarantine files) and
+`pairs` ((kind, key, record_id) lookups a check asks to index, e.g. PII subject keys).
 """
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar, Protocol
+
+from corpusgate.schemas.reasons import FAIL, PASS
+from corpusgate.schemas.records import Decision, QuarantineRow, Record
+
+__all__ = [
+    "PAIRS",
+    "QUARANTINE",
+    "RECORDS",
+    "CheckSpec",
+    "RecordCheck",
+    "SourceFacts",
+    "Verdict",
+    "apply_verdict",
+    "decision",
+    "keep",
+    "quarantine",
+    "run_check",
+]
 
 RECORDS = "records"
 QUARANTINE = "quarantine"
-SUMMARY = "summary"
 PAIRS = "pairs"
+
+
+def decision(check: str, outcome: str = PASS, detail: str = "") -> Decision:
+    return {"check": check, "outcome": outcome, "detail": detail}
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What one check decided about one record.
+
+    `passed` are decisions of earlier steps inside the same check that the record passed (the
+    provenance stage checks robots.txt, then opt-out signals); the verdict's own decision
+    follows them: `outcome` with `detail` when kept, `fail` with `reason: detail` when not.
+    """
+
+    check: str
+    reason: str = ""  # "" keeps the record; a reason code quarantines it
+    detail: str = ""
+    outcome: str = PASS  # of a kept record: pass, redact, ...
+    passed: tuple[Decision, ...] = ()
+    lineage: Mapping[str, Any] = field(default_factory=dict)  # lineage fields it sets
+    text: str | None = None  # a replacement text (a redaction); None keeps the text
+    pairs: tuple[tuple[str, str], ...] = ()  # (kind, key): lookups that name this record
+    record_decision: bool = True  # False: a kept record gets no decision of this check
+
+    @property
+    def kept(self) -> bool:
+        return not self.reason
+
+
+def keep(check: str, detail: str = "", **fields: Any) -> Verdict:
+    return Verdict(check, "", detail, **fields)
+
+
+def quarantine(check: str, reason: str, detail: str = "", **fields: Any) -> Verdict:
+    if not reason:
+        raise ValueError(f"{check}: a quarantine verdict needs a reason code")
+    return Verdict(check, reason, detail, **fields)
+
+
+def apply_verdict(record: Record, verdict: Verdict) -> Record | QuarantineRow:
+    """The kept record or the quarantine row a verdict makes; `record` is left as it was."""
+    lineage = {**record["lineage"], **verdict.lineage}
+    decisions = [*record["lineage"]["decisions"], *verdict.passed]
+    if verdict.kept:
+        if verdict.record_decision:
+            decisions.append(decision(verdict.check, verdict.outcome, verdict.detail))
+        lineage["decisions"] = decisions
+        out = dict(record)
+        out["lineage"] = lineage
+        if verdict.text is not None:
+            out["text"] = verdict.text
+        return out  # type: ignore[return-value]
+    detail = f"{verdict.reason}: {verdict.detail}" if verdict.detail else verdict.reason
+    decisions.append(decision(verdict.check, FAIL, detail))
+    lineage["decisions"] = decisions
+    return {
+        "record_id": record["record_id"],
+        "source_id": record["source_id"],
+        "text": verdict.text if verdict.text is not None else record["text"],
+        "raw": None,
+        "check": verdict.check,
+        "reason": verdict.reason,
+        "detail": verdict.detail,
+        "lineage": lineage,  # type: ignore[typeddict-item]
+    }
+
+
+class RecordCheck(ABC):
+    """A pure check, built once per worker. Override `check`; `check_batch` when a batched
+    call is cheaper (models, Presidio) and set `batch_size` to the batch the stage gathers."""
+
+    batch_size: ClassVar[int] = 1
+
+    @abstractmethod
+    def check(self, record: Record, *side: Any) -> Verdict: ...
+
+    def check_batch(self, records: Sequence[Record], *side: Any) -> list[Verdict]:
+        return [self.check(record, *side) for record in records]
+
+
+class CheckSpec(Protocol):
+    """A check's settled, picklable description: `name` (the counter namespace) and `build`."""
+
+    name: str
+
+    def build(self) -> RecordCheck: ...
 
 
 @dataclass(frozen=True)
 class SourceFacts:
-    """What a check may know about a source: the registry entry, with resolved evidence paths."""
+    """What a check may know about a source: its registry entry, settled on the launcher."""
 
     source_id: str
     kind: str
@@ -40,54 +145,15 @@ class SourceFacts:
     entry_file: str
     entry_sha256: str
     evidence: tuple[tuple[str, str, str], ...] = ()  # (role, absolute path, recorded sha256)
-    extra: dict[str, Any] = field(default_factory=dict)  # kind-specific entry keys
+    extra: Mapping[str, Any] = field(default_factory=dict)  # kind-specific entry keys
 
     def evidence_paths(self, role: str) -> list[tuple[str, str]]:
         """(absolute path, recorded sha256) of every document of this role."""
         return [(path, sha) for r, path, sha in self.evidence if r == role]
 
 
-def facts_of(entry: Any) -> SourceFacts:
-    """SourceFacts from a `corpusgate.source_registry.entry.SourceEntry`."""
-    return SourceFacts(
-        source_id=entry.source_id,
-        kind=entry.kind,
-        languages=tuple(entry.languages),
-        origin=entry.origin,
-        licence=entry.licence,
-        entry_file=str(entry.file),
-        entry_sha256=entry.sha256,
-        evidence=tuple((e.role, str(e.resolved), e.sha256) for e in entry.evidence),
-        extra=dict(entry.extra),
-    )
-
-
-@dataclass(frozen=True)
-class CheckContext:
-    """What `make_check(ctx)` receives: the run, its config section and every source's facts."""
-
-    run_id: str
-    config_dir: str  # relative paths in `settings` are relative to this folder
-    store_url: str
-    settings: dict[str, Any]  # this check's section of the run config (may be empty)
-    facts: dict[str, SourceFacts]
-
-    def path(self, value: str) -> str:
-        """A settings path resolved against the run config's folder."""
-        from pathlib import Path
-
-        candidate = Path(value).expanduser()
-        return str(candidate if candidate.is_absolute() else Path(self.config_dir) / candidate)
-
-
-# The checks of `curate`, in pipeline order (DESIGN §1): (step label, run-config key, module).
-# Each module exposes `make_check(ctx: CheckContext) -> beam.PTransform | None` (None: nothing
-# to do for these sources), and may expose `after_run(ctx, summaries, store, manifest)`, called
-# by the driver once the output is published: `summaries` maps each summary kind the check
-# emitted to its [key, value] pairs; `store` is the run's `Store`. A run config disables a
-# check with `<key>: {enabled: false}`.
-CHECK_MODULES: list[tuple[str, str, str]] = [
-    ("Provenance", "provenance", "corpusgate.transforms.provenance.stage"),
-    ("Harm", "harm", "corpusgate.transforms.harm.stage"),
-    ("PersonalInformation", "pii", "corpusgate.transforms.pii.stage"),
-]
+def run_check(check: RecordCheck, records: Sequence[Record], *side: Any) -> list[Any]:
+    """Apply a check to records without Beam (cores, `assess`, tests): kept records and
+    quarantine rows in input order."""
+    verdicts = check.check_batch(records, *side)
+    return [apply_verdict(r, v) for r, v in zip(records, verdicts, strict=True)]

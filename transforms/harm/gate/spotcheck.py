@@ -21,8 +21,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pyarrow.parquet as pq
+
+from corpusgate.transforms.common import files
+from corpusgate.transforms.common.tables import read_table
 from corpusgate.transforms.harm.gate.statistics import BottomK, clopper_pearson
 from corpusgate.transforms.harm.taxonomy import get_code
+from corpusgate.transforms.output.published import Published
 
 __all__ = [
     "MANUAL_MIN_ITEMS",
@@ -65,28 +70,25 @@ def parse_verdict(value: Any) -> bool | None:
     return None
 
 
-def _shard_files(output: Path) -> list[Path]:
-    files = sorted((output / "shards").glob("*.parquet"))
-    if not files:
-        raise ValueError(f"{output}: no shards under shards/ (is this a run's output folder?)")
-    return files
+def _shards(published: Published) -> list[str]:
+    listed = published.listed("shards")
+    if not listed:
+        raise ValueError(f"{published.run_dir}: the run published no shards")
+    return [published.path(f.path) for f in sorted(listed, key=lambda f: f.path)]
 
 
-def read_output_records(output: str | Path) -> Iterator[dict[str, str]]:
+def read_output_records(published: Published) -> Iterator[dict[str, str]]:
     """(record_id, source_id, text) of every published record, shard by shard."""
-    import pyarrow.parquet as pq
+    for location in _shards(published):
+        with files.open_read(location) as handle:
+            parquet = pq.ParquetFile(handle)
+            for batch in parquet.iter_batches(columns=["record_id", "source_id", "text"]):
+                yield from batch.to_pylist()
 
-    for path in _shard_files(Path(output)):
-        handle = pq.ParquetFile(path)
-        for batch in handle.iter_batches(columns=["record_id", "source_id", "text"]):
-            yield from batch.to_pylist()
 
-
-def output_population(output: str | Path) -> int:
-    """Published record count, from the shards' footers (no data read)."""
-    import pyarrow.parquet as pq
-
-    return sum(pq.ParquetFile(p).metadata.num_rows for p in _shard_files(Path(output)))
+def output_population(published: Published) -> int:
+    """Published record count, from the file list (no shard read)."""
+    return sum(f.rows for f in published.listed("shards"))
 
 
 def sample_output(
@@ -152,33 +154,6 @@ class SheetRow:
     seed: str
 
 
-def _rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.DictReader(fh)
-            if not reader.fieldnames:
-                raise ValueError(f"{path}:1: empty file, expected a header row")
-            start = 2
-            for row in reader:
-                yield start, row
-                start = reader.line_num + 1
-    elif suffix in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8") as fh:
-            for line_no, line in enumerate(fh, 1):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise ValueError(f"{path}:{line_no}: not valid JSON ({err.msg})") from None
-                if not isinstance(row, dict):
-                    raise ValueError(f"{path}:{line_no}: expected a JSON object")
-                yield line_no, row
-    else:
-        raise ValueError(f"{path}: unsupported sheet type {suffix!r}; use .csv or .jsonl")
-
-
 def read_sheet(path: str | Path, known_ids: set[str], max_problems: int = 20) -> list[SheetRow]:
     """A filled sheet's verdicts; ValueError listing every problem (file:line and record id)."""
     path = Path(path)
@@ -187,7 +162,7 @@ def read_sheet(path: str | Path, known_ids: set[str], max_problems: int = 20) ->
     problems: list[str] = []
     rows: list[SheetRow] = []
     seen: dict[str, int] = {}
-    for line, row in _rows(path):
+    for line, row in read_table(path):
         record_id = str(row.get("record_id") or "").strip()
         where = f"{path}:{line}"
         if not record_id:
@@ -222,6 +197,40 @@ def read_sheet(path: str | Path, known_ids: set[str], max_problems: int = 20) ->
         shown = problems[:max_problems] + ([f"... and {more} more"] if more > 0 else [])
         raise ValueError(f"{len(problems)} problem(s) in the sheet:\n  " + "\n  ".join(shown))
     return rows
+
+
+def manual_report(rows: list[SheetRow], population: int) -> dict[str, Any]:
+    """B.2.1.2.1 a: the qualified rate of a reviewed sample, judged against 96%."""
+    seeds = sorted({r.seed for r in rows if r.seed})
+    if len(seeds) > 1:
+        raise ValueError(f"the sheet's rows come from {len(seeds)} samples (seeds {seeds})")
+    report = judge(sum(r.qualified for r in rows), len(rows), MANUAL_TARGET)
+    codes: dict[str, int] = {}
+    for r in rows:
+        for code in r.codes:
+            codes[code] = codes.get(code, 0) + 1
+    report.update(
+        seed=seeds[0] if seeds else None,
+        population=population,
+        meets_b21211a=len(rows) >= min(MANUAL_MIN_ITEMS, population),
+        unqualified_codes=dict(sorted(codes.items())),
+        unqualified_ids=sorted(r.record_id for r in rows if not r.qualified),
+    )
+    return report
+
+
+def technical_report(
+    rows: list[dict[str, Any]], flagged: list[dict[str, Any]], population: int, fraction: float
+) -> dict[str, Any]:
+    """B.2.1.2.1 b: the share of a >= 10% sample the detectors pass, judged against 98%."""
+    report = judge(len(rows) - len(flagged), len(rows), TECHNICAL_TARGET)
+    report.update(
+        fraction=fraction,
+        population=population,
+        meets_b21211b=fraction >= TECHNICAL_MIN_FRACTION,
+        flagged=flagged,
+    )
+    return report
 
 
 def judge(qualified: int, n: int, target: float, alpha: float = 0.05) -> dict[str, Any]:

@@ -15,8 +15,9 @@ from corpusgate.transforms.spine.readers.base import (
 __all__ = ["Locator", "RawFailure", "RawRecord", "ReadItem", "read_file"]
 
 
-def read_file(path: Path, fmt: str, uri: str) -> Iterator[ReadItem]:
+def read_file(path: str | Path, fmt: str, uri: str) -> Iterator[ReadItem]:
     """Yield every record of `path` read as `fmt`; `uri` is how lineage names the file."""
+    path = Path(path)
     if fmt == "jsonl":
         from corpusgate.transforms.spine.readers.jsonl import read_jsonl
 

@@ -1,0 +1,133 @@
+"""Writing a run's files: pieces, the shard plan, final shards with their index rows, index
+buckets by shuffle, and where a row is after `forget` removed rows before it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from corpusgate.schemas.records import SHARD_SCHEMA, new_lineage, shard_metadata
+from corpusgate.transforms.output.buckets import merge_bucket, write_bucketed_run
+from corpusgate.transforms.output.filelist import FileWritten, lookup, write_file_list
+from corpusgate.transforms.output.finalize import plan_shards, write_shard
+from corpusgate.transforms.output.layout import ShardSettings
+from corpusgate.transforms.output.pieces import Piece, PieceWriter
+from corpusgate.transforms.spine.identity import record_id
+
+
+def rows(n: int, source: str = "src") -> list[dict]:
+    return [
+        {
+            "record_id": record_id(source, str(i)),
+            "source_id": source,
+            "text": f"text {i}",
+            "lineage": new_lineage(
+                registry_entry_sha256="e",
+                run_id="run-1",
+                config_sha256="c",
+                origin={"uri": "f", "kind": "line", "position": i + 1},
+            ),
+        }
+        for i in range(n)
+    ]
+
+
+def write_pieces(run_dir: Path, data: list[dict], **sizes: int) -> tuple[list[Piece], PieceWriter]:
+    writer = PieceWriter(str(run_dir), "shards", SHARD_SCHEMA, "written", **sizes)
+    out = [p for row in data for p in writer.add(row)] + list(writer.close())
+    return out, writer
+
+
+def test_pieces_roll_by_rows_and_count_what_they_hold(tmp_path: Path) -> None:
+    pieces, writer = write_pieces(
+        tmp_path, rows(25), roll_rows=10, roll_bytes=1 << 30, group_rows=4
+    )
+    assert [p.rows for p in pieces] == [12, 12, 1]  # rolled at the first row group past 10
+    assert all(p.path.startswith("_tmp/pieces/shards/") for p in pieces)
+    assert sum(pq.ParquetFile(tmp_path / p.path).metadata.num_rows for p in pieces) == 25
+    assert writer.outcomes == {("src", "written", ""): 25}
+    # A second attempt at the same bundle writes under other names: never over a piece.
+    again, _ = write_pieces(tmp_path, rows(25), roll_rows=10, roll_bytes=1 << 30, group_rows=4)
+    assert not {p.path for p in pieces} & {p.path for p in again}
+
+
+def test_pieces_roll_by_bytes(tmp_path: Path) -> None:
+    pieces, _ = write_pieces(tmp_path, rows(40), roll_rows=1_000, roll_bytes=1, group_rows=10)
+    assert [p.rows for p in pieces] == [10, 10, 10, 10]
+
+
+@pytest.mark.parametrize(
+    ("settings", "rows_per_shard"),
+    [
+        (ShardSettings(num_shards=3), [3, 3, 4]),
+        (ShardSettings(num_shards=20), [1] * 10),  # never an empty file
+        (ShardSettings(max_rows=4), [3, 3, 4]),
+        (ShardSettings(target_mb=1e-6), [1] * 10),
+        (ShardSettings(), [10]),
+    ],
+)
+def test_the_plan_cuts_equal_contiguous_ranges(
+    settings: ShardSettings, rows_per_shard: list[int]
+) -> None:
+    pieces = [Piece("shards", f"_tmp/p{i}", n, 100) for i, n in enumerate([3, 0, 5, 2])]
+    plans = plan_shards(pieces, settings)
+    assert [p.rows for p in plans] == rows_per_shard
+    assert [p.path for p in plans] == [f"shards/part-{i:05d}.parquet" for i in range(len(plans))]
+    # Concatenated, the slices cover every row of every piece once, in path order.
+    covered = [(s.piece, r) for p in plans for s in p.slices for r in range(s.start, s.stop)]
+    expected = [(p.path, r) for p in sorted(pieces, key=lambda p: p.path) for r in range(p.rows)]
+    assert covered == expected
+
+
+def test_a_shard_is_written_from_slices_with_its_index_rows(tmp_path: Path) -> None:
+    data = rows(30)
+    pieces, _ = write_pieces(tmp_path, data, roll_rows=7, roll_bytes=1 << 30, group_rows=7)
+    plans = plan_shards(pieces, ShardSettings(num_shards=2))
+    schema = SHARD_SCHEMA.with_metadata(shard_metadata("run-1", "c"))
+    refs = []
+    seen = []
+    for plan in plans:
+        written, plan_refs = write_shard(
+            str(tmp_path), plan, schema, "written", group_rows=4, digits=1
+        )
+        refs += plan_refs
+        table = pq.read_table(tmp_path / written.path)
+        assert table.num_rows == written.rows == plan.rows
+        assert table.schema.metadata[b"corpusgate.run_id"] == b"run-1"
+        seen += table.column("record_id").to_pylist()
+    assert sorted(seen) == sorted(r["record_id"] for r in data)
+    index = {}
+    for bucket in sorted({b for b, _ in refs}):
+        merged = merge_bucket(str(tmp_path), "index", bucket, [r for b, r in refs if b == bucket])
+        table = pq.read_table(tmp_path / merged.path)
+        ids = table.column("record_id").to_pylist()
+        assert ids == sorted(ids) and all(i.startswith(bucket) for i in ids)
+        index.update({row["record_id"]: row for row in table.to_pylist()})
+    assert set(index) == set(seen)
+    for rid, row in index.items():
+        located = pq.read_table(tmp_path / row["file"]).to_pylist()[row["row"]]
+        assert located["record_id"] == rid and row["status"] == "written"
+
+
+def test_bucketed_runs_hold_one_batch_per_bucket(tmp_path: Path) -> None:
+    table = pa.table({"key": ["b2", "a1", "b1", "c9"], "value": ["x", "y", "z", "w"]})
+    refs = write_bucketed_run(str(tmp_path), table, "key", 1)
+    assert [(b, r.batch) for b, r in refs] == [("a", 0), ("b", 1), ("c", 2)]
+    merged = merge_bucket(str(tmp_path), "index/k", "b", [r for b, r in refs if b == "b"])
+    assert merged.path == "index/k/b.parquet"
+    assert pq.read_table(tmp_path / merged.path).column("key").to_pylist() == ["b1", "b2"]
+
+
+def test_a_file_that_lost_rows_relocates_the_others(tmp_path: Path) -> None:
+    new = FileWritten(
+        "shards", "shards/part-00001.w2.parquet", 6, 1, "s", "shards/part-00001.parquet", (2, 5)
+    )
+    assert [new.current_row(r) for r in range(8)] == [0, 1, None, 2, 3, None, 4, 5]
+    listed = [new, FileWritten("index", "index/a.parquet", 3, 1, "t")]
+    write_file_list(str(tmp_path / "files.parquet"), listed)
+    assert lookup(str(tmp_path / "files.parquet"), "shards/part-00001.parquet") == new
+    assert lookup(str(tmp_path / "files.parquet"), "index/a.parquet") == listed[1]
+    assert lookup(str(tmp_path / "files.parquet"), "index/b.parquet") is None

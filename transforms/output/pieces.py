@@ -1,0 +1,161 @@
+"""Records → temporary Parquet pieces, and the count of what was written (STYLE §3).
+
+The first of two writing steps (DESIGN §8 "files the user sizes"): every bundle writes its rows
+into pieces under the run's `_tmp/` folder, named per bundle attempt, so a retried or
+speculative bundle writes new pieces and never touches a file another attempt wrote; only the
+pieces a committed bundle reports reach `finalize`, which cuts them into the shards the user
+asked for. Records stream from the readers to disk: nothing per record is held in memory.
+
+Each writer also counts its rows per (source, status, reason): the manifest's counts come from
+the data, combined inside the pipeline, never from metrics.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import apache_beam as beam
+import pyarrow as pa
+import pyarrow.parquet as pq
+from apache_beam.transforms.window import GlobalWindows
+
+from corpusgate.transforms.common import files
+from corpusgate.transforms.output.filelist import HashingStream
+
+__all__ = ["OUTCOMES", "PIECES", "Piece", "PieceWriter", "WritePieces"]
+
+PIECES = "pieces"
+OUTCOMES = "outcomes"
+
+# ((source_id, status, reason), rows): what the manifest's counts are summed from.
+Outcome = tuple[tuple[str, str, str], int]
+
+
+@dataclass(frozen=True, order=True)
+class Piece:
+    kind: str  # "shards" | "quarantine"
+    path: str  # relative to the run folder
+    rows: int
+    bytes: int
+
+
+class PieceWriter:
+    """Rows of one schema into pieces under `run_dir/_tmp/pieces/<kind>/`, rolled when a piece
+    reaches `roll_rows` rows or `roll_bytes` written bytes."""
+
+    def __init__(
+        self,
+        run_dir: str,
+        kind: str,
+        schema: pa.Schema,
+        status: str,
+        *,
+        roll_rows: int,
+        roll_bytes: int,
+        group_rows: int,
+    ) -> None:
+        if min(roll_rows, roll_bytes, group_rows) < 1:
+            raise ValueError("piece sizes must be >= 1")
+        self._run_dir = run_dir
+        self._kind = kind
+        self._schema = schema
+        self._status = status
+        self._roll_rows = roll_rows
+        self._roll_bytes = roll_bytes
+        self._group_rows = group_rows
+        self._attempt = uuid.uuid4().hex[:12]  # a retried bundle writes under another name
+        self._seq = 0
+        self._buffer: list[dict[str, Any]] = []
+        self._writer: pq.ParquetWriter | None = None
+        self._stream: HashingStream | None = None
+        self._path = ""
+        self._rows = 0
+        self.outcomes: Counter[tuple[str, str, str]] = Counter()
+
+    def add(self, row: dict[str, Any]) -> Iterator[Piece]:
+        self._buffer.append(row)
+        self.outcomes[(row["source_id"], self._status, row.get("reason") or "")] += 1
+        if len(self._buffer) >= self._group_rows:
+            yield from self._flush()
+
+    def close(self) -> Iterator[Piece]:
+        yield from self._flush()
+        yield from self._finish()
+
+    def _flush(self) -> Iterator[Piece]:
+        if not self._buffer:
+            return
+        if self._writer is None:
+            self._path = f"_tmp/pieces/{self._kind}/{self._attempt}-{self._seq:05d}.parquet"
+            self._seq += 1
+            self._stream = HashingStream(files.create(files.join(self._run_dir, self._path)))
+            self._writer = pq.ParquetWriter(self._stream, self._schema, compression="zstd")
+        table = pa.Table.from_pylist(self._buffer, schema=self._schema)
+        self._writer.write_table(table, row_group_size=len(self._buffer))
+        self._rows += len(self._buffer)
+        self._buffer = []
+        assert self._stream is not None
+        if self._rows >= self._roll_rows or self._stream.size >= self._roll_bytes:
+            yield from self._finish()
+
+    def _finish(self) -> Iterator[Piece]:
+        if self._writer is None or self._stream is None:
+            return
+        self._writer.close()
+        self._stream.close()
+        yield Piece(self._kind, self._path, self._rows, self._stream.size)
+        self._writer = None
+        self._stream = None
+        self._rows = 0
+
+
+class _WritePiecesFn(beam.DoFn):
+    def __init__(
+        self, run_dir: str, kind: str, schema: pa.Schema, status: str, sizes: dict[str, int]
+    ) -> None:
+        self._args = (run_dir, kind, schema, status)
+        self._sizes = sizes
+        self._writer: PieceWriter | None = None
+
+    def start_bundle(self) -> None:
+        self._writer = PieceWriter(*self._args, **self._sizes)
+
+    def process(self, row: dict[str, Any]) -> Iterator[Any]:
+        assert self._writer is not None
+        for piece in self._writer.add(row):
+            yield beam.pvalue.TaggedOutput(PIECES, piece)
+
+    def finish_bundle(self) -> Iterator[Any]:
+        assert self._writer is not None
+        # Outputs of finish_bundle carry their window explicitly, inside the tag.
+        for piece in self._writer.close():
+            yield beam.pvalue.TaggedOutput(PIECES, GlobalWindows.windowed_value(piece))
+        for key, count in self._writer.outcomes.items():
+            yield beam.pvalue.TaggedOutput(OUTCOMES, GlobalWindows.windowed_value((key, count)))
+
+
+class WritePieces(beam.PTransform):
+    """Rows → pieces. Outputs: `pieces` (Piece per file) and `outcomes` (counts per bundle)."""
+
+    def __init__(
+        self,
+        run_dir: str,
+        kind: str,
+        schema: pa.Schema,
+        status: str,
+        *,
+        roll_rows: int,
+        roll_bytes: int,
+        group_rows: int,
+    ) -> None:
+        super().__init__()
+        sizes = {"roll_rows": roll_rows, "roll_bytes": roll_bytes, "group_rows": group_rows}
+        PieceWriter(run_dir, kind, schema, status, **sizes)  # bad sizes fail the build
+        self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes)
+
+    def expand(self, rows: beam.PCollection) -> Any:
+        return rows | "WritePieces" >> beam.ParDo(self._fn).with_outputs(PIECES, OUTCOMES)
