@@ -38,10 +38,10 @@ from corpusgate.transforms.common.settings import (
     parse_settings,
 )
 from corpusgate.transforms.common.yamlfile import Document, YamlError, load_yaml, parse_yaml
-from corpusgate.transforms.harm.stage import HarmSettings
+from corpusgate.transforms.harm.settings import HarmSettings
 from corpusgate.transforms.output.layout import IndexSettings, ShardSettings
-from corpusgate.transforms.pii.stage import PiiSettings
-from corpusgate.transforms.provenance.stage import ProvenanceSettings
+from corpusgate.transforms.pii.settings import PiiSettings
+from corpusgate.transforms.provenance.settings import ProvenanceSettings
 
 PROFILES = ("local", "dataflow", "flink")
 BeamValue = str | int | float | bool | list[str | int | float]

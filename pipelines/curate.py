@@ -15,15 +15,18 @@ from __future__ import annotations
 import logging
 import secrets
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
 from apache_beam.options.pipeline_options import PipelineOptions
 
+from corpusgate.pipelines import runner
 from corpusgate.pipelines.config import RunConfig
 from corpusgate.schemas.records import (
     QUARANTINE_SCHEMA,
@@ -41,6 +44,7 @@ from corpusgate.source_registry.consent import (
 from corpusgate.source_registry.entry import SourceEntry
 from corpusgate.source_registry.registry import Registry
 from corpusgate.source_registry.store import Store
+from corpusgate.transforms.common import files
 from corpusgate.transforms.harm.stage import GATE, HarmSpec, HarmStage, library_warning
 from corpusgate.transforms.output import manifest as manifest_core
 from corpusgate.transforms.output.buckets import MergeBuckets, WritePairRuns
@@ -90,6 +94,7 @@ class RunResult:
     manifest: dict[str, Any]
     seconds: float
     current: bool = True  # False: a newer run was published meanwhile; this one is kept aside
+    dry_run: bool = False  # True: `manifest` is the translated job's summary; nothing ran
 
 
 @dataclass(frozen=True)
@@ -402,11 +407,19 @@ def run_curation(
     warn: Callable[[str], None] | None = None,
     progress_interval: float = 0,
 ) -> RunResult:
-    """Run the pipeline, check the balance, publish. Raises RunError with nothing published."""
+    """Run the pipeline, check the balance, publish. Raises RunError with nothing published.
+
+    With `--dry_run=True` (Dataflow) the job is only translated: nothing is written anywhere,
+    and the result carries a summary of what would run instead of a manifest."""
     warn = warn or (lambda message: print(f"corpusgate: warning: {message}", file=sys.stderr))
     started = time.monotonic()
     started_at = datetime.now(UTC)
     run_id = new_run_id(started_at)
+    extra_args = list(extra_args or [])
+    target = runner.quick_check(config, extra_args)
+    runner.check_extra_args(extra_args)
+    options = beam_options(config, extra_args)
+    dry_run = target.dry_run
     registry = Registry.load(config.registry)
     entries = select_entries(registry, config.sources)
     config_sha256 = config.sha256()
@@ -414,7 +427,89 @@ def run_curation(
     not_collected = rejected_before_collection(store, entries)
     to_read = [e for e in entries if e.source_id not in not_collected]
     tasks = plan_tasks(to_read, run_id, config_sha256)
-    options = beam_options(config, extra_args or [])
+    if not target.local:
+        local = sorted({t.path for t in tasks if not files.is_remote(t.path)})
+        if local:
+            message = (
+                f"{len(local)} input file(s) are on this machine (e.g. {local[0]}), which "
+                f"{target.runner} workers cannot read: put them in gs:// or s3:// "
+                "and point the registry there"
+            )
+            if not dry_run:
+                raise RunError(message)
+            warn(message)
+    with tempfile.TemporaryDirectory(prefix="corpusgate-wheel-") as build:
+        package = runner.worker_package_args(options, Path(build))
+        if package:
+            options = beam_options(config, [*extra_args, *package])
+        if dry_run:
+            return _dry_run(config, options, tasks, run_id, config_sha256, to_read, warn, started)
+        return _real_run(
+            config,
+            options,
+            tasks,
+            run_id,
+            config_sha256,
+            entries,
+            to_read,
+            not_collected,
+            store,
+            started,
+            started_at,
+            progress,
+            warn,
+            progress_interval,
+        )
+
+
+def _dry_run(
+    config: RunConfig,
+    options: PipelineOptions,
+    tasks: list[ReadTask],
+    run_id: str,
+    config_sha256: str,
+    to_read: list[SourceEntry],
+    warn: Callable[[str], None],
+    started: float,
+) -> RunResult:
+    """Translate the job without writing anywhere: settled values ride inline."""
+    stages = settle_stages(config, to_read, run_id, None)
+    for message in stages.warnings:
+        warn(message)
+    layout = RunLayout(config.output, run_id)
+    pipeline = beam.Pipeline(options=options)
+    build_pipeline(
+        pipeline,
+        tasks,
+        layout,
+        stages=stages,
+        config_sha256=config_sha256,
+        shards=config.shards,
+        index=config.index,
+        reshuffle=config.reshuffle_after_read,
+    )
+    result = pipeline.run()
+    summary = runner.dry_run_summary(result)
+    summary.update(runner=_runner_name(options), output=config.output, dry_run=True)
+    return RunResult(config.output, run_id, summary, time.monotonic() - started, False, True)
+
+
+def _real_run(
+    config: RunConfig,
+    options: PipelineOptions,
+    tasks: list[ReadTask],
+    run_id: str,
+    config_sha256: str,
+    entries: list[SourceEntry],
+    to_read: list[SourceEntry],
+    not_collected: dict[str, Any],
+    store: Store,
+    started: float,
+    started_at: datetime,
+    progress: Callable[[str], None],
+    warn: Callable[[str], None],
+    progress_interval: float,
+) -> RunResult:
     layout = RunLayout(config.output, run_id)
     claim_run(layout)
     try:
@@ -424,7 +519,11 @@ def run_curation(
         raise
     for message in stages.warnings:
         warn(message)
-    store.log_run(run_id, "started", config_sha256=config_sha256, output=config.output)
+    try:
+        store.log_run(run_id, "started", config_sha256=config_sha256, output=config.output)
+    except BaseException:
+        discard_run(layout)
+        raise
     progress(
         f"run {run_id}: {len(entries)} sources, {len(tasks)} input files, "
         f"runner {_runner_name(options)}"
@@ -441,6 +540,9 @@ def run_curation(
             raise RunError(
                 "the run does not balance, nothing was published: " + "; ".join(problems)
             )
+        # The store hears of the run before it is published: a store that went away fails
+        # the run here, with nothing published and the store's own error in the message.
+        store.log_run(run_id, "publishing", config_sha256=config_sha256, output=config.output)
         # A new run's report has no spot checks yet: those are made on its output afterwards.
         current = publish(layout, manifest, report_files(manifest, spotchecks=[]))
     except BaseException as err:
@@ -486,7 +588,8 @@ def _run_and_check(
         progress_interval=progress_interval,
     )
     try:
-        state = pipeline.run().wait_until_finish()
+        result = pipeline.run()
+        state = result.wait_until_finish() or result.state
     except Exception as err:  # a worker error surfaces here, wrapped by the runner
         text = str(err).strip()
         first_line = text.splitlines()[0] if text else type(err).__name__

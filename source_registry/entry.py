@@ -32,16 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
+from pydantic import Field, field_validator, model_validator
 
 from corpusgate.schemas.sources import (
     EVIDENCE_ROLES,
-    FIELD_NAMES,
     FORMATS,
     KINDS,
     MODALITIES,
     ORIGINS,
 )
+from corpusgate.transforms.common.settings import Settings, SettingsError, parse_settings
+from corpusgate.transforms.common.yamlfile import Document, YamlError, parse_yaml
 
 _SOURCE_ID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,127}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -66,8 +67,11 @@ class RegistryError(ValueError):
     """A registry entry is malformed; the message names the file, the field and what is expected."""
 
     def __init__(self, path: Path | str, field_name: str, expected: str) -> None:
-        where = field_name if field_name.startswith(("line ", "(")) else f"field '{field_name}'"
-        super().__init__(f"{path}: {where}: {expected}")
+        if not field_name:  # `expected` already names the field(s): a settings error
+            super().__init__(f"{path}: {expected}")
+        else:
+            where = field_name if field_name.startswith(("line ", "(")) else f"field '{field_name}'"
+            super().__init__(f"{path}: {where}: {expected}")
         self.path = str(path)
         self.field = field_name
         self.expected = expected
@@ -143,114 +147,148 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _require(data: dict[str, Any], key: str, path: Path, expected: str) -> Any:
-    if key not in data or data[key] in (None, ""):
-        raise RegistryError(path, key, f"missing; expected {expected}")
-    return data[key]
+class _Location(Settings):
+    paths: list[str]
+    format: str | None = None
+
+    @field_validator("paths", mode="before")
+    @classmethod
+    def _one_or_more(cls, value: Any) -> Any:
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list) or not value:
+            raise ValueError("expected a non-empty list of file paths or globs")
+        return value
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: str | None) -> str | None:
+        if value is not None and value not in FORMATS:
+            raise ValueError(f"'{value}' is not one of {', '.join(FORMATS)}")
+        return value
 
 
-def _choice(data: dict[str, Any], key: str, options: tuple[str, ...], path: Path) -> str:
-    value = _require(data, key, path, f"one of {', '.join(options)}")
+class _Fields(Settings):
+    text: str = "text"
+    id: str | None = None
+    url: str | None = None
+    collected_at: str | None = None
+    licence: str | None = None
+    user_id: str | None = None
+
+
+class _Evidence(Settings):
+    role: str
+    path: str
+    sha256: str
+
+    @field_validator("sha256")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        if not _SHA256.match(value.lower()):
+            raise ValueError(f"'{value}' is not 64 hex digits")
+        return value.lower()
+
+
+class EntryFile(Settings):
+    """What a registry entry may say; any other key is refused with a 'did you mean'."""
+
+    source_id: str
+    title: str | None = None
+    kind: str
+    modality: str = "text"
+    languages: list[str]
+    origin: str
+    location: _Location
+    fields: _Fields = Field(default_factory=_Fields)
+    licence: str | None = None
+    evidence: list[_Evidence] = Field(default_factory=list)
+    # Kind-specific facts (DESIGN §3): the agent a crawl fetched as; the contract's number.
+    user_agent: str | None = None
+    contract_id: str | None = None
+
+    @field_validator("source_id")
+    @classmethod
+    def _id_shape(cls, value: str) -> str:
+        if not _SOURCE_ID.match(value):
+            raise ValueError(f"'{value}' must be lowercase letters, digits, '-', '_' or '.'")
+        return value
+
+    @field_validator("kind")
+    @classmethod
+    def _kind(cls, value: str) -> str:
+        return _one_of(value, KINDS)
+
+    @field_validator("origin")
+    @classmethod
+    def _origin(cls, value: str) -> str:
+        return _one_of(value, ORIGINS)
+
+    @field_validator("modality")
+    @classmethod
+    def _modality(cls, value: str) -> str:
+        return _one_of(value, MODALITIES)
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _languages(cls, value: Any) -> Any:
+        value = [value] if isinstance(value, str) else value
+        if not isinstance(value, list) or not value:
+            raise ValueError("expected a non-empty list like [zh, en]")
+        return value
+
+    @model_validator(mode="after")
+    def _kind_specific(self) -> EntryFile:
+        allowed = EVIDENCE_ROLES[self.kind]
+        for i, item in enumerate(self.evidence):
+            if item.role not in allowed:
+                raise ValueError(
+                    f"evidence[{i}].role: '{item.role}' is not one of {', '.join(allowed)} "
+                    f"(the evidence roles of a {self.kind} source)"
+                )
+        if self.user_agent is not None and self.kind != "self_collected":
+            raise ValueError("user_agent: only a self_collected source has a crawler user agent")
+        if self.contract_id is not None and self.kind != "commercial":
+            raise ValueError("contract_id: only a commercial source has a contract")
+        return self
+
+
+def _one_of(value: str, options: tuple[str, ...]) -> str:
     if value not in options:
-        raise RegistryError(path, key, f"'{value}' is not one of {', '.join(options)}")
-    return str(value)
+        raise ValueError(f"'{value}' is not one of {', '.join(options)}")
+    return value
 
 
-def _string_list(value: Any, path: Path, key: str) -> tuple[str, ...]:
-    if isinstance(value, str):
-        value = [value]
-    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise RegistryError(path, key, "expected a non-empty list of strings")
-    return tuple(value)
-
-
-def parse_entry(data: Any, path: Path, raw: bytes) -> SourceEntry:
+def parse_entry(data: Any, path: Path, raw: bytes, doc: Document | None = None) -> SourceEntry:
     if not isinstance(data, dict):
         raise RegistryError(path, "(top level)", "expected a mapping of fields")
-    source_id = str(_require(data, "source_id", path, "an identifier like 'web-news-2024'"))
-    if not _SOURCE_ID.match(source_id):
-        raise RegistryError(
-            path, "source_id", f"'{source_id}' must be lowercase letters, digits, '-', '_' or '.'"
-        )
-    kind = _choice(data, "kind", KINDS, path)
-    modality = _choice(data, "modality", MODALITIES, path) if "modality" in data else "text"
-    origin = _choice(data, "origin", ORIGINS, path)
-    languages = _string_list(
-        _require(data, "languages", path, "a list like [zh, en]"), path, "languages"
-    )
-
-    location = _require(data, "location", path, "a mapping with 'paths' (and optional 'format')")
-    if not isinstance(location, dict):
-        raise RegistryError(path, "location", "expected a mapping with 'paths'")
-    paths = _string_list(
-        _require(location, "paths", path, "a list of file paths or globs"), path, "location.paths"
-    )
-    fmt = location.get("format")
-    if fmt is not None and fmt not in FORMATS:
-        raise RegistryError(path, "location.format", f"'{fmt}' is not one of {', '.join(FORMATS)}")
-
-    fields = data.get("fields") or {}
-    if not isinstance(fields, dict):
-        raise RegistryError(path, "fields", "expected a mapping like {text: body, id: doc_id}")
-    unknown = sorted(set(fields) - set(FIELD_NAMES))
-    if unknown:
-        raise RegistryError(
-            path, f"fields.{unknown[0]}", f"unknown; expected some of {FIELD_NAMES}"
-        )
-    fields = {str(k): str(v) for k, v in fields.items()}
-    fields.setdefault("text", "text")
-
-    licence = data.get("licence")
-    if licence is not None and not isinstance(licence, str):
-        raise RegistryError(path, "licence", "expected an SPDX expression string")
-
-    evidence = []
-    for i, item in enumerate(data.get("evidence") or []):
-        where = f"evidence[{i}]"
-        if not isinstance(item, dict):
-            raise RegistryError(path, where, "expected a mapping with role, path and sha256")
-        role = str(_require(item, "role", path, f"{where}.role"))
-        allowed = EVIDENCE_ROLES[kind]
-        if role not in allowed:
-            raise RegistryError(
-                path,
-                f"{where}.role",
-                f"'{role}' is not one of {', '.join(allowed)} "
-                f"(the evidence roles of a {kind} source)",
-            )
-        ev_path = str(_require(item, "path", path, f"{where}.path"))
-        sha = str(_require(item, "sha256", path, "the document's sha256 (64 hex digits)")).lower()
-        if not _SHA256.match(sha):
-            raise RegistryError(path, f"{where}.sha256", f"'{sha}' is not 64 hex digits")
-        evidence.append(Evidence(role, ev_path, sha, (path.parent / ev_path).resolve()))
-
-    known = {
-        "source_id",
-        "title",
-        "kind",
-        "modality",
-        "languages",
-        "origin",
-        "location",
-        "fields",
-        "licence",
-        "evidence",
+    try:
+        checked = parse_settings(EntryFile, data, doc=doc, noun="field")
+    except SettingsError as err:
+        first, *rest = str(err).replace(f"{doc.where if doc else path}: ", "").split("\n")
+        raise RegistryError(path, "", "\n  ".join([first, *rest])) from None
+    extra = {
+        k: v
+        for k, v in (("user_agent", checked.user_agent), ("contract_id", checked.contract_id))
+        if v is not None
     }
     return SourceEntry(
-        source_id=source_id,
-        title=str(data.get("title") or source_id),
-        kind=kind,
-        modality=modality,
-        languages=languages,
-        origin=origin,
-        paths=paths,
-        format=fmt,
-        fields=fields,
-        licence=licence,
-        evidence=tuple(evidence),
+        source_id=checked.source_id,
+        title=checked.title or checked.source_id,
+        kind=checked.kind,
+        modality=checked.modality,
+        languages=tuple(checked.languages),
+        origin=checked.origin,
+        paths=tuple(checked.location.paths),
+        format=checked.location.format,
+        fields={k: v for k, v in checked.fields.model_dump().items() if v is not None},
+        licence=checked.licence,
+        evidence=tuple(
+            Evidence(e.role, e.path, e.sha256, (path.parent / e.path).resolve())
+            for e in checked.evidence
+        ),
         file=path.resolve(),
         sha256=hashlib.sha256(raw).hexdigest(),
-        extra={k: v for k, v in data.items() if k not in known},
+        extra=extra,
     )
 
 
@@ -260,11 +298,10 @@ def load_entry(path: Path) -> SourceEntry:
     except OSError as err:
         raise RegistryError(path, "(file)", f"cannot be read: {err.strerror}") from err
     try:
-        data = yaml.safe_load(raw)
-    except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark else "(file)"
+        doc = parse_yaml(raw, str(path))
+    except YamlError as err:
+        message = str(err).removeprefix(f"{path}:").strip()
         raise RegistryError(
-            path, where, f"is not valid YAML: {getattr(err, 'problem', err)}"
-        ) from err
-    return parse_entry(data, path, raw)
+            path, message.split(":", 1)[0], message.split(":", 1)[1].strip()
+        ) from None
+    return parse_entry(doc.data, path, raw, doc)

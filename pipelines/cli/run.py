@@ -80,6 +80,13 @@ def handle(args: argparse.Namespace) -> int:
     from corpusgate.source_registry.store import StoreError
 
     logging.getLogger().setLevel(logging.INFO if args.verbose else logging.ERROR)
+    from corpusgate.pipelines.runner import quick_check
+
+    try:
+        # Before Beam is imported: a bad Dataflow option or output is refused at once.
+        quick_check(load_config(args.config, output=args.output, runner=args.runner), args.extra)
+    except (ConfigError, RegistryError) as err:
+        raise CliError(str(err)) from err
     from corpusgate.pipelines.curate import RunError, run_curation
     from corpusgate.transforms.output.manifest import format_table
 
@@ -99,6 +106,8 @@ def handle(args: argparse.Namespace) -> int:
         raise CliError(str(err).strip('"')) from err
     except RunError as err:
         raise CliError(str(err), EXIT_NEGATIVE) from err
+    if result.dry_run:
+        return _print_dry_run(result.manifest, as_json=args.json)
     if args.json:
         print(json.dumps(result.manifest, ensure_ascii=False))
         return 0
@@ -138,3 +147,14 @@ def _example_record(output: str) -> str | None:
     with files.open_read(published.path(shards[0].path)) as handle:
         ids = pq.ParquetFile(handle).read_row_group(0, columns=["record_id"]).column(0)
     return str(ids[0]) if len(ids) else None
+
+
+def _print_dry_run(summary: dict, *, as_json: bool) -> int:
+    if as_json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return 0
+    print(f"dry run: {summary['runner']} job {summary['job_name']} translated, nothing submitted")
+    print(f"  project {summary['project']}, region {summary['region']}, output {summary['output']}")
+    print(f"  {summary['transforms']} transforms; steps: {', '.join(summary['steps'])}")
+    print(f"  would stage: {', '.join(summary['staged']) or '-'}")
+    return 0

@@ -54,7 +54,7 @@ def test_a_good_entry_loads_with_defaults(tmp_path: Path) -> None:
         ),
         (("licence: MIT", "licence: MIT\nfields: {body: text}"), "fields.body", "unknown"),
         (
-            ("licence: MIT", "evidence: [{role: contract, path: c.pdf, sha256: " + "0" * 64 + "}]"),
+            ("licence: MIT", "evidence: [{role: contract, path: c.pdf, sha256: " + "a" * 64 + "}]"),
             "evidence[0].role",
             "not one of licence_text, authorization",
         ),
@@ -143,3 +143,34 @@ def test_validate_looks_inside_crawl_records(tmp_path: Path) -> None:
     entry = Registry.load(tree / "registry").get("web-crawl-2024-04")
     (finding,) = evidence_findings(entry)
     assert finding.field == "evidence[0] (crawl_record)" and "commoncrawl.org" in finding.problem
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        (
+            ("licence: MIT", "licnese: MIT"),
+            "unknown field 'licnese' (line 6); did you mean 'licence'?",
+        ),
+        (
+            ("location: {paths: [data.jsonl]}", "location: {paths: [data.jsonl], fromat: csv}"),
+            "unknown field 'location.fromat' (line 5); did you mean 'format'?",
+        ),
+        (("licence: MIT", "licence: MIT\ncolour: red"), "unknown field 'colour' (line 7)"),
+        (("licence: MIT", "licence: MIT\nlicence: GPL-3.0-only"), "duplicate key 'licence'"),
+        (
+            ("licence: MIT", "licence: MIT\nfields: {text: [a, b]}"),
+            "field 'fields.text' (line 7): expected text",
+        ),
+        (("licence: MIT", "licence: MIT\ntitle: [a, b]"), "field 'title' (line 7): expected text"),
+        (
+            ("licence: MIT", "licence: MIT\nuser_agent: bot"),
+            "field 'user_agent' (line 7): only a self_collected",
+        ),
+    ],
+)
+def test_a_typo_is_an_error_naming_the_field(tmp_path: Path, change, expected) -> None:  # type: ignore[no-untyped-def]
+    path = write(tmp_path, GOOD.replace(*change))
+    with pytest.raises(RegistryError) as caught:
+        load_entry(path)
+    assert str(caught.value).startswith(f"{path}") and expected in str(caught.value)

@@ -61,30 +61,61 @@ def _unwrap(annotation: Any) -> Any:
     return annotation
 
 
+_PLAIN = {
+    "dict_type": "expected a mapping",
+    "model_type": "expected a mapping",
+    "model_attributes_type": "expected a mapping",
+    "list_type": "expected a list",
+    "string_type": "expected text",
+    "int_type": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "float_type": "expected a number",
+    "float_parsing": "expected a number",
+    "bool_type": "expected true or false",
+    "bool_parsing": "expected true or false",
+}
+
+
+def _key(parts: list[str]) -> str:
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if part.isdigit() else (f".{part}" if out else part)
+    return out
+
+
 def describe(
-    err: ValidationError, model: type[BaseModel], doc: Document | None, prefix: str = ""
-) -> str:
-    """One line per problem: `FILE:LINE: key 'a.b': what is wrong (did you mean ...)`."""
-    where = doc.where if doc else "<settings>"
+    err: ValidationError,
+    model: type[BaseModel],
+    doc: Document | None,
+    prefix: str = "",
+    noun: str = "key",
+) -> list[str]:
+    """One line per problem: `key 'a.b' (line 3): what is wrong (did you mean ...)`."""
     lines = []
     for problem in err.errors():
-        loc = tuple(problem["loc"])
-        key = ".".join([*(prefix.split(".") if prefix else []), *(str(p) for p in loc)])
-        line = doc.line_of(key) if doc else None
-        at = f"{where}:{line}" if line else where
+        loc = tuple(str(p) for p in problem["loc"])
+        parts = [*(prefix.split(".") if prefix else []), *loc]
+        message = str(problem["msg"]).removeprefix("Value error, ")
+        if not loc and ": " in message:  # a check across keys names its own key first
+            named, message = message.split(": ", 1)
+            parts = [*parts, *named.replace("[", ".").replace("]", "").split(".")]
+        key = _key(parts)
+        line = doc.line_of(".".join(parts)) if doc else None
+        at = f" (line {line})" if line else ""
         if problem["type"] == "extra_forbidden":
-            parent = _model_at(model, loc[:-1])
+            parent = _model_at(model, tuple(loc[:-1]))
             known = sorted(parent.model_fields) if parent else []
             close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else ""
-            lines.append(f"{at}: unknown key '{key}'{hint} (known here: {', '.join(known)})")
+            lines.append(f"unknown {noun} '{key}'{at}{hint} (known here: {', '.join(known)})")
         elif problem["type"] == "missing":
-            lines.append(f"{at}: key '{key}' is missing")
+            lines.append(f"{noun} '{key}'{at}: missing")
         else:
+            plain = _PLAIN.get(problem["type"])
             got = problem.get("input")
-            shown = repr(got) if not isinstance(got, dict) else "a mapping"
-            lines.append(f"{at}: key '{key}': {problem['msg'].lower()} (got {shown})")
-    return "\n".join(lines)
+            shown = "" if isinstance(got, dict) or got is None else f" (got {got!r})"
+            lines.append(f"{noun} '{key}'{at}: {plain or message[:1].lower() + message[1:]}{shown}")
+    return lines
 
 
 def parse_settings(
@@ -94,6 +125,7 @@ def parse_settings(
     doc: Document | None = None,
     prefix: str = "",
     base: Path | None = None,
+    noun: str = "key",
 ) -> M:
     """Validate `data` (a mapping from `doc`, at key `prefix`) into `model`; SettingsError."""
     if data is None:
@@ -101,4 +133,6 @@ def parse_settings(
     try:
         return model.model_validate(data, context={"base": base})
     except ValidationError as err:
-        raise SettingsError(describe(err, model, doc, prefix)) from None
+        where = doc.where if doc else "settings"
+        lines = describe(err, model, doc, prefix, noun)
+        raise SettingsError("\n".join(f"{where}: {line}" for line in lines)) from None

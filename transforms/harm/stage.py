@@ -26,15 +26,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import apache_beam as beam
-from pydantic import Field
 
 from corpusgate.schemas.reasons import HARM, HARMFUL_CONTENT, SOURCE_GATE, SOURCE_REJECTED
 from corpusgate.schemas.records import Record
-from corpusgate.transforms.common.settings import ConfigPath, Settings
 from corpusgate.transforms.harm.detect import DetectResult, HarmDetector, HarmPolicy
 from corpusgate.transforms.harm.gate.assessment import SampleEntry, gate_report, model_accuracy
 from corpusgate.transforms.harm.gate.statistics import BottomK
 from corpusgate.transforms.harm.keywords import UPDATE_INTERVAL, KeywordLibrary
+from corpusgate.transforms.harm.settings import HarmSettings
 from corpusgate.transforms.spine.check_stage import CheckStage
 from corpusgate.transforms.spine.checks import RecordCheck, Verdict, decision, keep, quarantine
 
@@ -52,29 +51,6 @@ __all__ = [
 NAME = "harm"
 # uuid5 namespace of verification ids: uuid5(NS, f"{run_id}/{source_id}").
 _NAMESPACE = uuid.UUID("6f1c1f0e-5a0b-4c55-9d55-2c3d7c4b6a11")
-
-
-class HarmSettings(Settings):
-    """Run config section `harm`: the policy and the run's overrides of its gate."""
-
-    enabled: bool = True
-    policy: ConfigPath | None = None  # default: the shipped configs/policies/harm.yaml
-    sample_size: int | None = Field(default=None, ge=1)  # items per source sample
-    seed: str | None = Field(default=None, min_length=1, max_length=64)  # the sample's key
-    gate_threshold: float | None = Field(default=None, gt=0, lt=1)  # default 0.05
-
-    def load_policy(self) -> HarmPolicy:
-        """The policy file with this run's overrides; ValueError names a bad policy key."""
-        overrides = {
-            k: v
-            for k, v in (
-                ("sample_size", self.sample_size),
-                ("seed", self.seed),
-                ("gate_threshold", self.gate_threshold),
-            )
-            if v is not None
-        }
-        return HarmPolicy.load(self.policy).with_settings(overrides, "harm")
 
 
 def assessment_id_for(run_id: str, source_id: str) -> str:

@@ -29,37 +29,27 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import Field
-
 from corpusgate.schemas import reasons
 from corpusgate.schemas.records import Record
-from corpusgate.transforms.common.settings import ConfigPath, Settings
 from corpusgate.transforms.pii.consent import ConsentIndex, subject_key_of_normalized
-from corpusgate.transforms.pii.consent_lookup import decide, with_class_actions
+from corpusgate.transforms.pii.consent_lookup import decide
 from corpusgate.transforms.pii.engine import LANGUAGES, PiiPolicy, shared_detector
 from corpusgate.transforms.pii.redact import redact
+from corpusgate.transforms.pii.settings import PiiSettings
 from corpusgate.transforms.spine.checks import RecordCheck, Verdict, decision, keep, quarantine
 from corpusgate.transforms.spine.settled import Settled, settle
 
-__all__ = ["SUBJECTS", "PiiCheck", "PiiSettings", "PiiSpec", "language_of"]
+__all__ = [
+    "SUBJECTS",
+    "PiiCheck",
+    "PiiSettings",
+    "PiiSpec",
+    "language_of",
+]
 
 NAME = "pii"
 SUBJECTS = "pii_subjects"  # the pair index of subject keys left in published records
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-
-
-class PiiSettings(Settings):
-    """Run config section `pii`."""
-
-    enabled: bool = True
-    consent_key_file: ConfigPath | None = None
-    consent_files: list[ConfigPath] = Field(default_factory=list)
-    policy: ConfigPath | None = None  # default: the shipped configs/policies/pii.yaml
-    class_actions: dict[str, str] | None = None  # e.g. {sensitive: drop}
-
-    def load_policy(self) -> PiiPolicy:
-        """The policy with this run's class actions; ValueError names a bad class or action."""
-        return with_class_actions(PiiPolicy.load(self.policy), self.class_actions)
 
 
 def language_of(text: str, declared: str | None, source_languages: tuple[str, ...]) -> str:

@@ -24,39 +24,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from pydantic import field_validator
-
 from corpusgate.schemas.records import Record
-from corpusgate.transforms.common.settings import ConfigPath, Settings
 from corpusgate.transforms.provenance.commercial import CommercialCheck
 from corpusgate.transforms.provenance.licences import LicencePolicy
 from corpusgate.transforms.provenance.open_source import OpenSourceCheck
 from corpusgate.transforms.provenance.self_collected import SelfCollectedCheck
+from corpusgate.transforms.provenance.settings import ProvenanceSettings
 from corpusgate.transforms.provenance.user_input import UserInputCheck
 from corpusgate.transforms.spine.checks import RecordCheck, SourceFacts, Verdict
 from corpusgate.transforms.spine.settled import Settled, settle
 
-__all__ = ["CONSUMES", "ProvenanceChecker", "ProvenanceSettings", "ProvenanceSpec"]
+__all__ = [
+    "CONSUMES",
+    "ProvenanceChecker",
+    "ProvenanceSettings",
+    "ProvenanceSpec",
+]
 
 NAME = "provenance"
 # Record keys a reader added for this stage only (a page's HTTP headers and HTML, the raw
 # user id): they stop here instead of travelling through every later stage to the writers.
 CONSUMES = ("_extras", "_user_id")
-
-
-class ProvenanceSettings(Settings):
-    """Run config section `provenance`."""
-
-    enabled: bool = True
-    licence_policy: ConfigPath | None = None  # default: the shipped configs/policies/licences.yaml
-    authorization_scope: str | None = None  # the scope a user grant must include; None: any
-
-    @field_validator("authorization_scope")
-    @classmethod
-    def _scope_named(cls, value: str | None) -> str | None:
-        if value is not None and not value.strip():
-            raise ValueError("expected a scope name such as 'training'")
-        return value
 
 
 class _SourceCheck(Protocol):
