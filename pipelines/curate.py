@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.io.filesystems import FileSystems
 from apache_beam.options.pipeline_options import PipelineOptions
 
 from corpusgate.pipelines import runner
@@ -419,6 +420,7 @@ def run_curation(
     target = runner.quick_check(config, extra_args)
     runner.check_extra_args(extra_args)
     options = beam_options(config, extra_args)
+    FileSystems.set_options(options)  # the launcher reaches remote outputs as workers will
     dry_run = target.dry_run
     registry = Registry.load(config.registry)
     entries = select_entries(registry, config.sources)

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -168,3 +169,68 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     )
     assert done.returncode == 0, done.stderr
     return DemoRun(base / "out", store, done.stdout)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A bucket on a local S3-API emulator (moto), the one fake at a true external edge."""
+
+    url: str  # s3://NAME
+    endpoint: str
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[str]:
+    """moto's S3 server on 127.0.0.1, started for this test session."""
+    server = Path(sys.executable).parent / "moto_server"
+    if not server.exists():
+        pytest.skip("moto[server] is not installed (the test extra brings it)")
+    port = _free_port()
+    process = subprocess.Popen(
+        [str(server), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        assert process.stderr is not None
+        # Ready when the server says it listens (its log line), not after a guessed wait.
+        for line in process.stderr:
+            if "Running on" in line:
+                break
+        else:
+            pytest.skip("the S3 emulator did not start")
+        # Keep draining its request log, or a full pipe would stall the server.
+        threading.Thread(target=process.stderr.read, daemon=True).start()
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture
+def s3_bucket(s3_server: str, monkeypatch: pytest.MonkeyPatch) -> Bucket:
+    """A fresh bucket, with the environment every boto3 client (Beam's too) reads."""
+    import uuid
+
+    import boto3
+
+    for key, value in {
+        "AWS_ENDPOINT_URL": s3_server,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        monkeypatch.setenv(key, value)
+    name = f"cg-{uuid.uuid4().hex[:12]}"
+    boto3.client("s3").create_bucket(Bucket=name)
+    return Bucket(f"s3://{name}", s3_server)

@@ -11,13 +11,16 @@ publish an object whole when its upload completes.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
+import threading
+import types
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, ClassVar
 
 
 def is_remote(location: str) -> bool:
@@ -39,9 +42,51 @@ def relative_to(location: str, root: str) -> str:
     return location[len(root) :]
 
 
+class _SharedS3Session:
+    """Stands in for `boto3.session.Session` inside Beam's S3 client module.
+
+    Beam's S3 filesystem builds a new boto3 session and client for every file operation,
+    and each reloads botocore's service models (about 50 ms of JSON parsing): thousands of
+    small files took minutes. boto3 clients are thread-safe, so one per configuration serves
+    the whole process."""
+
+    _clients: ClassVar[dict[tuple[tuple[str, str], ...], Any]] = {}
+    _lock = threading.Lock()
+
+    def client(self, **kwargs: Any) -> Any:
+        import boto3
+
+        key = tuple(sorted((k, repr(v)) for k, v in kwargs.items()))
+        with self._lock:
+            found = self._clients.get(key)
+            if found is None:
+                found = boto3.session.Session().client(**kwargs)
+                self._clients[key] = found
+        return found
+
+
+@functools.cache
+def _share_s3_clients() -> None:
+    try:
+        from apache_beam.io.aws.clients.s3 import boto3_client
+    except ImportError:  # the s3 extra is not installed: nothing to share
+        return
+    if getattr(boto3_client, "boto3", None) is not None:
+        boto3_client.boto3 = types.SimpleNamespace(
+            session=types.SimpleNamespace(Session=_SharedS3Session)
+        )
+
+
 def _fs() -> Any:
     from apache_beam.io.filesystems import FileSystems
 
+    _share_s3_clients()
+    if FileSystems._pipeline_options is None:
+        # Outside a pipeline (the launcher, `audit`, `forget`) object stores take their
+        # endpoint and credentials from the environment (AWS_ENDPOINT_URL, AWS_*, GCP ADC).
+        from apache_beam.options.pipeline_options import PipelineOptions
+
+        FileSystems.set_options(PipelineOptions([]))
     return FileSystems
 
 
