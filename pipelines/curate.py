@@ -54,6 +54,7 @@ from corpusgate.transforms.spine.checks import (
     facts_of,
 )
 from corpusgate.transforms.spine.read_source import READ_COUNTS, ReadSource, ReadTask
+from corpusgate.transforms.spine.readers.stored import is_remote
 from corpusgate.transforms.spine.to_record import SourceContext
 
 log = logging.getLogger("corpusgate.curate")
@@ -93,9 +94,12 @@ def plan_tasks(entries: list[SourceEntry], run_id: str, config_sha256: str) -> l
             config_sha256=config_sha256,
         )
         for path in entry.input_files():
-            # Relative to the entry file, so ids keyed on file + line survive moving the tree.
-            uri = os.path.relpath(path.resolve(), entry.base_dir)
-            tasks.append(ReadTask(context, str(path), entry.format_of(path), uri))
+            # Relative to the entry file, so ids keyed on file + line survive moving the tree;
+            # a remote file (gs://…) is named by its URL.
+            uri = (
+                path if is_remote(path) else os.path.relpath(os.path.realpath(path), entry.base_dir)
+            )
+            tasks.append(ReadTask(context, path, entry.format_of(path), uri))
     return tasks
 
 

@@ -8,13 +8,12 @@ pure readers and normalised on the spot. Besides records and quarantine rows it 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from corpusgate.transforms.spine.checks import QUARANTINE
-from corpusgate.transforms.spine.readers import read_file
+from corpusgate.transforms.spine.readers import Skipped, read_file
 from corpusgate.transforms.spine.to_record import SourceContext, normalize
 
 __all__ = ["QUARANTINE", "READ_COUNTS", "ReadSource", "ReadTask"]
@@ -37,7 +36,9 @@ class _ReadFileFn(beam.DoFn):
 
     def process(self, task: ReadTask):  # type: ignore[no-untyped-def]
         count = 0
-        for item in read_file(Path(task.path), task.format, task.uri):
+        for item in read_file(task.path, task.format, task.uri):
+            if isinstance(item, Skipped):
+                continue  # not a document by design; not in the read count
             count += 1
             ok, row = normalize(item, task.context)
             if ok:
