@@ -181,7 +181,7 @@ def _glob_once(pattern: str) -> list[str]:
     found: list[str] = []
     visited: set[tuple[str, int]] = set()
 
-    def walk(folder: str, index: int) -> None:
+    def walk(folder: str, index: int, *, within: bool = False) -> None:
         state = (os.path.realpath(folder), index)
         if state in visited:
             return
@@ -189,16 +189,16 @@ def _glob_once(pattern: str) -> list[str]:
         part = parts[index]
         last = index == len(parts) - 1
         if part == "**":
-            if last:
-                found.append(os.path.join(folder, ""))
-            else:
+            if not last:
                 walk(folder, index + 1)  # '**' matching no folder at all
+            elif not within:
+                found.append(os.path.join(folder, ""))  # as glob names the folder '**' starts in
             for name, is_dir in _entries(folder, hidden=False):
                 child = os.path.join(folder, name)
-                if is_dir:
-                    walk(child, index)
-                elif last:
+                if last:
                     found.append(child)
+                if is_dir:
+                    walk(child, index, within=True)
             return
         if glob.has_magic(part):
             entries = _entries(folder, hidden=part.startswith("."))

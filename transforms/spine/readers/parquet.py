@@ -29,7 +29,7 @@ def read_parquet(path: str, uri: str, batch_size: int = 2048) -> Iterator[ReadIt
     try:
         try:
             parquet = pq.ParquetFile(handle if handle is not None else path)
-        except (pa.ArrowException, OSError) as err:
+        except pa.ArrowInvalid as err:  # not Parquet (absence and I/O go to the boundary)
             yield RawFailure(
                 reasons.UNREADABLE_FILE,
                 f"not a readable Parquet file: {err}",

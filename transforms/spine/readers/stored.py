@@ -145,14 +145,18 @@ class _Decoded(io.RawIOBase):
 
     def _salvage(self, decoder: zlib._Decompress, given: bytes) -> None:
         """Decode `given` in small steps up to the corrupt spot, so what precedes it is kept."""
-        step = 512
-        for at in range(0, len(given), step):
-            try:
-                out = decoder.decompress(given[at : at + step])
-            except zlib.error:
-                return
-            self._emit(out)
-            if decoder.eof:
+        for step in (512, 1):  # coarse, then byte by byte through the step that failed
+            for at in range(0, len(given), step):
+                before = decoder.copy()
+                try:
+                    out = decoder.decompress(given[at : at + step])
+                except zlib.error:
+                    decoder, given = before, given[at : at + step]
+                    break
+                self._emit(out)
+                if decoder.eof:
+                    return
+            else:
                 return
 
     def _fail(self, why: str, note: str = "") -> bool:
