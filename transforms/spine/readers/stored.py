@@ -65,7 +65,8 @@ class _Decoded(io.RawIOBase):
         self._decoder: zlib._Decompress | None = None
         self._input = b""  # stored bytes not yet fed to a decoder
         self._input_at = 0  # stored offset of _input[0]
-        self._output = b""  # decoded bytes not yet handed out
+        self._output = b""  # decoded bytes, handed out from _output_at on
+        self._output_at = 0
         self._decoded_total = 0  # decoded bytes produced so far, handed out or not
         self._ended = False
 
@@ -80,12 +81,13 @@ class _Decoded(io.RawIOBase):
             size = self._handle.readinto(target)  # type: ignore[attr-defined]
             self.produced += size or 0
             return size or 0
-        while not self._output:
+        while self._output_at >= len(self._output):
             if self._ended or not self._decode_more():
                 return 0
-        size = min(len(target), len(self._output))
-        target[:size] = self._output[:size]
-        self._output = self._output[size:]
+        at = self._output_at
+        size = min(len(target), len(self._output) - at)
+        target[:size] = memoryview(self._output)[at : at + size]
+        self._output_at = at + size
         self.produced += size
         return size
 
@@ -141,7 +143,7 @@ class _Decoded(io.RawIOBase):
             if not decoder.eof:
                 return self._fail("the gzip stream ends before its end-of-stream marker")
         self._ended = True
-        return bool(self._output)
+        return self._pending()
 
     def _salvage(self, decoder: zlib._Decompress, given: bytes) -> None:
         """Decode `given` in small steps up to the corrupt spot, so what precedes it is kept."""
@@ -164,12 +166,16 @@ class _Decoded(io.RawIOBase):
         self.damage = (
             f"{why} in the gzip member that starts at stored byte {self.member_stored[-1]}{note}"
         )
-        return bool(self._output)
+        return self._pending()
 
     def _emit(self, data: bytes) -> None:
         if data:
-            self._output += data
+            rest = self._output[self._output_at :]
+            self._output, self._output_at = rest + data if rest else data, 0
             self._decoded_total += len(data)
+
+    def _pending(self) -> bool:
+        return self._output_at < len(self._output)
 
 
 class DecodedStream(io.BufferedReader):

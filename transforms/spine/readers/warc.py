@@ -51,8 +51,8 @@ TEXT_TYPES = ("text/html", "application/xhtml+xml", "text/plain")
 _MAX_LINE = 1 << 20
 _READ_BLOCK = 1 << 20
 _WARC_VERSIONS = (b"WARC/1.0", b"WARC/1.1", b"WARC/0.17", b"WARC/0.18")
-# ARC v1 record header: URL, IP address, 14-digit archive date, content type, length.
-_ARC_HEADER = re.compile(rb"^\S+ \S+ \d{14} \S+ \d+\r?\n?$")
+# ARC v1 record header: URL, IP address, archive date (12 or 14 digits), content type, length.
+_ARC_HEADER = re.compile(rb"^\S+ \S+ \d{12,14} \S+ \d+\r?\n?$")
 _CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
 _PARSE_ERRORS = (ArchiveLoadFailed, StatusAndHeadersParserException, EOFError, ValueError)
 
