@@ -272,3 +272,17 @@ def test_wet_conversions_are_the_documents_of_a_wet(tmp_path: Path) -> None:
     items = read(tmp_path, gzip_members(records), "w.warc.wet.gz", "wet")
     assert kinds(items) == ["skip:warcinfo", "ok", "skip:response"]
     assert items[1].fields["text"] == "Plain text, UTF-8: 你好"
+
+
+def test_a_refused_record_cut_by_the_end_of_the_file_is_reported_as_cut(tmp_path: Path) -> None:
+    data = warcinfo() + response("https://p.example/", "Gone page", status="404 Not Found")
+    items = read(tmp_path, data[:-100])
+    assert kinds(items) == ["skip:warcinfo", reasons.TRUNCATED_FILE]
+
+
+def test_a_wet_conversion_without_a_content_type_is_still_text(tmp_path: Path) -> None:
+    record = warc_record("conversion", "https://w.example/", b"just text").replace(
+        b"Content-Type: text/plain\r\n", b""
+    )
+    (item,) = read(tmp_path, record, "w.wet", "wet")
+    assert isinstance(item, RawRecord) and item.fields["text"] == "just text"

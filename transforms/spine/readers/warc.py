@@ -232,7 +232,9 @@ class _Archive:
         http = record.http_headers
         if http is None:
             media, charset = _media_type(_declared_type(record))
-            if media not in TEXT_TYPES or _target(record).startswith("metadata:"):
+            # A WET conversion is text by definition, whatever its Content-Type says.
+            not_text = media not in TEXT_TYPES or _target(record).startswith("metadata:")
+            if not_text and not self.wet:
                 return self._skip(record, kind, locator)
             payload = self._payload(record, locator)
             if isinstance(payload, RawFailure):
@@ -242,21 +244,17 @@ class _Archive:
         media, charset = _media_type(http.get_header("content-type") or "")
         url = _target(record)
         if status != "200":
-            head, total = self._head(record, locator)
-            raw, cut = clip_raw(head, total)
-            return RawFailure(
+            return self._refuse(
+                record,
                 reasons.WARC_HTTP_STATUS,
-                f"HTTP status {status or '(none)'} for {url}{cut}",
-                raw,
+                f"HTTP status {status or '(none)'} for {url}",
                 locator,
             )
         if media and media not in TEXT_TYPES:
-            head, total = self._head(record, locator)
-            raw, cut = clip_raw(head, total)
-            return RawFailure(
+            return self._refuse(
+                record,
                 reasons.WARC_UNSUPPORTED_CONTENT,
-                f"content type {media} for {url} is not text{cut}",
-                raw,
+                f"content type {media} for {url} is not text",
                 locator,
             )
         payload = self._payload(record, locator)
@@ -315,9 +313,13 @@ class _Archive:
             return self._cut(record, payload, len(payload), locator)
         return payload
 
-    def _head(self, record: ArcWarcRecord, locator: Locator) -> tuple[bytes, int]:
-        head, total, _ = self._drain(record, keep=MAX_RAW_BYTES)
-        return head, total
+    def _refuse(self, record: ArcWarcRecord, reason: str, why: str, locator: Locator) -> RawFailure:
+        """Quarantine a record without holding more than the raw limit of its body."""
+        head, total, short = self._drain(record, keep=MAX_RAW_BYTES)
+        if short:
+            return self._cut(record, head, total, locator)
+        raw, cut = clip_raw(head, total)
+        return RawFailure(reason, why + cut, raw, locator)
 
     def _drain(self, record: ArcWarcRecord, keep: int) -> tuple[bytes, int, bool]:
         """Read the rest of the record, holding at most `keep` bytes: (head, total, cut short)."""
