@@ -5,7 +5,10 @@ arc/), each holding good files and files that mix good records with bad ones, an
 file (its path relative to `folder`), the quarantine reasons reading it must produce: reasons
 of the read step, plus `missing_text` / `empty_text` for records the mapper refuses (the text
 field is always `text`). Every malformed file also holds good records, which must come through.
-Native ids (`id`) are unique across the whole corpus.
+Native ids are unique across the whole corpus: the `id` field of JSONL, CSV and Parquet rows, and
+the WARC-Record-ID of every WARC document (ARC records have none), so a run keyed on them meets
+no duplicate. Register each folder as one source with `fields: {text: text, id: id}` (WARC and
+ARC: `id: warc_record_id`, or none); suffixes name the formats (.arc files read as `warc`).
 
 The builders (`warc_record`, `http_response`, `arc_record`, …) write WARC 1.0 and ARC v1 bytes
 by hand, so tests can say exactly what is wrong with a record. Nothing here is copied from
@@ -171,13 +174,17 @@ def _jsonl(big: int) -> _Files:
             _jsonl_line({"id": "jm-11", "text": "a good record after the bad ones"}),
         ]
     )
-    lines = b"".join(
-        _jsonl_line({"id": f"jc-{i}", "text": f"line {i} " + "words " * 40}) for i in range(300)
-    )
-    packed = gzip.compress(lines, mtime=0)
+
+    def lines(prefix: str) -> bytes:
+        return b"".join(
+            _jsonl_line({"id": f"{prefix}-{i}", "text": f"line {i} " + "words " * 40})
+            for i in range(300)
+        )
+
+    packed = gzip.compress(lines("jc"), mtime=0)
     # A sound member, then one whose deflate data is garbage right after its header: zlib fails
     # at once there (garbage deeper inside a member is only caught by its checksum, at its end).
-    corrupt = gzip.compress(lines, mtime=0) + gzip.compress(b"", mtime=0)[:10] + b"\xff" * 64
+    corrupt = gzip.compress(lines("jx"), mtime=0) + gzip.compress(b"", mtime=0)[:10] + b"\xff" * 64
     return {
         "jsonl/good.jsonl": (good, set()),
         "jsonl/mixed.jsonl": (
@@ -289,57 +296,17 @@ def _warc(big: int) -> _Files:
         ),
         warc_record("metadata", "https://good.example/", b"fetchTimeMs: 12\r\n"),
     ]
-    mixed = [
-        warcinfo(),
-        response("https://mixed.example/1", "First good page"),
-        warc_record(
-            "response",
-            "https://mixed.example/bad-gzip",
-            http_response(
-                b"\x1f\x8b\x08\x00not really gzip", headers=[("Content-Encoding", "gzip")]
-            ),
-        ),  # warc_body_undecodable
-        warc_record(
-            "response",
-            "https://mixed.example/bad-chunks",
-            http_response(
-                b"zz\r\nnot a chunk size\r\n0\r\n\r\n", headers=[("Transfer-Encoding", "chunked")]
-            ),
-        ),  # warc_body_undecodable
-        warc_record(
-            "response",
-            "https://mixed.example/br",
-            http_response(
-                brotli.compress(html_page("Brotli page")), headers=[("Content-Encoding", "br")]
-            ),
-        ),
-        warc_record(
-            "response",
-            "https://mixed.example/deflate",
-            http_response(
-                zlib.compress(html_page("Deflate page")), headers=[("Content-Encoding", "deflate")]
-            ),
-        ),
-        response(
-            "https://mixed.example/missing", "Not found", status="404 Not Found"
-        ),  # warc_http_status
-        warc_record(
-            "response",
-            "https://mixed.example/logo.png",
-            http_response(b"\x89PNG\r\n\x1a\n" + bytes(64), content_type="image/png"),
-        ),  # warc_unsupported_content
-        _short_length(response("https://mixed.example/short", "Content-Length too short")),
-        response("https://mixed.example/after", "The page after the short one"),  # still read
-        warc_record("revisit", "https://mixed.example/1", b""),  # skipped by design
-    ]
-    single = [warcinfo()] + [response(f"https://single.example/{i}", f"Page {i}") for i in range(3)]
+
+    def pages(host: str) -> list[bytes]:
+        return [warcinfo()] + [response(f"https://{host}/{i}", f"Page {i}") for i in range(3)]
+
     cut = gzip_members(
         [warcinfo()] + [response(f"https://cut.example/{i}", f"Page {i}") for i in range(4)]
     )
     return {
         "warc/good.warc.gz": (gzip_members(good), set()),
         "warc/mixed.warc.gz": (
-            gzip_members(mixed),
+            gzip_members(_mixed_warc("mixed.example")),
             {
                 "warc_body_undecodable",
                 "warc_http_status",
@@ -348,7 +315,7 @@ def _warc(big: int) -> _Files:
             },
         ),
         "warc/short-length.warc": (
-            b"".join(mixed),
+            b"".join(_mixed_warc("plain.example")),
             {
                 "warc_body_undecodable",
                 "warc_http_status",
@@ -356,13 +323,63 @@ def _warc(big: int) -> _Files:
                 "warc_invalid_record",
             },
         ),
-        "warc/single-member.warc.gz": (gzip.compress(b"".join(single), mtime=0), set()),
+        "warc/single-member.warc.gz": (
+            gzip.compress(b"".join(pages("single.example")), mtime=0),
+            set(),
+        ),
         "warc/cut.warc.gz": (cut[: len(cut) - 200], {"truncated_file"}),
         "warc/garbage-first.warc": (
-            b"this is not a WARC file\n\n" + b"".join(single),
+            b"this is not a WARC file\n\n" + b"".join(pages("garbage.example")),
             {"warc_invalid_record"},
         ),
     }
+
+
+def _mixed_warc(host: str) -> list[bytes]:
+    """Good responses mixed with every WARC fault, under `host` (record ids differ per file)."""
+    return [
+        warcinfo(),
+        response(f"https://{host}/1", "First good page"),
+        warc_record(
+            "response",
+            f"https://{host}/bad-gzip",
+            http_response(
+                b"\x1f\x8b\x08\x00not really gzip", headers=[("Content-Encoding", "gzip")]
+            ),
+        ),  # warc_body_undecodable
+        warc_record(
+            "response",
+            f"https://{host}/bad-chunks",
+            http_response(
+                b"zz\r\nnot a chunk size\r\n0\r\n\r\n", headers=[("Transfer-Encoding", "chunked")]
+            ),
+        ),  # warc_body_undecodable
+        warc_record(
+            "response",
+            f"https://{host}/br",
+            http_response(
+                brotli.compress(html_page("Brotli page")), headers=[("Content-Encoding", "br")]
+            ),
+        ),
+        warc_record(
+            "response",
+            f"https://{host}/deflate",
+            http_response(
+                zlib.compress(html_page("Deflate page")), headers=[("Content-Encoding", "deflate")]
+            ),
+        ),
+        response(
+            f"https://{host}/missing", "Not found", status="404 Not Found"
+        ),  # warc_http_status
+        warc_record(
+            "response",
+            f"https://{host}/logo.png",
+            http_response(b"\x89PNG\r\n\x1a\n" + bytes(64), content_type="image/png"),
+        ),  # warc_unsupported_content
+        _short_length(response(f"https://{host}/short", "Content-Length too short")),
+        response(f"https://{host}/after", "The page after the short one"),  # still read
+        warc_record("revisit", f"https://{host}/1", b""),  # skipped by design
+    ]
 
 
 def _short_length(record: bytes) -> bytes:

@@ -59,8 +59,14 @@ def test_every_file_gives_its_reasons_and_its_good_records(
     corpus: tuple[Path, dict[str, set[str]]],
 ) -> None:
     folder, expected = corpus
+    native_ids: list[str] = []
     for name, reasons in expected.items():
         items = list(read_file(folder / name, FORMAT_OF_FOLDER[name.split("/")[0]], name))
+        native_ids += [
+            str(i.fields.get("id") or i.fields.get("warc_record_id"))
+            for i in items
+            if isinstance(i, RawRecord) and (i.fields.get("id") or i.fields.get("warc_record_id"))
+        ]
         assert reasons_of(items) == reasons, name
         good = [i for i in items if isinstance(i, RawRecord) and str(i.fields.get("text")).strip()]
         assert good, f"{name}: no good record came through"
@@ -70,3 +76,5 @@ def test_every_file_gives_its_reasons_and_its_good_records(
             assert len(failure.raw) <= MAX_RAW_BYTES
             failure.detail.encode("utf-8")
             failure.locator.uri.encode("utf-8")
+    # A run keyed on native ids must not see one id twice (that is another check's fault case).
+    assert len(native_ids) == len(set(native_ids))
