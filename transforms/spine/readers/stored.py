@@ -23,6 +23,7 @@ from typing import BinaryIO
 _SCHEME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9+.]*://")
 _GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
+_SALVAGE_LIMIT = 64 << 20
 
 
 def is_remote(path: str) -> bool:
@@ -147,8 +148,11 @@ class _Decoded(io.RawIOBase):
 
     def _salvage(self, decoder: zlib._Decompress, given: bytes) -> None:
         """Decode `given` in small steps up to the corrupt spot, so what precedes it is kept."""
+        limit = self._decoded_total + _SALVAGE_LIMIT  # corrupt data may also be a bomb
         for step in (512, 1):  # coarse, then byte by byte through the step that failed
             for at in range(0, len(given), step):
+                if self._decoded_total > limit:
+                    return
                 before = decoder.copy()
                 try:
                     out = decoder.decompress(given[at : at + step])
