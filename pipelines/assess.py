@@ -8,18 +8,19 @@ readers and record mapping), sampled and decided by the gate's pure core
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 from corpusgate.pipelines.curate import plan_tasks
-from corpusgate.transforms.spine.readers import read_file
+from corpusgate.transforms.spine.readers import Skipped, read_file
 from corpusgate.transforms.spine.to_record import normalize
 
 
 def read_source_records(entry: Any) -> Iterator[dict[str, Any]]:
     """Every record of a registry entry as `run` would read it (unparseable rows skipped)."""
     for task in plan_tasks([entry], "assess", ""):
-        for item in read_file(Path(task.path), task.format, task.uri):
+        for item in read_file(task.path, task.format, task.uri):
+            if isinstance(item, Skipped):
+                continue  # not a document (a WARC request, metadata, …)
             ok, row = normalize(item, task.context)
             if ok:
                 yield row  # type: ignore[misc]

@@ -29,6 +29,23 @@ CSV_COLUMN_COUNT = "csv_column_count"
 INVALID_CSV = "invalid_csv"
 WARC_UNSUPPORTED_CONTENT = "warc_unsupported_content"
 WARC_HTTP_STATUS = "warc_http_status"
+# Any exception a reader did not foresee: it ends that file's reading, never the run.
+READER_ERROR = "reader_error"
+# Bytes where a WARC/ARC record should start that are not one (e.g. after a too-short
+# Content-Length), quarantined up to the next record header.
+WARC_INVALID_RECORD = "warc_invalid_record"
+# An HTTP body that does not decode as its Transfer-Encoding / Content-Encoding declare.
+WARC_BODY_UNDECODABLE = "warc_body_undecodable"
+# A CSV row opening a quoted field that never closes (it would swallow the rows after it).
+CSV_UNTERMINATED_QUOTE = "csv_unterminated_quote"
+# A quote inside a quoted CSV field that is neither doubled nor followed by a delimiter.
+CSV_STRAY_QUOTE = "csv_stray_quote"
+# A NUL character in a CSV row: binary data, or a UTF-16 file read as UTF-8.
+CSV_NUL_BYTE = "csv_nul_byte"
+# A Parquet row group whose pages cannot be decoded; the file's other row groups are read.
+UNREADABLE_ROW_GROUP = "unreadable_row_group"
+# A value the reader cannot turn into a Python value (a Parquet timestamp past year 9999, …).
+INVALID_VALUE = "invalid_value"
 
 # Reasons raised while mapping fields to a record (check = NORMALIZE).
 MISSING_TEXT = "missing_text"

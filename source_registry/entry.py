@@ -25,8 +25,10 @@ evidence:                           # documents by path and sha256, checked by `
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,6 +43,7 @@ from corpusgate.schemas.sources import (
     MODALITIES,
     ORIGINS,
 )
+from corpusgate.transforms.common.files import is_remote
 from corpusgate.transforms.common.settings import Settings, SettingsError, parse_settings
 from corpusgate.transforms.common.yamlfile import Document, YamlError, parse_yaml
 
@@ -60,6 +63,8 @@ _SUFFIX_FORMATS = (
     (".wet", "wet"),
     (".warc.gz", "warc"),
     (".warc", "warc"),
+    (".arc.gz", "warc"),  # the WARC reader reads ARC too
+    (".arc", "warc"),
 )
 
 
@@ -109,34 +114,134 @@ class SourceEntry:
     def evidence_for(self, role: str) -> list[Evidence]:
         return [e for e in self.evidence if e.role == role]
 
-    def input_files(self) -> list[Path]:
-        """Every input file the entry's paths name, sorted; a path matching nothing is an error."""
-        files: list[Path] = []
+    def input_files(self) -> list[str]:
+        """Every input file the entry's paths name, each once; a path matching nothing is an error.
+
+        A local path or glob is relative to the entry's folder; `**` follows links to folders but
+        never enters one it has already entered for the same part of the pattern, so a folder
+        linked into itself cannot be read over and over. Local files are kept once per real
+        path (the first name in sorted order), across all patterns. A path with a scheme
+        (gs://bucket/x/*.warc.gz) is matched through Beam's FileSystems and returned as it is;
+        joining it onto the entry's folder would make it a local path that never exists.
+        """
+        files: list[str] = []
+        seen: set[str] = set()
         for pattern in self.paths:
-            full = str(self.base_dir / pattern)
-            matches = sorted(glob.glob(full, recursive=True)) if glob.has_magic(full) else [full]
-            existing = [Path(m) for m in matches if Path(m).exists()]
-            if not existing:
+            if is_remote(pattern):
+                matches = self._match_remote(pattern)
+                where = pattern
+            else:
+                where = os.path.join(self.base_dir, pattern)
+                matches = _glob_once(where) if glob.has_magic(where) else _existing(where)
+            if not matches:
                 raise RegistryError(
-                    self.file, "location.paths", f"'{pattern}' matches no file (looked for {full})"
+                    self.file, "location.paths", f"'{pattern}' matches no file (looked for {where})"
                 )
-            files.extend(existing)
+            for match in matches:
+                key = match if is_remote(match) else os.path.realpath(match)
+                if key not in seen:
+                    seen.add(key)
+                    files.append(match)
         return files
 
-    def format_of(self, path: Path) -> str:
+    def _match_remote(self, pattern: str) -> list[str]:
+        from apache_beam.io.filesystems import FileSystems
+
+        try:
+            (result,) = FileSystems.match([pattern])
+        except Exception as err:  # Beam wraps every listing failure differently per file system
+            raise RegistryError(
+                self.file, "location.paths", f"'{pattern}' cannot be listed: {err}"
+            ) from err
+        return sorted(metadata.path for metadata in result.metadata_list)
+
+    def format_of(self, path: str | Path) -> str:
         if self.format:
             return self.format
-        name = path.name.lower()
+        text = str(path)
+        name = text.rstrip("/").rsplit("/", 1)[-1].lower()
         for suffix, fmt in _SUFFIX_FORMATS:
             if name.endswith(suffix):
                 return fmt
-        if path.is_dir():
+        if not is_remote(text) and os.path.isdir(text):
             return "hf"
         raise RegistryError(
             self.file,
             "location.format",
-            f"cannot tell the format of '{path.name}' from its name; set one of {', '.join(FORMATS)}",
+            f"cannot tell the format of '{name}' from its name; set one of {', '.join(FORMATS)}",
         )
+
+
+def _glob_once(pattern: str) -> list[str]:
+    """`glob.glob(pattern, recursive=True)`, sorted, without revisiting a folder through a link.
+
+    The folder walk is glob's (names starting with '.' only match a part starting with '.'),
+    except that a real folder already visited for the same part of the pattern is not entered
+    again: what lies below it would match the same way.
+    """
+    head, parts = _split_literal(pattern)
+    if not os.path.isdir(head):
+        return []
+    found: list[str] = []
+    visited: set[tuple[str, int]] = set()
+
+    def walk(folder: str, index: int, *, within: bool = False) -> None:
+        state = (os.path.realpath(folder), index)
+        if state in visited:
+            return
+        visited.add(state)
+        part = parts[index]
+        last = index == len(parts) - 1
+        if part == "**":
+            if not last:
+                walk(folder, index + 1)  # '**' matching no folder at all
+            elif not within:
+                found.append(os.path.join(folder, ""))  # as glob names the folder '**' starts in
+            for name, is_dir in _entries(folder, hidden=False):
+                child = os.path.join(folder, name)
+                if last:
+                    found.append(child)
+                if is_dir:
+                    walk(child, index, within=True)
+            return
+        if glob.has_magic(part):
+            entries = _entries(folder, hidden=part.startswith("."))
+            names = [(name, is_dir) for name, is_dir in entries if fnmatch.fnmatch(name, part)]
+        else:
+            names = [(part, os.path.isdir(os.path.join(folder, part)))]
+        for name, is_dir in names:
+            child = os.path.join(folder, name)
+            if last:
+                if os.path.lexists(child):
+                    found.append(child)
+            elif is_dir:
+                walk(child, index + 1)
+
+    walk(head, 0)
+    return sorted(found)
+
+
+def _existing(path: str) -> list[str]:
+    return [path] if os.path.exists(path) else []
+
+
+def _split_literal(pattern: str) -> tuple[str, list[str]]:
+    """(the leading folders without wildcards, the parts from the first wildcard on)."""
+    parts = pattern.split(os.sep)
+    first = next(i for i, part in enumerate(parts) if glob.has_magic(part))
+    return os.sep.join(parts[:first]) or os.sep, parts[first:]
+
+
+def _entries(folder: str, *, hidden: bool) -> list[tuple[str, bool]]:
+    try:
+        with os.scandir(folder) as scan:
+            return sorted(
+                (entry.name, entry.is_dir())
+                for entry in scan
+                if hidden or not entry.name.startswith(".")
+            )
+    except OSError:
+        return []
 
 
 def sha256_file(path: Path) -> str:

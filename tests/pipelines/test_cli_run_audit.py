@@ -151,12 +151,12 @@ def test_rerun_gives_the_same_ids_and_rows_with_beam_options_passed_through(
     assert manifest(again)["sources"] == manifest(demo_output)["sources"]
 
 
-def test_a_failed_run_publishes_nothing_and_keeps_the_previous_output(
-    demo_run: DemoRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+def test_a_broken_input_is_quarantined_and_the_run_still_publishes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    output = demo_run.copy(tmp_path).output
-    runs_before = sorted(p.name for p in (output / "runs").iterdir())
-    before = (output / "manifest.json").read_bytes()
+    # Issue 9: a file no reader can read ends that file's reading with one `reader_error` row;
+    # it no longer fails the run (which used to take every other source down with it).
+    output = tmp_path / "out"
     (tmp_path / "reg").mkdir()
     (tmp_path / "not-a-dataset").mkdir()
     (tmp_path / "not-a-dataset/junk.txt").write_text("x")
@@ -167,9 +167,11 @@ def test_a_failed_run_publishes_nothing_and_keeps_the_previous_output(
     config = tmp_path / "run.yaml"
     config.write_text(f"registry: reg\nstore: sqlite:///{tmp_path}/s.sqlite\noutput: {output}\n")
     code, _, err = run_cli(capsys, "run", "--config", str(config))
-    assert code == 1 and "corpusgate: error:" in err
-    assert (output / "manifest.json").read_bytes() == before
-    assert sorted(p.name for p in (output / "runs").iterdir()) == runs_before
+    assert code == 0, err
+    counts = manifest(output)["sources"]["broken"]
+    assert (counts["read"], counts["written"], counts["quarantined"]) == (1, 0, 1)
+    assert counts["quarantined_by_reason"] == {"reader_error": 1}
+    assert not (output / manifest(output)["run_dir"] / "_tmp").exists()
 
 
 def test_a_missing_input_is_a_clear_error_before_any_pipeline(

@@ -72,7 +72,10 @@ DATAFLOW = ["--runner", "DataflowRunner", "--project", "my-project-123", "--regi
         (["--temp_location", "gs://ok-bucket/tmp", "--project", "P"], "--project 'P' is not"),
         (["--temp_location", "gs://x/tmp"], "--temp_location 'gs://x/tmp' is not gs://BUCKET"),
         ([], "--temp_location is required"),
-        (["--temp_location", "gs://ok-bucket/tmp", "--output", "/tmp/x"], "workers cannot write to"),
+        (
+            ["--temp_location", "gs://ok-bucket/tmp", "--output", "/tmp/x"],
+            "workers cannot write to",
+        ),
     ],
 )
 def test_bad_dataflow_options_exit_2_without_a_network_wait(

@@ -35,7 +35,7 @@ def test_a_good_entry_loads_with_defaults(tmp_path: Path) -> None:
     assert entry.source_id == "news" and entry.modality == "text"
     assert entry.fields == {"text": "text"}
     assert entry.sha256 == hashlib.sha256(GOOD.encode()).hexdigest()
-    assert entry.input_files() == [tmp_path / "data.jsonl"]
+    assert entry.input_files() == [str(tmp_path / "data.jsonl")]
     assert entry.format_of(tmp_path / "data.jsonl") == "jsonl"
 
 

@@ -1,9 +1,13 @@
-"""Readers: every input item becomes exactly one record or one failure, with its locator."""
+"""Readers: every input item becomes exactly one record or one failure, with its locator.
+
+Format-specific fault cases live in tests/transforms/readers/.
+"""
 
 from __future__ import annotations
 
 import gzip
 import json
+from collections import Counter
 from pathlib import Path
 
 import pyarrow as pa
@@ -11,7 +15,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from corpusgate.schemas import reasons
-from corpusgate.transforms.spine.readers import RawFailure, RawRecord, read_file
+from corpusgate.transforms.spine.readers import RawFailure, RawRecord, Skipped, read_file
 from corpusgate.transforms.spine.readers.base import MAX_RAW_BYTES
 
 DEMO_WARC = (
@@ -22,6 +26,11 @@ DEMO_WARC = (
 def outcomes(items: list) -> list[tuple[str, int]]:
     """(reason or 'ok', position) per item: the shape most assertions want."""
     return [("ok" if isinstance(i, RawRecord) else i.reason, i.locator.position) for i in items]
+
+
+def documents(items: list) -> list:
+    """Records and failures: what counts as read (WARC requests, metadata, … are Skipped)."""
+    return [i for i in items if not isinstance(i, Skipped)]
 
 
 JSONL_LINES = [
@@ -101,7 +110,7 @@ def test_csv_rows_and_wrong_column_counts(tmp_path: Path, suffix: str) -> None:
     items = list(read_file(path, "csv", "in"))
     assert outcomes(items) == [("ok", 1), ("ok", 2), (reasons.CSV_COLUMN_COUNT, 3), ("ok", 4)]
     assert items[1].fields["body"] == "a body with, a comma\nand a newline"
-    assert items[2].raw == b"3,short\r\n"
+    assert items[2].raw == b"3,short\n"  # the row's bytes as stored
     assert "line 5" in items[2].detail  # the physical line, after the quoted newline
 
 
@@ -126,12 +135,18 @@ def test_parquet_rows_and_a_damaged_file(tmp_path: Path) -> None:
 
 
 def test_warc_responses_become_text_with_url_time_and_offset() -> None:
-    items = list(read_file(DEMO_WARC, "warc", "crawl.warc.gz"))
+    everything = list(read_file(DEMO_WARC, "warc", "crawl.warc.gz"))
+    items = documents(everything)
     assert len(items) == 15 and all(isinstance(i, RawRecord) for i in items)
+    skipped = Counter(i.record_type for i in everything if isinstance(i, Skipped))
+    # wget's arguments and log are `resource` records under metadata://: the crawler's notes.
+    assert skipped == {"warcinfo": 1, "request": 15, "metadata": 1, "resource": 2}
     first = items[0]
     assert first.fields["url"] == "https://creativecommons.org/"  # <...> of WARC 1.0 removed
     assert first.fields["collected_at"] == "2024-04-25T16:27:48Z"
     assert "Creative Commons" in first.fields["text"] and "<div" not in first.fields["text"]
+    # The body is sent chunked: the chunk-size line (7d72) is framing, not text.
+    assert first.fields["text"].startswith("Better Sharing")
     assert first.locator.kind == "warc_offset"
     offsets = [i.locator.position for i in items]
     assert offsets == sorted(set(offsets)) and offsets[0] > 0
@@ -142,15 +157,15 @@ def test_truncated_warc_quarantines_the_cut_record(tmp_path: Path) -> None:
     data = DEMO_WARC.read_bytes()
     path = tmp_path / "cut.warc.gz"
     path.write_bytes(data[: len(data) // 2])
-    items = list(read_file(path, "warc", "cut.warc.gz"))
+    items = documents(list(read_file(path, "warc", "cut.warc.gz")))
     *good, last = items
     assert good and all(isinstance(i, RawRecord) for i in good)
     assert isinstance(last, RawFailure) and last.reason == reasons.TRUNCATED_FILE
 
 
 def test_warc_cut_between_records_is_still_noticed(tmp_path: Path) -> None:
-    # Keep whole gzip members only, then chop the last member's tail: fastwarc alone stops
-    # silently there, the integrity pass must say so.
+    # Chop the last member's tail: a reader that stops quietly at the end of what it could
+    # decode would lose the damage.
     data = DEMO_WARC.read_bytes()
     path = tmp_path / "cut.warc.gz"
     path.write_bytes(data[:-20])
@@ -160,7 +175,8 @@ def test_warc_cut_between_records_is_still_noticed(tmp_path: Path) -> None:
 
 def test_wet_conversion_records(shared_data: Path) -> None:
     wet = shared_data / "web-cc-samples/whirlwind__whirlwind.warc.wet.gz"
-    (item,) = read_file(wet, "wet", wet.name)
+    info, item = read_file(wet, "wet", wet.name)
+    assert isinstance(info, Skipped) and info.record_type == "warcinfo"
     assert item.fields["url"] == "https://an.wikipedia.org/wiki/Escopete"
     assert "Escopete" in item.fields["text"]
 

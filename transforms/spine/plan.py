@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from pathlib import Path
 
 from corpusgate.transforms.common.files import is_remote
 from corpusgate.transforms.spine.to_record import SourceContext
@@ -36,9 +35,11 @@ def plan_tasks(entries: list, run_id: str, config_sha256: str) -> list[ReadTask]
             run_id=run_id,
             config_sha256=config_sha256,
         )
-        for found in entry.input_files():
-            path = str(found)
-            # Relative to the entry file, so ids keyed on file + line survive moving the tree.
-            uri = path if is_remote(path) else os.path.relpath(Path(path).resolve(), entry.base_dir)
-            tasks.append(ReadTask(context, path, entry.format_of(Path(path)), uri))
+        for path in entry.input_files():
+            # Relative to the entry file, so ids keyed on file + line survive moving the tree;
+            # a remote file (gs://…) is named by its URL.
+            uri = (
+                path if is_remote(path) else os.path.relpath(os.path.realpath(path), entry.base_dir)
+            )
+            tasks.append(ReadTask(context, path, entry.format_of(path), uri))
     return tasks

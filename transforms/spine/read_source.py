@@ -20,7 +20,7 @@ from apache_beam.metrics import Metrics
 
 from corpusgate.transforms.spine.checks import QUARANTINE
 from corpusgate.transforms.spine.plan import ReadTask
-from corpusgate.transforms.spine.readers import read_file
+from corpusgate.transforms.spine.readers import Skipped, read_file
 from corpusgate.transforms.spine.to_record import normalize
 
 __all__ = ["QUARANTINE", "READ_COUNTS", "SKIPPED", "ReadSource"]
@@ -73,9 +73,8 @@ class _ReadFileFn(beam.DoFn):
         skipped: Counter[str] = Counter()
         source_id = task.context.source_id
         for item in read_file(task.path, task.format, task.uri):
-            record_type = getattr(item, "record_type", None)
-            if record_type is not None:  # a reader's Skipped item: not a record
-                skipped[record_type] += 1
+            if isinstance(item, Skipped):  # not a document by design: counted, not read
+                skipped[item.record_type] += 1
                 continue
             count += 1
             ok, row = normalize(item, task.context)

@@ -15,6 +15,7 @@ from corpusgate.schemas import reasons
 from corpusgate.schemas.records import QuarantineRow, Record, add_decision, new_lineage
 from corpusgate.transforms.spine.identity import record_id
 from corpusgate.transforms.spine.readers import Locator, RawFailure, RawRecord, ReadItem
+from corpusgate.transforms.spine.readers.base import clip_raw
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -141,12 +142,14 @@ def _normalize_record(item: RawRecord, ctx: SourceContext) -> tuple[bool, Record
 
 
 def _reject(record: Record, item: RawRecord, reason: str, detail: str) -> QuarantineRow:
+    raw, cut = clip_raw(_raw_of(item))  # the 1 MiB raw limit holds here too (issue 9)
+    detail += cut
     add_decision(record, reasons.NORMALIZE, reasons.FAIL, f"{reason}: {detail}")
     return {
         "record_id": record["record_id"],
         "source_id": record["source_id"],
         "text": record["text"] or None,
-        "raw": _raw_of(item),
+        "raw": raw,
         "check": reasons.NORMALIZE,
         "reason": reason,
         "detail": detail,

@@ -1,41 +1,80 @@
-"""Readers turn one input file into raw records and failures; `read_file` picks by format."""
+"""Readers turn one input file into raw records, failures and skipped records.
+
+`read_file` picks the reader by format and puts the error boundary around it: whatever the file
+holds, whether it exists, whatever I/O does, reading it yields items and never raises.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
-from pathlib import Path
 
 from corpusgate.transforms.spine.readers.base import (
     Locator,
     RawFailure,
     RawRecord,
     ReadItem,
+    Skipped,
+    sanitize_text,
 )
+from corpusgate.transforms.spine.readers.boundary import Progress, guarded
 
-__all__ = ["Locator", "RawFailure", "RawRecord", "ReadItem", "read_file"]
+__all__ = [
+    "Locator",
+    "RawFailure",
+    "RawRecord",
+    "ReadItem",
+    "Skipped",
+    "read_file",
+    "sanitize_text",
+]
+
+# The locator kind each format's items carry, for a failure before the first item.
+_KINDS = {
+    "jsonl": "line",
+    "csv": "row",
+    "parquet": "row",
+    "warc": "warc_offset",
+    "wet": "warc_offset",
+    "arc": "warc_offset",
+    "hf": "index",
+}
 
 
-def read_file(path: str | Path, fmt: str, uri: str) -> Iterator[ReadItem]:
-    """Yield every record of `path` read as `fmt`; `uri` is how lineage names the file."""
-    path = Path(path)
+def read_file(path: str | os.PathLike[str], fmt: str, uri: str) -> Iterator[ReadItem]:
+    """Yield every item of `path` read as `fmt`; `uri` is how lineage names the file.
+
+    `path` is a local path or a URL with a scheme Beam's FileSystems knows (gs://, s3://, …).
+    An unknown `fmt` is a configuration error and raises `ValueError` at once; nothing about the
+    file itself ever raises.
+    """
+    if fmt not in _KINDS:
+        raise ValueError(
+            f"unknown input format '{fmt}' for {path}; expected one of {', '.join(_KINDS)}"
+        )
+    path = os.fspath(path)
+    uri = sanitize_text(uri)  # a file name with undecodable bytes must not reach a coder
+    progress = Progress()
+    return guarded(_read(path, fmt, uri, progress), path, uri, _KINDS[fmt], progress)
+
+
+def _read(path: str, fmt: str, uri: str, progress: Progress) -> Iterator[ReadItem]:
     if fmt == "jsonl":
         from corpusgate.transforms.spine.readers.jsonl import read_jsonl
 
-        return read_jsonl(path, uri)
+        return read_jsonl(path, uri, progress)
     if fmt == "csv":
         from corpusgate.transforms.spine.readers.csv_reader import read_csv
 
-        return read_csv(path, uri)
+        return read_csv(path, uri, progress)
     if fmt == "parquet":
         from corpusgate.transforms.spine.readers.parquet import read_parquet
 
         return read_parquet(path, uri)
-    if fmt in ("warc", "wet"):
-        from corpusgate.transforms.spine.readers.warc import read_warc
-
-        return read_warc(path, uri, wet=fmt == "wet")
     if fmt == "hf":
         from corpusgate.transforms.spine.readers.hf import read_hf
 
         return read_hf(path, uri)
-    raise ValueError(f"unknown input format '{fmt}' for {path}")
+    from corpusgate.transforms.spine.readers.warc import read_warc
+
+    return read_warc(path, uri, wet=fmt == "wet", progress=progress)

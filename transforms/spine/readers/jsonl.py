@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from pathlib import Path
 
 from corpusgate.schemas import reasons
 from corpusgate.transforms.spine.readers.base import (
@@ -12,60 +12,104 @@ from corpusgate.transforms.spine.readers.base import (
     RawFailure,
     RawRecord,
     ReadItem,
-    TruncatedInput,
-    clip_raw,
-    iter_decompressed,
 )
+from corpusgate.transforms.spine.readers.boundary import Progress
+from corpusgate.transforms.spine.readers.stored import open_decoded
+
+# A lone surrogate can only come from a \uD800–\uDFFF escape (UTF-8 bytes cannot encode one), so
+# lines without such an escape skip the full check. Pairs (emoji) match too and are then cleared.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def read_jsonl(path: Path, uri: str) -> Iterator[ReadItem]:
+def read_jsonl(path: str, uri: str, progress: Progress | None = None) -> Iterator[ReadItem]:
     """Yield each non-blank line as a record or a failure.
 
     Blank lines carry no record and are not counted; anything else is exactly one item.
     """
+    progress = progress or Progress()
     line_no = 0
-    pending = b""
-    try:
-        for chunk in iter_decompressed(path):
-            pending += chunk
-            lines = pending.split(b"\n")
-            pending = lines.pop()
-            for line in lines:
-                line_no += 1
-                if line.strip():
-                    yield _parse_line(line, Locator(uri, "line", line_no))
-    except TruncatedInput as err:
-        raw, cut = clip_raw(pending + err.tail)
-        yield RawFailure(
-            reasons.TRUNCATED_FILE,
-            f"{err} after line {line_no}; the partial line that follows is kept as raw{cut}",
-            raw,
-            Locator(uri, "line", line_no + 1),
-        )
-        return
-    if pending.strip():
-        yield _parse_line(pending, Locator(uri, "line", line_no + 1))
+    with open_decoded(path) as stream:
+        plain = not stream.gzipped
+        for line in stream:
+            if plain:
+                progress.stored_offset = stream.tell() - len(line)
+            line_no += 1
+            if not line.endswith(b"\n") and stream.damage:
+                yield RawFailure(
+                    reasons.TRUNCATED_FILE,
+                    f"{stream.damage} after line {line_no - 1}; the partial line that follows "
+                    "is kept as raw",
+                    line,
+                    Locator(uri, "line", line_no),
+                )
+                return
+            if line.strip():
+                yield parse_line(line.removesuffix(b"\n"), Locator(uri, "line", line_no))
+        if stream.damage:
+            yield RawFailure(
+                reasons.TRUNCATED_FILE,
+                f"{stream.damage} after line {line_no}",
+                b"",
+                Locator(uri, "line", line_no + 1),
+            )
 
 
-def _parse_line(line: bytes, locator: Locator) -> ReadItem:
+def parse_line(line: bytes, locator: Locator) -> ReadItem:
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as err:
-        raw, cut = clip_raw(line)
-        return RawFailure(
-            reasons.INVALID_UTF8, f"byte {err.start}: {err.reason}{cut}", raw, locator
-        )
+        return RawFailure(reasons.INVALID_UTF8, f"byte {err.start}: {err.reason}", line, locator)
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
-        raw, cut = clip_raw(line)
-        return RawFailure(reasons.INVALID_JSON, f"column {err.colno}: {err.msg}{cut}", raw, locator)
+        return RawFailure(reasons.INVALID_JSON, f"column {err.colno}: {err.msg}", line, locator)
+    except RecursionError:
+        return RawFailure(
+            reasons.INVALID_JSON,
+            "nested deeper than the JSON parser allows (arrays or objects within each other)",
+            line,
+            locator,
+        )
     if not isinstance(value, dict):
-        raw, cut = clip_raw(line)
         return RawFailure(
             reasons.NOT_AN_OBJECT,
-            f"expected a JSON object, got {type(value).__name__}{cut}",
-            raw,
+            f"expected a JSON object, got {type(value).__name__}",
+            line,
+            locator,
+        )
+    if _SURROGATE_ESCAPE.search(line) and (where := _lone_surrogate(value)):
+        return RawFailure(
+            reasons.INVALID_UTF8,
+            f"{where} holds a lone surrogate escape (a \\uD800–\\uDFFF without its pair): "
+            "valid JSON, but no character, and no UTF-8 file can hold it",
+            line,
             locator,
         )
     return RawRecord(value, locator)
+
+
+def _lone_surrogate(value: object) -> str:
+    """Where in `value` a string (key or value) holds a lone surrogate; "" if nowhere."""
+    stack: list[tuple[str, object]] = [("", value)]
+    while stack:  # iterative: the value may be nested as deep as the parser allowed
+        path, item = stack.pop()
+        if isinstance(item, str):
+            if not _encodes(item):
+                return f"field '{path}'" if path else "the record"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                name = f"{path}.{key}" if path else key
+                if not _encodes(key):
+                    return f"the name of field '{name}'"
+                stack.append((name, child))
+        elif isinstance(item, list):
+            stack.extend((f"{path}[{i}]", child) for i, child in enumerate(item))
+    return ""
+
+
+def _encodes(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
