@@ -129,9 +129,13 @@ def check_output(output: str, target: Target) -> None:
     path = Path(output)
     if path.exists() and not path.is_dir():
         raise ConfigError(f"--output {output} is a file, not a folder: choose another place")
+    # The folder may not exist yet: try a file in the nearest folder that does, and leave no
+    # trace (a run that fails before starting creates nothing).
+    existing = next(p for p in (path, *path.parents) if p.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"--output {output}: {existing} is a file, so no folder can be made there")
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path):
+        with tempfile.NamedTemporaryFile(dir=existing, prefix=".corpusgate-probe-"):
             pass
     except OSError as err:
         raise ConfigError(f"--output {output} cannot be written ({err.strerror})") from None
