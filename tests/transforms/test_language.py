@@ -18,7 +18,7 @@ from corpusgate.transforms.language import (
     identify_batch,
     language_of_tag,
 )
-from corpusgate.transforms.language.identify import _sample
+from corpusgate.transforms.language.identify import _sample, _without_emails
 from corpusgate.transforms.language.model import MODEL_SHA256, LidModel, model_path
 from corpusgate.transforms.language.scripts import (
     S2T_AMBIGUOUS,
@@ -115,6 +115,20 @@ def test_long_text_is_sampled_from_head_and_middle() -> None:
     assert identify(text[:256]).language == "en"
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mail zhang.san@example.cn now", "mail   now"),
+        ("名字zhang@example.cn电话", "名字 电话"),  # ASCII addresses only: CJK stays
+        ("@user.name said hi", "@user.name said hi"),  # a handle, not an address
+        ("x @-@ y", "x @-@ y"),
+        ("a@b", "a@b"),
+    ],
+)
+def test_email_addresses_are_removed(text: str, expected: str) -> None:
+    assert _without_emails(text) == expected
+
+
 def test_lone_surrogates_and_odd_code_points_do_not_break_it() -> None:
     assert identify("The cat sat on the mat \udc80 all day long.").language == "en"
     assert identify("\ud800").language is None
@@ -141,6 +155,8 @@ def test_min_confidence_turns_unsure_answers_into_none_but_keeps_the_script() ->
         ({"min_confidence": 1.0}, "min_confidence"),
         ({"min_confidence": -0.1}, "min_confidence"),
         ({"max_chars": 8}, "max_chars"),
+        ({"model_chars": 8}, "model_chars"),
+        ({"max_chars": 100, "model_chars": 200}, "model_chars"),
         ({"min_letter_bytes": 0}, "min_letter_bytes"),
         ({"kana_share": 0.0}, "kana_share"),
     ],
@@ -151,7 +167,7 @@ def test_settings_are_checked_where_they_enter(kwargs: dict, field: str) -> None
 
 
 def test_settings_and_results_pickle() -> None:
-    settings = LanguageSettings(min_confidence=0.4, max_chars=256)
+    settings = LanguageSettings(min_confidence=0.4, max_chars=256, model_chars=128)
     assert pickle.loads(pickle.dumps(settings)) == settings
     result = LanguageResult("zh", 0.9, "Hant")
     assert pickle.loads(pickle.dumps(result)) == result
@@ -161,7 +177,7 @@ def test_max_chars_bounds_what_the_model_reads() -> None:
     # English head, German middle: with a small budget, both halves are read.
     text = "This is an English sentence about the weather. " * 3 + "x" * 10
     text += "Das ist ein deutscher Satz über das Wetter und den Regen. " * 3
-    small = LanguageIdentifier(LanguageSettings(max_chars=64))
+    small = LanguageIdentifier(LanguageSettings(max_chars=64, model_chars=32))
     assert _sample(text, 64).startswith("This is an English")
     assert small.identify(text).language in ("en", "de")
 

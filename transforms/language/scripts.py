@@ -303,22 +303,26 @@ class ScriptCounts:
     """Letters per script class of a batch of texts, and what is needed to cut them out again.
 
     `counts[i, c]` is the number of code points of class `c` in text i (numpy, n x
-    CLASS_COUNT); `units` and `classes` hold every text's code points and classes end to end,
-    text i at `starts[i]:starts[i + 1]`.
+    CLASS_COUNT); `units`, `classes` and `owner` hold every text's code points, their classes
+    and the index of the text they belong to, end to end.
     """
 
     counts: Any  # numpy int64, one row per text
     units: Any  # numpy uint32
     classes: Any  # numpy uint8
-    starts: list[int]
+    owner: Any  # numpy intp
 
-    def keep(self, i: int, classes: Sequence[int]) -> str:
-        """Text i with only the code points of `classes` kept."""
+    def select(self, rows: Sequence[int], keep: Any) -> list[str]:
+        """Per text i, its code points whose class `keep[rows[i]]` marks (numpy bool table,
+        one row per selection, one column per class), in one pass over the whole batch."""
         import numpy as np
 
-        lo, hi = self.starts[i], self.starts[i + 1]
-        mask = np.isin(self.classes[lo:hi], classes)
-        return self.units[lo:hi][mask].tobytes().decode("utf-32-le")
+        # Flat indices into the table: cheaper than indexing it with two arrays.
+        row_of_char = np.asarray(rows, dtype=np.intp)[self.owner]
+        mask = keep.ravel()[row_of_char * CLASS_COUNT + self.classes]
+        kept = self.units[mask].tobytes().decode("utf-32-le")
+        ends = np.cumsum(np.bincount(self.owner[mask], minlength=len(rows))).tolist()
+        return [kept[a:b] for a, b in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def count_scripts(texts: Sequence[str]) -> ScriptCounts:
@@ -326,15 +330,13 @@ def count_scripts(texts: Sequence[str]) -> ScriptCounts:
     import numpy as np
 
     table, _ = _tables()
-    lengths = [len(t) for t in texts]
     # UTF-32 gives one code unit per character; "surrogatepass" carries lone surrogates
     # (legal in a str) through, and the table classes them SKIP.
     units = np.frombuffer("".join(texts).encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     classes = table[np.minimum(units, _TABLE_SIZE - 1)]
-    owner = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+    owner = np.repeat(np.arange(len(texts), dtype=np.intp), [len(t) for t in texts])
     flat = np.bincount(owner * CLASS_COUNT + classes, minlength=len(texts) * CLASS_COUNT)
-    starts = [0, *np.cumsum(lengths).tolist()]
-    return ScriptCounts(flat.reshape(len(texts), CLASS_COUNT), units, classes, starts)
+    return ScriptCounts(flat.reshape(len(texts), CLASS_COUNT), units, classes, owner)
 
 
 def profile_scripts(text: str) -> ScriptProfile:
