@@ -487,7 +487,8 @@ def main() -> None:
     if not results:
         sys.exit("no candidate is installed")
     _print_accuracy(samples, results)
-    _print_scripts(samples)
+    if "corpusgate" in results:
+        _print_scripts(samples)
     print()
     header = ("candidate", *speed_texts, "licence", "installed MiB", "note")
     print("Speed (docs/s per core, CPU time), licence and size")
@@ -525,10 +526,8 @@ def _print_accuracy(samples: Sequence[Sample], results: dict[str, list[str | Non
 
 def _print_scripts(samples: Sequence[Sample]) -> None:
     """corpusgate's script against the label, for the groups whose script is known."""
-    try:
-        from corpusgate.transforms.language import identify_batch
-    except ImportError:
-        return
+    from corpusgate.transforms.language import identify_batch
+
     labelled = [s for s in samples if s.script and s.lang is not None]
     got = identify_batch([s.text for s in labelled])
     tally: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
