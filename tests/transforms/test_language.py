@@ -39,6 +39,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "language"
         ("皇后在台上吃面条", "zh", "Hans"),  # 后 台 吃 面 are no evidence; 条 is
         ("今日はいい天気ですね。", "ja", "Jpan"),
         ("東京都千代田区丸の内一丁目", "ja", "Jpan"),  # mostly kanji, model decides
+        ("株価が大幅に上昇", "ja", "Jpan"),  # the model reads CJK characters one by one
+        ("日本銀行、金融政策を維持", "ja", "Jpan"),
         ("오늘 날씨가 정말 좋네요.", "ko", "Kore"),
         ("大韓民國 憲法 第一條 대한민국은 민주공화국이다", "ko", "Kore"),  # with hanja
         ("我最喜欢的动画是《君の名は》，画面非常漂亮，音乐也很好听。", "zh", "Hans"),
@@ -50,10 +52,16 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "language"
         ("قدمت الحكومة يوم الأربعاء مشروع قانون جديدا بشأن المناخ", "ar", "Arab"),
         ("รัฐบาลได้เสนอร่างกฎหมายฉบับใหม่", "th", "Thai"),
         ("Πού είναι ο σταθμός;", "el", "Grek"),
+        ("བོད་ཀྱི་སྐད་ཡིག", "bo", "Tibt"),  # languages of China beside Chinese
+        ("ᠮᠣᠩᠭᠣᠯ ᠬᠡᠯᠡ ᠪᠢᠴᠢᠭ", "mn", "Mong"),
+        ("ꆈꌠꁱꂷ ꀉꂿ", "ii", "Yiii"),
+        ("ئۇيغۇر تىلى ئۇيغۇرلارنىڭ ئانا تىلى", "ug", "Arab"),
         ("12345 67890", None, "Zyyy"),
         ("https://example.com/path/to/page?id=42", None, "Zyyy"),
         ("mail zhang.san@example.cn", None, "Latn"),  # 'mail' alone is too little
         ("😀😀👍🎉 !!! ???", None, "Zyyy"),
+        ('<div class="content"><p>今天天气很好</p></div>', "zh", "Hans"),  # markup is no text
+        ("if a < b and c > d then the result is true", "en", "Latn"),
         ("", None, "Zyyy"),
         ("  \n\t ", None, "Zyyy"),
         ("好", None, "Hani"),  # one character: too little to tell

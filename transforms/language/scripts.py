@@ -32,7 +32,6 @@ from corpusgate.transforms.harm.fold import T2S_AMBIGUOUS
 
 __all__ = [
     "CLASS_COUNT",
-    "MULTI_LANGUAGE_SCRIPTS",
     "NONE",
     "S2T_AMBIGUOUS",
     "SINGLE_LANGUAGE_SCRIPTS",
@@ -95,6 +94,7 @@ _CLASSES: tuple[str, ...] = (
     "Armn",
     "Ethi",
     "Mong",
+    "Yiii",
     "Thaa",
     "Syrc",
     "Zzzz",  # a letter of a script not listed here
@@ -139,6 +139,7 @@ _NAME_KEYS: dict[str, str] = {
     "ARMENIAN": "Armn",
     "ETHIOPIC": "Ethi",
     "MONGOLIAN": "Mong",
+    "YI": "Yiii",
     "THAANA": "Thaa",
     "SYRIAC": "Syrc",
 }
@@ -165,11 +166,13 @@ SINGLE_LANGUAGE_SCRIPTS: dict[str, str] = {
     "Knda": "kn",
     "Mlym": "ml",
     "Thaa": "dv",
+    # Scripts of languages of China beside Chinese: Tibetan (above), Mongolian in its
+    # traditional script, Nuosu Yi. Uyghur is written in Arabic script: the model tells it.
+    "Mong": "mn",
+    "Yiii": "ii",
 }
-# Scripts shared by many languages: a model tells them apart.
-MULTI_LANGUAGE_SCRIPTS = frozenset(
-    {"Latn", "Cyrl", "Arab", "Deva", "Beng", "Ethi", "Mong", "Syrc", "Zzzz"}
-)
+# Every other script (Latin, Cyrillic, Arabic, Devanagari, Bengali, Ethiopic, ...) is shared
+# by several languages: the model tells them apart.
 
 # Weight of one letter: the UTF-8 bytes a letter of the script typically takes. Bytes make
 # scripts comparable (an English word of ~5 letters and a Chinese word of ~1.7 characters
