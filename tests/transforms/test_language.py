@@ -181,6 +181,15 @@ def test_settings_and_results_pickle() -> None:
     assert pickle.loads(pickle.dumps(result)) == result
 
 
+def test_identifier_pickles_as_its_settings() -> None:
+    lid = LanguageIdentifier(LanguageSettings(min_confidence=0.5))
+    texts = ["Guten Morgen, wie geht es dir heute?", "今天天氣很好"]
+    before = lid.identify_batch(texts)  # model and tables loaded
+    copy = pickle.loads(pickle.dumps(lid))
+    assert copy.settings == lid.settings
+    assert copy.identify_batch(texts) == before
+
+
 def test_max_chars_bounds_what_the_model_reads() -> None:
     # English head, German middle: with a small budget, both halves are read.
     text = "This is an English sentence about the weather. " * 3 + "x" * 10

@@ -244,6 +244,11 @@ class LanguageIdentifier:
         self._model = model
         self._classes: _Classes | None = None
 
+    def __reduce__(self) -> tuple[type[LanguageIdentifier], tuple[LanguageSettings]]:
+        # Pickles as its settings (a Beam DoFn may hold one): the model and tables are
+        # rebuilt on first use where it is unpickled.
+        return (LanguageIdentifier, (self.settings,))
+
     @property
     def model(self) -> LidModel:
         if self._model is None:
