@@ -22,8 +22,10 @@ How a text is read (`LanguageIdentifier.identify`):
 5. Otherwise (Latin, Cyrillic, Arabic, Devanagari, ..., and CJK with a little kana or Hangul)
    fastText's lid.176 reads only the dominant script's letters (with spaces, digits and
    punctuation), at most `model_chars` of them, so a Chinese name in an English sentence does
-   not pull it towards Chinese; confidence is the model's probability times `share`. Texts
-   are batched: one model call per `identify_batch`.
+   not pull it towards Chinese; confidence is the model's probability times `share`. CJK
+   characters are given to it one by one (see `_model_input`); if it then names none of
+   Chinese, Japanese and Korean, the text is Chinese (Han dominates it) as sure as Han's
+   share. Texts are batched: one model call per `identify_batch`.
 6. Below `min_confidence` the language is None: the text does not say enough.
 
 Mixed text therefore gets its dominant language with a lower confidence: "我今天用Python写了
