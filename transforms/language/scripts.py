@@ -197,9 +197,6 @@ class ScriptProfile:
 
     letters: dict[str, int]  # script -> number of letters (Hani/Hant/Hans kept apart)
 
-    def count(self, *scripts: str) -> int:
-        return sum(self.letters.get(s, 0) for s in scripts)
-
     def han_variant(self) -> str:
         """Hant, Hans or Hani (no marker either way), from the marker counts."""
         return han_variant(self.letters.get("Hant", 0), self.letters.get("Hans", 0))
