@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,37 @@ def shared_data() -> Path:
     if path is None:
         pytest.skip("../shared/data is absent (set CORPUSGATE_SHARED_DATA to a copy to run this)")
     return path
+
+
+@pytest.fixture
+def opencc_self_candidates(tmp_path: Path) -> Callable[[str], set[str]]:
+    """Characters an OpenCC character dictionary lists as possibly staying themselves.
+
+    The dictionary (e.g. "STCharacters") is dumped from the installed wheel with its
+    `opencc_dict` tool; a character counts when its candidate list holds itself and the first
+    candidate differs (`后\t後 后`). Skips where the wheel has no such tool.
+    """
+    import opencc
+
+    clib = Path(opencc.__file__).parent / "clib"
+    tool = clib / "bin" / "opencc_dict"
+    if not tool.is_file():
+        pytest.skip("this opencc wheel has no opencc_dict tool to dump its dictionaries")
+
+    def self_candidates(name: str) -> set[str]:
+        out = tmp_path / f"{name}.txt"
+        source = clib / "share" / "opencc" / f"{name}.ocd2"
+        command = [str(tool), "-i", str(source), "-o", str(out), "-f", "ocd2", "-t", "text"]
+        subprocess.run(command, check=True, capture_output=True, timeout=60)
+        found: set[str] = set()
+        for line in out.read_text("utf-8").splitlines():
+            src, candidates = line.split("\t")
+            choices = candidates.split(" ")
+            if len(src) == 1 and src in choices and choices[0] != src:
+                found.add(src)
+        return found
+
+    return self_candidates
 
 
 def _postgres_bindir() -> Path | None:
