@@ -32,7 +32,11 @@ fails the file, listing each by line number (never echoing the identifier), and 
 imported. Importing a file twice adds nothing the second time.
 
 The consent key: --key-file, else $CORPUSGATE_CONSENT_KEY, else the run config's
-`pii.consent_key_file`. The store: --store, else $CORPUSGATE_STORE_URL, else the run config's."""
+`pii.consent_key_file`. The store: --store, else $CORPUSGATE_STORE_URL, else the run config's.
+The public demo key (demo/consent/DEMO-ONLY.key, recognised by its hash in a file or in
+$CORPUSGATE_CONSENT_KEY) is refused (exit 2) unless the run config's registry, or without
+--config the imported FILE, lies in the demo folder; a key file other users can read is
+imported with a warning on stderr."""
 
 EPILOG = """\
 examples:
@@ -40,7 +44,8 @@ examples:
   CORPUSGATE_CONSENT_KEY=$(cat ~/keys/consent.key) \\
       corpusgate consent import forms-2024-06.jsonl --store sqlite:///out/corpusgate.sqlite --json
 
-exit codes: 0 imported (or nothing new); 2 bad file, key, store or usage"""
+exit codes: 0 imported (or nothing new); 2 bad file, key (the demo key outside the demo
+included), store or usage"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -84,11 +89,15 @@ def add_store_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def resolve_store_and_key(args: argparse.Namespace) -> tuple[str, bytes, Any]:
-    """(store URL, consent key, run config or None) from the options; CliError when missing."""
+def resolve_store_and_key(
+    args: argparse.Namespace, anchor: Path | None = None
+) -> tuple[str, bytes, Any]:
+    """(store URL, consent key, run config or None) from the options; CliError (exit 2) when
+    one is missing or the key may not be used for the run config's registry (without a run
+    config, for `anchor`: what the command works on). Warnings about the key go to stderr."""
     from corpusgate.pipelines.cli import CliError
     from corpusgate.pipelines.config import ConfigError, load_config
-    from corpusgate.source_registry.consent import ConsentKeyError, load_key
+    from corpusgate.source_registry.consent import ConsentKeyError, check_key_use, read_key
 
     config = None
     if args.config:
@@ -111,10 +120,13 @@ def resolve_store_and_key(args: argparse.Namespace) -> tuple[str, bytes, Any]:
         if isinstance(section, dict) and section.get("consent_key_file"):
             config_key = str(config.path.parent / Path(str(section["consent_key_file"])))
     try:
-        key = load_key(args.key_file, config_key_file=config_key)
+        key = read_key(args.key_file, config_key_file=config_key)
+        warnings = check_key_use(key, config.registry if config is not None else anchor)
     except ConsentKeyError as err:
         raise CliError(str(err), 2) from err
-    return store_url, key, config
+    for warning in warnings:
+        print(f"corpusgate: warning: {warning}", file=sys.stderr)
+    return store_url, key.value, config
 
 
 def _import(args: argparse.Namespace) -> int:
@@ -122,7 +134,7 @@ def _import(args: argparse.Namespace) -> int:
     from corpusgate.source_registry.consent import ConsentFileError, ConsentStore, read_consent_file
     from corpusgate.source_registry.store import StoreError
 
-    store_url, key, _ = resolve_store_and_key(args)
+    store_url, key, _ = resolve_store_and_key(args, anchor=Path(args.file).parent)
     try:
         grants = read_consent_file(args.file, key)
         store = ConsentStore(store_url)
