@@ -9,8 +9,8 @@ recognizers, judged by the same policy and overlap rules (the reference), report
 MB/s for both (after one untimed warm-up pass) plus the fastest and the median windowed pass in
 CPU time (the fastest is the figure least disturbed by other processes on a shared machine, the
 median the one a typical pass reaches), and counts documents whose
-results differ (0 expected; the windowed detector departs on purpose only for digit runs of 30+ digits, which it
-never hands to the phone recognizer).
+results differ (0 expected; the windowed detector departs on purpose only for digit runs of 30+
+digits and runs of years, which it never hands to libphonenumber).
 """
 
 from __future__ import annotations

@@ -37,8 +37,8 @@ score thresholds come from the policy file (default: the packaged configs/polici
 the Chinese ones; any other code, or `auto`, uses the words of the text's script (Chinese when
 a tenth of it is CJK, else English).
 
---json prints one JSON document: {"language", "profile", "policy_version", "chars",
-"entities": [{"type", "start", "end", "score", "class"}, ...]}.
+--json prints one JSON document: {"language", "profile", "policy_version",
+"detector_version", "chars", "entities": [{"type", "start", "end", "score", "class"}, ...]}.
 --jsonl reads JSON lines, each an object with a string `text` (and optionally `language`, which
 overrides --language for that line); it prints one object {"line": N, "entities": [...]} per
 input line, in order, after checking every line first.
@@ -159,6 +159,7 @@ def _scan(args: argparse.Namespace) -> int:
             "language": args.language or "auto",
             "profile": profile_for(args.language, text),
             "policy_version": policy.version,
+            "detector_version": detector.version,
             "chars": len(text),
             "entities": [e.to_dict() for e in entities],
         }

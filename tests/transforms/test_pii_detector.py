@@ -353,3 +353,18 @@ def test_result_across_the_separator_falls_back_to_one_call_per_window() -> None
         None,
     )
     assert [(r.start, r.end, text[r.start : r.end]) for r in found] == [(111, 113, "2Z")]
+
+
+@pytest.mark.parametrize(
+    ("text", "score"),
+    [
+        ("paid to GB82 WEST 1234 5698 7654 32 today", 1.0),
+        ("paid to gb82 west 1234 5698 7654 32 today", 0.5),  # valid in capitals: less certain
+        ("paid to gb82west12345698765432", 0.5),
+        ("iban gb82west12345698765432", 0.85),  # a context word counts as for any match
+        ("paid to GB82 WEST 1234 5698 7654 33 today", None),  # bad check digits
+    ],
+)
+def test_iban_in_any_case(detector: PiiDetector, text: str, score: float | None) -> None:
+    got = [e.score for e in detector.detect(text, "en") if e.entity_type == "IBAN_CODE"]
+    assert got == ([] if score is None else [pytest.approx(score)])

@@ -147,3 +147,63 @@ def test_libphonenumber_keeps_a_number_it_validates(detector: PiiDetector) -> No
 )
 def test_not_a_phone(number: str, rejected: bool) -> None:
     assert not_a_phone(number) is rejected
+
+
+# Layouts as countries write them (national numbering plans, ITU-T E.123 style), written for
+# this test, not taken from any evaluation set. Each is found whole, with a phone word before
+# it or a label after it; the layouts marked bare need neither.
+COUNTRY_LAYOUTS = [
+    # (number, found bare)
+    ("(212) 555-0123", True),  # US / Canada
+    ("212.555.0123", True),
+    ("1-800-555-0199", True),
+    ("212-555-0123 ext. 45", True),
+    ("(212)555-0123x123", True),
+    ("001-212-555-0123", True),
+    ("001-420-335-7509x38548", True),  # from abroad, an area code libphonenumber rejects
+    ("+1-420-335-7509x385", True),
+    ("555-0123", False),  # a local number alone
+    ("020 7946 0958", True),  # United Kingdom
+    ("+44 (0)20 7946 0958", True),
+    ("01 23 45 67 89", True),  # France
+    ("01.23.45.67.89", True),
+    ("030 12345678", True),  # Germany
+    ("(030) 1234 5678", True),
+    ("0171 1234567", True),
+    ("912 345 678", False),  # Spain: three groups of three are also amounts
+    ("699 956 915", False),
+    ("333 123 4567", False),  # Italy (mobile)
+    ("06 1234 5678", True),
+    ("06-12345678", True),  # Netherlands
+    ("(02) 9876 5432", True),  # Australia
+    ("0412 345 678", True),
+    ("044 668 18 00", True),  # Switzerland
+    ("+41 (0)44 668 18 00", True),
+    ("02 123 45 67", True),  # Belgium
+    ("08-123 456 78", True),  # Sweden
+    ("070-123 45 67", False),
+    ("22 12 34 56", False),  # Norway, Denmark
+    ("03-1234-5678", True),  # Japan
+    ("+91 98765 43210", True),  # India
+    ("(11) 91234-5678", True),  # Brazil
+    ("55 1234 5678", True),  # Mexico
+    ("082 490 1693", True),  # South Africa
+    ("021 123 4567", False),
+    ("(1) 234 5678", True),  # Hungary
+    ("(96) 627-277", True),  # a short local number after an area code
+    ("(71) 4233-6306", True),
+    ("415 60 039", False),
+    ("99 668472", False),
+    ("71-33-52-22", False),
+    ("668 5702", False),
+    ("3660170548", False),
+]
+BEFORE = ["Tel: {}", "WhatsApp {} after six", "Please ring me on {}.", "Direct: {}", "T: {}"]
+AFTER = ["{} (mobile)", "{} - fax", "{} office", "{}/home"]
+
+
+@pytest.mark.parametrize(("number", "bare"), COUNTRY_LAYOUTS)
+def test_country_layouts(detector: PiiDetector, number: str, bare: bool) -> None:
+    for template in BEFORE + AFTER:
+        assert phones(detector, template.format(number)) == [number], template
+    assert phones(detector, f"They wrote {number} yesterday.") == ([number] if bare else [])

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+import regex
 from presidio_analyzer import (
     AnalyzerEngine,
     EntityRecognizer,
@@ -85,6 +86,8 @@ _GENERIC: tuple[tuple[type[EntityRecognizer], str], ...] = (
 #   make count; "ISBN 962-04-2376-3" holds an SSN-shaped run.
 # - UK NHS numbers use the ISBN-10 checksum, so every ISBN-10 passes: Chinese pages cite books
 #   far more often than NHS numbers.
+_REGEX_FLAGS = {EN: regex.DOTALL | regex.MULTILINE | regex.IGNORECASE, ZH: ZH_REGEX_FLAGS}
+
 _ENGLISH_ONLY = frozenset(
     {
         PhoneRecognizer,
@@ -117,8 +120,11 @@ def identifier_recognizers(profile: str) -> list[EntityRecognizer]:
         # No words of the profile's own: the recognizer's (English) defaults.
         words = ZH_CONTEXT.get(entity) if profile == ZH else None
         rec = cls(supported_language=profile, context=words)  # type: ignore[call-arg]
-        if profile == ZH and isinstance(rec, PatternRecognizer):
-            rec.global_regex_flags = ZH_REGEX_FLAGS
+        if isinstance(rec, PatternRecognizer):
+            # One set of flags per profile. Presidio's IBAN recognizer alone leaves out
+            # IGNORECASE, yet scores a lower-case IBAN that is valid in capitals (0.5, not 1.0)
+            # when its pattern lets one through: "gb42nawi..." in a lower-cased text.
+            rec.global_regex_flags = _REGEX_FLAGS[profile]
         generic.append(rec)
     return generic + chinese if profile == EN else chinese + generic
 

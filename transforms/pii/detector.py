@@ -29,7 +29,18 @@ from corpusgate.transforms.pii.languages import EN, PROFILES, ZH, profile_for
 from corpusgate.transforms.pii.policy import PiiPolicy
 from corpusgate.transforms.pii.windows import JoinedWindows, kind_of, windows_by_kind
 
-__all__ = ["DetectorStats", "PiiDetector", "resolve_overlaps", "shared_detector"]
+__all__ = [
+    "DETECTOR_VERSION",
+    "DetectorStats",
+    "PiiDetector",
+    "resolve_overlaps",
+    "shared_detector",
+]
+
+# What decided, for lineage beside the policy's version: bump it whenever a recognizer, a context
+# word or a rule here changes what is found. v2: identifiers in every language, phone layouts
+# with labels and the 001 prefix, NHS check digit no longer certain.
+DETECTOR_VERSION = "pii_detector_v2"
 
 # When two detections overlap, the higher score wins; on a tie the longer span, then this order
 # (a checksum-valid 18-digit string can pass both the ID and the Luhn check).
@@ -181,6 +192,8 @@ class _Profile:
 
 class PiiDetector:
     """Build once per process (or per Beam worker, in `DoFn.setup`), then call `detect`."""
+
+    version = DETECTOR_VERSION
 
     def __init__(self, policy: PiiPolicy | None = None) -> None:
         self.policy = policy or PiiPolicy.load()

@@ -2,15 +2,16 @@
 match (GB/T 45654-2025 4.2.3 at corpus scale).
 
 Presidio's recognizers scan the whole text, and on web pages the phone and URL recognizers run
-at tens of documents per second. `find_seeds` finds *seeds* of seven kinds with cheap regexes (a
-run of 5+ digits, 8+ digits, a 7-30 digit run that is not a slash date for phones, `@`, a
-domain-like `x.tl`, `::` or a dotted quad, a Bitcoin-like token): a text with no seed cannot
-hold any entity the detector finds and is skipped; otherwise each recognizer runs only on the
-windows around seeds of its own kind (`ENTITY_KIND`; margins wide enough for the patterns, cut
-at a character no pattern looks at), called once per text on that kind's windows joined by a
-separator no pattern crosses (`JoinedWindows`). The tests compare the result with whole-text
-Presidio; the deliberate differences are two, both about what libphonenumber never reads: digit
-runs longer than 30 digits (tables, lists of years) and runs of years ("1998-2001").
+at tens of documents per second. `find_seeds` finds *seeds* of eight kinds with cheap regexes (a
+run of 5+, 7+ or 8+ digits, a 7-30 digit run that is neither a slash date nor a run of years
+for phones, `@`, a domain-like `x.tl`, `::` or a dotted quad, a Bitcoin-like token): a text
+with no seed cannot hold any entity the detector finds and is skipped; otherwise each
+recognizer runs only on the windows around seeds of its own kind (`ENTITY_KIND`; margins wide
+enough for the patterns, cut at a character no pattern looks at), called once per text on that
+kind's windows joined by a separator no pattern crosses (`JoinedWindows`). The tests compare
+the result with whole-text Presidio; the deliberate differences are two, both about what
+libphonenumber never reads: digit runs longer than 30 digits (tables, lists of years) and runs
+of years ("1998-2001").
 """
 
 from __future__ import annotations
