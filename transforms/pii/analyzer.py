@@ -77,6 +77,9 @@ _GENERIC: tuple[tuple[type[EntityRecognizer], str], ...] = (
     (NhsNumberRecognizer, "UK_NHS"),
 )
 
+# Regex semantics per profile: Presidio's own in English, ASCII word boundaries in Chinese.
+_REGEX_FLAGS = {EN: regex.DOTALL | regex.MULTILINE | regex.IGNORECASE, ZH: ZH_REGEX_FLAGS}
+
 # Language-bound: run only in the English profile. Each was run on Chinese Wikipedia
 # (benchmarks/bench_pii.py) and found nothing there but false matches:
 # - libphonenumber's matcher reads Latin-script text: on Chinese text it took year ranges
@@ -86,8 +89,6 @@ _GENERIC: tuple[tuple[type[EntityRecognizer], str], ...] = (
 #   make count; "ISBN 962-04-2376-3" holds an SSN-shaped run.
 # - UK NHS numbers use the ISBN-10 checksum, so every ISBN-10 passes: Chinese pages cite books
 #   far more often than NHS numbers.
-_REGEX_FLAGS = {EN: regex.DOTALL | regex.MULTILINE | regex.IGNORECASE, ZH: ZH_REGEX_FLAGS}
-
 _ENGLISH_ONLY = frozenset(
     {
         PhoneRecognizer,
