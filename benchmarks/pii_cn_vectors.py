@@ -14,7 +14,7 @@ from collections import Counter
 
 from _data import shared_data_dir
 
-from corpusgate.transforms.pii.engine import PiiDetector
+from corpusgate.transforms.pii.detector import PiiDetector
 from corpusgate.transforms.pii.identifiers import check_resident_id, mobile_operator
 
 
@@ -27,7 +27,7 @@ def found(detector: PiiDetector, text: str, value: str, entity: str) -> bool:
 
 def main() -> None:
     data = shared_data_dir() / "pii-cn-vectors"
-    detector = PiiDetector(languages=("zh",))
+    detector = PiiDetector()
     print("Resident identity numbers (GB 11643)")
     print(
         f"{'id_number':<20} {'upstream':<8} {'ours':<8} {'reason':<18} {'bare':<5} "

@@ -3,7 +3,7 @@
     python benchmarks/pii_presidio_tests.py [--failures N]
 
 Reads pii-presidio-tests/presidio_recognizer_cases.jsonl (rows extracted from Presidio's
-test_*_recognizer.py files) and keeps the files of the recognizers `english_recognizers()` builds.
+test_*_recognizer.py files) and keeps the files of the recognizers the detector runs.
 Each row's text goes through *our* instance of that recognizer (the offline e-mail check, the URL
 recognizer without ellipsis matches, the card recognizer with the extra PAN ranges), called
 directly as Presidio's tests do. A row passes when the number of results, their positions and
@@ -21,7 +21,7 @@ from typing import Any
 
 from _data import shared_data_dir
 
-from corpusgate.transforms.pii.engine import english_recognizers
+from corpusgate.transforms.pii.analyzer import identifier_recognizers
 
 # Presidio test file -> our recognizer's `name`.
 FILES = {
@@ -79,7 +79,7 @@ def main() -> None:
     parser.add_argument("--failures", type=int, default=10, help="failures to print per file")
     args = parser.parse_args()
     path = shared_data_dir() / "pii-presidio-tests" / "presidio_recognizer_cases.jsonl"
-    ours = {r.name: r for r in english_recognizers()}
+    ours = {r.name: r for r in identifier_recognizers("en")}
     counts: dict[str, Counter[str]] = defaultdict(Counter)
     failures: dict[str, list[str]] = defaultdict(list)
     for line in path.read_text("utf-8").splitlines():

@@ -39,7 +39,6 @@ from corpusgate.schemas.records import (
 from corpusgate.source_registry.consent import (
     ConsentKeyError,
     ConsentStore,
-    load_key,
     read_consent_file,
 )
 from corpusgate.source_registry.entry import SourceEntry
@@ -153,11 +152,11 @@ def consent_for(config: RunConfig, store_url: str) -> tuple[bytes, ConsentIndex,
             ],
         )
     if not settings.consent_files and not key:
-        return key, ConsentIndex(), []
+        return key, ConsentIndex(), warnings
     store = ConsentStore(store_url)
     for path in settings.consent_files:
         store.add_grants(read_consent_file(path, key))
-    return key, store.load_index(), []
+    return key, store.load_index(), warnings
 
 
 def settle_stages(

@@ -133,7 +133,9 @@ def check_output(output: str, target: Target) -> None:
     # trace (a run that fails before starting creates nothing).
     existing = next(p for p in (path, *path.parents) if p.exists())
     if not existing.is_dir():
-        raise ConfigError(f"--output {output}: {existing} is a file, so no folder can be made there")
+        raise ConfigError(
+            f"--output {output}: {existing} is a file, so no folder can be made there"
+        )
     try:
         with tempfile.NamedTemporaryFile(dir=existing, prefix=".corpusgate-probe-"):
             pass

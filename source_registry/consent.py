@@ -3,7 +3,9 @@
 A data subject is known here only by `subject_key` = HMAC-SHA256(key, normalised identifier):
 the store, the lineage and every report hold that, so a leaked store or shard names nobody, and
 without the key nobody can test whether a given phone number is in it. The key lives in a file
-or the `CORPUSGATE_CONSENT_KEY` environment variable the operator controls.
+or the `CORPUSGATE_CONSENT_KEY` environment variable the operator controls (GB/T 45654-2025
+4.2.3). `check_key_use` refuses the public demo key for anything but the demo's own registry
+and warns about a key file other users can read; every command that takes a key calls it.
 
 Two append-only tables, in the same database as the rest of the store:
 - `consents`: one row per grant (subject key, scope `general` | `separate`, granted at, revoked
@@ -20,9 +22,12 @@ Scopes: `separate` consent (PIPL art. 29, needed for sensitive information) also
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -77,7 +82,7 @@ APPEND_ONLY = ("consents", "withdrawals")
 
 
 class ConsentKeyError(ValueError):
-    """No usable consent key; the message says where one was looked for."""
+    """No usable consent key, or one that must not be used here; the message says what to do."""
 
 
 class ConsentFileError(ValueError):
@@ -100,18 +105,28 @@ class ConsentFileError(ValueError):
 # The key and the keyed hash
 
 
-def load_key(
+@dataclass(frozen=True)
+class ConsentKey:
+    """The consent key and where it came from. The value stays out of `repr`."""
+
+    value: bytes = field(repr=False)
+    origin: str  # "consent key file PATH" or "$CORPUSGATE_CONSENT_KEY", for messages
+    path: Path | None = None  # the key file, when it came from one
+
+
+def read_key(
     key_file: str | None = None,
     env: Mapping[str, str] | None = None,
     config_key_file: str | None = None,
-) -> bytes:
+) -> ConsentKey:
     """The consent key: an explicit key file, else $CORPUSGATE_CONSENT_KEY, else the run
     config's `pii.consent_key_file`. Raises ConsentKeyError when none is usable."""
     env = os.environ if env is None else env
     if key_file:
         return _read_key_file(key_file)
     if env.get(KEY_ENV):
-        return _check_key(env[KEY_ENV].strip().encode("utf-8"), f"${KEY_ENV}")
+        where = f"${KEY_ENV}"
+        return ConsentKey(_check_key(env[KEY_ENV].strip().encode("utf-8"), where), where)
     if config_key_file:
         return _read_key_file(config_key_file)
     raise ConsentKeyError(
@@ -122,13 +137,24 @@ def load_key(
     )
 
 
-def _read_key_file(path: str) -> bytes:
+def load_key(
+    key_file: str | None = None,
+    env: Mapping[str, str] | None = None,
+    config_key_file: str | None = None,
+) -> bytes:
+    """The consent key's bytes (`read_key` says where it came from too)."""
+    return read_key(key_file, env, config_key_file).value
+
+
+def _read_key_file(path: str) -> ConsentKey:
+    where = f"consent key file {path}"
+    p = Path(path).expanduser()
     try:
-        data = Path(path).expanduser().read_bytes()
+        data = p.read_bytes()
     except OSError as err:
-        raise ConsentKeyError(f"consent key file {path} cannot be read: {err.strerror}") from err
+        raise ConsentKeyError(f"{where} cannot be read: {err.strerror}") from err
     # A trailing newline from an editor must not change every subject key.
-    return _check_key(data.strip(), f"consent key file {path}")
+    return ConsentKey(_check_key(data.strip(), where), where, p)
 
 
 def _check_key(key: bytes, where: str) -> bytes:
@@ -138,6 +164,70 @@ def _check_key(key: bytes, where: str) -> bytes:
             f"{MIN_KEY_BYTES} (e.g. `openssl rand -hex 32`)"
         )
     return key
+
+
+# The demo's key is in the repository for everyone to read: subject keys made with it protect
+# nobody. It is known by the SHA-256 of its bytes (as `read_key` returns them), so a copy under
+# another name or pasted into $CORPUSGATE_CONSENT_KEY is recognised too.
+DEMO_KEY_SHA256 = "d1a9fd26af66a97f2ea6dff2f19cea5b0e48bb7711bf98673808be7af6f6d221"
+DEMO_KEY_FILE = Path("consent") / "DEMO-ONLY.key"  # inside the demo folder
+
+
+def is_demo_key(key: bytes) -> bool:
+    return hashlib.sha256(key).hexdigest() == DEMO_KEY_SHA256
+
+
+def in_demo_folder(path: str | Path) -> bool:
+    """True when `path` lies in a folder named `demo` that holds the demo's key file
+    (`consent/DEMO-ONLY.key`, checked by hash): the repository's demo, or a copy of it."""
+    resolved = Path(path).expanduser().resolve()
+    for folder in (resolved, *resolved.parents):
+        if folder.name != "demo":
+            continue
+        try:
+            if is_demo_key((folder / DEMO_KEY_FILE).read_bytes().strip()):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def check_key_use(
+    key: bytes | ConsentKey, registry_dir: str | Path | None, key_file: str | Path | None = None
+) -> list[str]:
+    """Whether this key may serve this registry: raises ConsentKeyError for the public demo key
+    outside the demo (`registry_dir` None, as for a command given no run config, counts as
+    outside), and returns warnings to show the operator, such as a key file that other users
+    can read. `key_file` defaults to the file a `ConsentKey` came from."""
+    value = key.value if isinstance(key, ConsentKey) else key
+    origin = key.origin if isinstance(key, ConsentKey) else "the consent key"
+    if key_file is None and isinstance(key, ConsentKey):
+        key_file = key.path
+    if is_demo_key(value):
+        if registry_dir is not None and in_demo_folder(registry_dir):
+            return []  # the demo's own data; the key is public anyway
+        where = f"registry {registry_dir}" if registry_dir is not None else "no demo registry"
+        raise ConsentKeyError(
+            f"{origin} is the public demo key (demo/{DEMO_KEY_FILE.as_posix()}), refused for "
+            f"{where}: it is published with corpusgate, so its subject keys protect nobody. "
+            "Make a key of your own (`openssl rand -hex 32 > consent.key; chmod 600 "
+            f"consent.key`), keep it outside the repository and give it with --key-file, "
+            f"${KEY_ENV} or `pii: {{consent_key_file: FILE}}`; consents imported under the demo "
+            "key must be imported again under the new one."
+        )
+    warnings: list[str] = []
+    if key_file is not None:
+        try:
+            mode = Path(key_file).expanduser().stat().st_mode
+        except OSError:
+            mode = 0
+        if mode & 0o077:
+            warnings.append(
+                f"consent key file {key_file} is open to other users (mode "
+                f"{stat.filemode(mode)}): whoever reads it can test whether an identifier is in "
+                f"the consent store; run `chmod 600 {key_file}`"
+            )
+    return warnings
 
 
 # ---------------------------------------------------------------------------------------------

@@ -86,10 +86,14 @@ def open_store(args: argparse.Namespace, config: Any) -> Any:
         raise CliError(str(err)) from err
 
 
-def resolve_store_and_key(args: argparse.Namespace) -> tuple[str, bytes, Any]:
-    """(store URL, consent key, run config or None) from the options; CliError when missing."""
+def resolve_store_and_key(
+    args: argparse.Namespace, anchor: Path | None = None
+) -> tuple[str, bytes, Any]:
+    """(store URL, consent key, run config or None) from the options; CliError (exit 2) when
+    one is missing or the key may not be used for the run config's registry (without a run
+    config, for `anchor`: what the command works on). Warnings about the key go to stderr."""
     from corpusgate.pipelines.cli import CliError
-    from corpusgate.source_registry.consent import ConsentKeyError, load_key
+    from corpusgate.source_registry.consent import ConsentKeyError, check_key_use, read_key
 
     config = load_run_config(args, required=True)
     url = store_url(args, config)
@@ -97,10 +101,13 @@ def resolve_store_and_key(args: argparse.Namespace) -> tuple[str, bytes, Any]:
     if config is not None and config.pii.consent_key_file:
         config_key = str(config.pii.consent_key_file)
     try:
-        key = load_key(getattr(args, "key_file", None), config_key_file=config_key)
+        key = read_key(getattr(args, "key_file", None), config_key_file=config_key)
+        warnings = check_key_use(key, config.registry if config is not None else anchor)
     except ConsentKeyError as err:
         raise CliError(str(err), 2) from err
-    return url, key, config
+    for warning in warnings:
+        print(f"corpusgate: warning: {warning}", file=sys.stderr)
+    return url, key.value, config
 
 
 def print_json(value: Any) -> None:

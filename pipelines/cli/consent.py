@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from corpusgate.pipelines.cli.common import add_store_options, resolve_store_and_key
 
@@ -31,7 +32,11 @@ fails the file, listing each by line number (never echoing the identifier), and 
 imported. Importing a file twice adds nothing the second time.
 
 The consent key: --key-file, else $CORPUSGATE_CONSENT_KEY, else the run config's
-`pii.consent_key_file`. The store: --store, else $CORPUSGATE_STORE_URL, else the run config's."""
+`pii.consent_key_file`. The store: --store, else $CORPUSGATE_STORE_URL, else the run config's.
+The public demo key (demo/consent/DEMO-ONLY.key, recognised by its hash in a file or in
+$CORPUSGATE_CONSENT_KEY) is refused (exit 2) unless the run config's registry, or without
+--config the imported FILE, lies in the demo folder; a key file other users can read is
+imported with a warning on stderr."""
 
 EPILOG = """\
 examples:
@@ -39,7 +44,8 @@ examples:
   CORPUSGATE_CONSENT_KEY=$(cat ~/keys/consent.key) \\
       corpusgate consent import forms-2024-06.jsonl --store sqlite:///out/corpusgate.sqlite --json
 
-exit codes: 0 imported (or nothing new); 2 bad file, key, store or usage"""
+exit codes: 0 imported (or nothing new); 2 bad file, key (the demo key outside the demo
+included), store or usage"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,7 +79,7 @@ def _import(args: argparse.Namespace) -> int:
     from corpusgate.source_registry.consent import ConsentFileError, ConsentStore, read_consent_file
     from corpusgate.source_registry.store import StoreError
 
-    store_url, key, _ = resolve_store_and_key(args)
+    store_url, key, _ = resolve_store_and_key(args, anchor=Path(args.file).parent)
     try:
         grants = read_consent_file(args.file, key)
         store = ConsentStore(store_url)

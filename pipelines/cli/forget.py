@@ -28,7 +28,11 @@ manifest's checks.pii_subjects, written by the personal-information step). Then:
     treat the subject as having no consent at all.
 
 Re-running is harmless: records already withdrawn are skipped. Records that were redacted or
-dropped by the run are not in the subject index: their identifiers were never published."""
+dropped by the run are not in the subject index: their identifiers were never published.
+
+The consent key must be the one the run used. The public demo key (demo/consent/DEMO-ONLY.key,
+in a file or in $CORPUSGATE_CONSENT_KEY) is refused (exit 2) unless --config names a run config
+whose registry is the demo's; a key file other users can read gets a warning on stderr."""
 
 EPILOG = """\
 examples:
@@ -39,7 +43,7 @@ examples:
       --request-id DSR-2024-031 --reason "user deleted their account"
 
 exit codes: 0 done (including nothing to withdraw); 1 no finished output at --output;
-2 bad usage, unknown identifier type, missing key or store"""
+2 bad usage, unknown identifier type, missing key or store, the demo key outside the demo"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -13,8 +13,12 @@ from corpusgate.source_registry.consent import (
     ConsentFileError,
     ConsentKeyError,
     ConsentStore,
+    check_key_use,
+    in_demo_folder,
+    is_demo_key,
     load_key,
     read_consent_file,
+    read_key,
 )
 from corpusgate.transforms.pii.consent import ConsentIndex, Grant, subject_key
 
@@ -191,3 +195,103 @@ def test_lookup(grants, needed, when, expected) -> None:  # type: ignore[no-unty
     hit = ConsentIndex(grants).lookup("s", needed, t(when) if when else None)
     assert (hit.scope if hit else None) == expected
     assert ConsentIndex(grants, withdrawn={"s"}).lookup("s", needed, t("2024-02-01")) is None
+
+
+# ---------------------------------------------------------------------------------------------
+# The public demo key and key-file permissions (GB/T 45654-2025 4.2.3)
+
+REPO = Path(__file__).resolve().parents[2]
+DEMO = REPO / "demo"
+DEMO_KEY = (DEMO / "consent/DEMO-ONLY.key").read_bytes().strip()
+
+
+def copy_of_demo(root: Path) -> Path:
+    """A demo folder elsewhere, as a test or a user copying the walkthrough has it."""
+    (root / "demo/consent").mkdir(parents=True)
+    (root / "demo/registry").mkdir()
+    (root / "demo/consent/DEMO-ONLY.key").write_bytes(DEMO_KEY + b"\n")
+    return root / "demo"
+
+
+def test_the_demo_key_is_known_by_its_hash() -> None:
+    assert is_demo_key(DEMO_KEY)
+    assert not is_demo_key(DEMO_KEY[:-1] + b"0")
+    assert not is_demo_key(KEY)
+    assert in_demo_folder(DEMO / "registry") and in_demo_folder(DEMO)
+    assert not in_demo_folder(REPO / "configs")
+
+
+@pytest.mark.parametrize(
+    ("registry", "allowed"),
+    [
+        ("repo-demo", True),  # the repository's demo registry
+        ("copy", True),  # a copy of the demo folder, key file included
+        ("copy-sources", True),  # anything inside that copy
+        ("named-demo", False),  # a folder called demo without the demo's key file
+        ("elsewhere", False),
+        (None, False),  # no registry named: not the demo
+    ],
+)
+@pytest.mark.parametrize("given_as", ["file", "env"])
+def test_the_demo_key_is_refused_outside_the_demo(
+    tmp_path: Path, registry: str | None, allowed: bool, given_as: str
+) -> None:
+    copy = copy_of_demo(tmp_path / "c")
+    (tmp_path / "n/demo/registry").mkdir(parents=True)
+    (tmp_path / "e/registry").mkdir(parents=True)
+    where = {
+        "repo-demo": DEMO / "registry",
+        "copy": copy / "registry",
+        "copy-sources": copy / "sources/tickets",
+        "named-demo": tmp_path / "n/demo/registry",
+        "elsewhere": tmp_path / "e/registry",
+        None: None,
+    }[registry]
+    if given_as == "file":
+        keyfile = tmp_path / "somewhere.key"  # a copy under another name is the same key
+        keyfile.write_bytes(DEMO_KEY + b"\n")
+        keyfile.chmod(0o644)
+        key = read_key(str(keyfile), env={})
+    else:
+        key = read_key(None, env={KEY_ENV: DEMO_KEY.decode()})
+    if allowed:
+        # The demo key is public: no warning about who can read its file.
+        assert check_key_use(key, where) == []
+        return
+    with pytest.raises(ConsentKeyError) as err:
+        check_key_use(key, where)
+    message = str(err.value)
+    assert "public demo key" in message and "openssl rand -hex 32" in message
+    assert ("$" + KEY_ENV if given_as == "env" else "somewhere.key") in message
+    assert DEMO_KEY.decode() not in message
+    # The bare bytes are refused the same way.
+    with pytest.raises(ConsentKeyError):
+        check_key_use(key.value, where)
+
+
+@pytest.mark.parametrize(
+    ("mode", "warned"),
+    [(0o600, False), (0o400, False), (0o640, True), (0o604, True), (0o620, True), (0o644, True)],
+)
+def test_a_key_file_other_users_can_open_gets_a_warning(
+    tmp_path: Path, mode: int, warned: bool
+) -> None:
+    keyfile = tmp_path / "consent.key"
+    keyfile.write_bytes(KEY)
+    keyfile.chmod(mode)
+    key = read_key(str(keyfile), env={})
+    warnings = check_key_use(key, tmp_path / "registry")
+    assert bool(warnings) is warned
+    if warned:
+        (warning,) = warnings
+        assert str(keyfile) in warning and "chmod 600" in warning
+        assert KEY.decode() not in warning
+    # Given as bytes plus the file it came from, the same answer.
+    assert check_key_use(key.value, tmp_path, key_file=keyfile) == warnings
+
+
+def test_a_key_from_the_environment_has_no_file_to_warn_about(tmp_path: Path) -> None:
+    key = read_key(None, env={KEY_ENV: KEY.decode()})
+    assert (key.origin, key.path) == ("$" + KEY_ENV, None)
+    assert check_key_use(key, tmp_path) == []
+    assert KEY.decode() not in repr(key)

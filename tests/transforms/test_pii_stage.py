@@ -25,7 +25,8 @@ from corpusgate.transforms.pii.consent import (
     subject_key_of_normalized,
 )
 from corpusgate.transforms.pii.consent_lookup import decide, with_class_actions
-from corpusgate.transforms.pii.engine import PiiPolicy, shared_detector
+from corpusgate.transforms.pii.detector import shared_detector
+from corpusgate.transforms.pii.policy import PiiPolicy
 from corpusgate.transforms.pii.redact import redact
 from corpusgate.transforms.pii.stage import SUBJECTS, PiiSettings, PiiSpec, language_of
 from corpusgate.transforms.spine.check_stage import CheckStage

@@ -28,6 +28,7 @@ from corpusgate.transforms.pii.identifiers import (
     check_uscc,
     normalize_value,
 )
+from corpusgate.transforms.pii.policy import PiiPolicy
 
 GENERAL = "general"
 SEPARATE = "separate"
@@ -82,8 +83,6 @@ _VALIDATORS = {
 
 
 def known_types() -> frozenset[str]:
-    from corpusgate.transforms.pii.engine import PiiPolicy
-
     return frozenset(PiiPolicy.load().entity_class)
 
 

@@ -27,7 +27,8 @@ from typing import Any
 
 from corpusgate.schemas import reasons
 from corpusgate.transforms.pii.consent import GENERAL, SEPARATE, ConsentHit, ConsentIndex
-from corpusgate.transforms.pii.engine import ACTIONS, CLASSES, SENSITIVE, PiiEntity, PiiPolicy
+from corpusgate.transforms.pii.entity import PiiEntity
+from corpusgate.transforms.pii.policy import ACTIONS, CLASSES, SENSITIVE, PiiPolicy
 
 __all__ = ["DROPPED", "KEEP", "REDACTED", "PiiDecision", "decide", "with_class_actions"]
 

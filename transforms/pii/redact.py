@@ -11,7 +11,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
-from corpusgate.transforms.pii.engine import PiiEntity
+from corpusgate.transforms.pii.entity import PiiEntity
 
 __all__ = ["placeholder", "redact"]
 

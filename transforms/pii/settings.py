@@ -6,7 +6,7 @@ from pydantic import Field
 
 from corpusgate.transforms.common.settings import ConfigPath, Settings
 from corpusgate.transforms.pii.consent_lookup import with_class_actions
-from corpusgate.transforms.pii.engine import PiiPolicy
+from corpusgate.transforms.pii.policy import PiiPolicy
 
 
 class PiiSettings(Settings):

@@ -33,7 +33,9 @@ from corpusgate.schemas import reasons
 from corpusgate.schemas.records import Record
 from corpusgate.transforms.pii.consent import ConsentIndex, subject_key_of_normalized
 from corpusgate.transforms.pii.consent_lookup import decide
-from corpusgate.transforms.pii.engine import LANGUAGES, PiiPolicy, shared_detector
+from corpusgate.transforms.pii.detector import shared_detector
+from corpusgate.transforms.pii.languages import PROFILES as LANGUAGES
+from corpusgate.transforms.pii.policy import PiiPolicy
 from corpusgate.transforms.pii.redact import redact
 from corpusgate.transforms.pii.settings import PiiSettings
 from corpusgate.transforms.spine.checks import RecordCheck, Verdict, decision, keep, quarantine

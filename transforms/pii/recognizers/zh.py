@@ -1,4 +1,5 @@
-"""Chinese identifier recognizers, written as Presidio pattern recognizers.
+"""Chinese identifier recognizers, written as Presidio pattern recognizers (GB/T 45654-2025
+4.2.3, B.2.1.2.3), and the Chinese context words of the other identifier recognizers.
 
 One small class per entity: `PATTERNS` find candidates cheaply, `validate_result` runs the
 checksum / allocation check from `identifiers` (True lifts the score to 1.0, False drops the
@@ -57,7 +58,17 @@ class CnResidentIdRecognizer(_ZhPatternRecognizer):
         Pattern("cn_id_18", _NO_DIGIT_BEFORE + r"[1-9]\d{16}[0-9Xx]" + r"(?![0-9A-Za-z])", 0.5),
         Pattern("cn_id_15", _NO_DIGIT_BEFORE + r"[1-9]\d{14}" + _NO_DIGIT_AFTER, 0.5),
     )
-    CONTEXT = ("身份证", "身份号码", "公民身份", "证件号", "居民身份", "id card", "identity")
+    CONTEXT = (
+        "身份证",
+        "身份号码",
+        "公民身份",
+        "证件号",
+        "居民身份",
+        "身份證",
+        "證件號",
+        "id card",
+        "identity",
+    )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         if identifiers.check_resident_id(pattern_text) is not None:
@@ -81,7 +92,20 @@ class CnMobileRecognizer(_ZhPatternRecognizer):
         ),
         Pattern("cn_iot_13", _NO_DIGIT_BEFORE + r"14[0-8]\d{10}" + _NO_DIGIT_AFTER, 0.4),
     )
-    CONTEXT = ("手机", "电话", "联系方式", "致电", "拨打", "短信", "微信", "mobile", "phone", "tel")
+    CONTEXT = (
+        "手机",
+        "电话",
+        "联系方式",
+        "致电",
+        "拨打",
+        "短信",
+        "微信",
+        "手機",
+        "電話",
+        "mobile",
+        "phone",
+        "tel",
+    )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         # A valid block keeps the pattern score: an 11-digit number can still be an order number.
@@ -110,7 +134,20 @@ class CnLandlineRecognizer(_ZhPatternRecognizer):
         ),
         Pattern("cn_landline_plain", _NO_DIGIT_BEFORE + _AREA + _LOCAL + _NO_DIGIT_AFTER, 0.3),
     )
-    CONTEXT = ("电话", "座机", "固话", "传真", "联系方式", "致电", "拨打", "tel", "fax", "phone")
+    CONTEXT = (
+        "电话",
+        "座机",
+        "固话",
+        "传真",
+        "联系方式",
+        "致电",
+        "拨打",
+        "電話",
+        "傳真",
+        "tel",
+        "fax",
+        "phone",
+    )
 
     def validate_result(self, pattern_text: str) -> bool | None:
         return None if identifiers.check_landline(pattern_text) is None else False
@@ -149,7 +186,7 @@ class CnPassportRecognizer(_ZhPatternRecognizer):
             0.3,
         ),
     )
-    CONTEXT = ("护照", "passport", "出入境", "签证")
+    CONTEXT = ("护照", "護照", "passport", "出入境", "签证")
 
 
 class CnUsccRecognizer(_ZhPatternRecognizer):
@@ -178,9 +215,31 @@ ZH_RECOGNIZER_CLASSES: tuple[type[_ZhPatternRecognizer], ...] = (
     CnUsccRecognizer,
 )
 
-# Context words for Presidio's generic recognizers when they run on Chinese text.
-ZH_GENERIC_CONTEXT: dict[str, list[str]] = {
-    "EMAIL_ADDRESS": ["邮箱", "电子邮件", "邮件", "email", "e-mail", "mail"],
+# Chinese context words for the other identifier recognizers when they run on Chinese (or other
+# CJK-script) text. A recognizer not listed keeps its own (English) words, which Chinese pages
+# use too ("Tel", "IBAN").
+ZH_CONTEXT: dict[str, list[str]] = {
+    "EMAIL_ADDRESS": ["邮箱", "电子邮件", "邮件", "郵箱", "電子郵件", "email", "e-mail", "mail"],
     "IP_ADDRESS": ["ip", "地址", "服务器", "主机"],
     "URL": ["网址", "链接", "网站", "官网", "url", "link"],
+    "PHONE_NUMBER": [
+        "电话",
+        "手机",
+        "座机",
+        "传真",
+        "联系方式",
+        "致电",
+        "拨打",
+        "热线",
+        "電話",
+        "手機",
+        "傳真",
+        "phone",
+        "tel",
+        "fax",
+        "mobile",
+    ],
+    "CREDIT_CARD": ["信用卡", "银行卡", "卡号", "借记卡", "信用卡號", "card"],
+    "IBAN_CODE": ["iban", "账号", "账户", "帐号", "银行"],
+    "US_PASSPORT": ["护照", "護照", "passport"],
 }
