@@ -137,7 +137,7 @@ def consent_for(config: RunConfig, store_url: str) -> tuple[bytes, ConsentIndex,
     settings = config.pii
     explicit = "pii" in config.file.model_fields_set
     try:
-        key = load_key(
+        found = read_key(
             config_key_file=str(settings.consent_key_file) if settings.consent_key_file else None
         )
     except ConsentKeyError:
@@ -151,6 +151,9 @@ def consent_for(config: RunConfig, store_url: str) -> tuple[bytes, ConsentIndex,
                 "(set CORPUSGATE_CONSENT_KEY or pii.consent_key_file)"
             ],
         )
+    # The public demo key is refused for any registry but the demo's (exit 2).
+    warnings = check_key_use(found, config.registry)
+    key = found.value
     if not settings.consent_files and not key:
         return key, ConsentIndex(), warnings
     store = ConsentStore(store_url)
