@@ -39,7 +39,9 @@ from corpusgate.schemas.records import (
 from corpusgate.source_registry.consent import (
     ConsentKeyError,
     ConsentStore,
+    check_key_use,
     read_consent_file,
+    read_key,
 )
 from corpusgate.source_registry.entry import SourceEntry
 from corpusgate.source_registry.registry import Registry
