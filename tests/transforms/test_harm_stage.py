@@ -239,7 +239,7 @@ def test_after_run_appends_verification_and_status(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("settings", "error"),
     [
-        ({"sample_size": "lots"}, "harm.sample_size': input should be a valid integer"),
+        ({"sample_size": "lots"}, "harm.sample_size': expected a whole number"),
         ({"sample_size": 0}, "harm.sample_size': input should be greater than or equal to 1"),
         ({"thresholds": 1}, "unknown key 'harm.thresholds'"),
         ({"gate_treshold": 0.1}, "did you mean 'gate_threshold'"),
