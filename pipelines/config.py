@@ -39,6 +39,7 @@ from corpusgate.transforms.common.settings import (
 )
 from corpusgate.transforms.common.yamlfile import Document, YamlError, load_yaml, parse_yaml
 from corpusgate.transforms.harm.settings import HarmSettings
+from corpusgate.transforms.language.stage import LanguageStageSettings
 from corpusgate.transforms.output.layout import IndexSettings, ShardSettings
 from corpusgate.transforms.pii.settings import PiiSettings
 from corpusgate.transforms.provenance.settings import ProvenanceSettings
@@ -70,6 +71,7 @@ class RunConfigFile(Settings):
     sources: Literal["all"] | list[str] = "all"
     shards: ShardSettings = Field(default_factory=ShardSettings)
     index: IndexSettings = Field(default_factory=IndexSettings)
+    language: LanguageStageSettings = Field(default_factory=LanguageStageSettings)
     provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
     harm: HarmSettings = Field(default_factory=HarmSettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
@@ -109,6 +111,10 @@ class RunConfig:
     @property
     def index(self) -> IndexSettings:
         return self.file.index
+
+    @property
+    def language(self) -> LanguageStageSettings:
+        return self.file.language
 
     @property
     def provenance(self) -> ProvenanceSettings:

@@ -48,6 +48,7 @@ from corpusgate.source_registry.registry import Registry
 from corpusgate.source_registry.store import Store
 from corpusgate.transforms.common import files
 from corpusgate.transforms.harm.stage import GATE, HarmSpec, HarmStage, library_warning
+from corpusgate.transforms.language.stage import LanguageSpec, language_key
 from corpusgate.transforms.output import manifest as manifest_core
 from corpusgate.transforms.output.buckets import MergeBuckets, WritePairRuns
 from corpusgate.transforms.output.filelist import FileWritten, write_file_list
@@ -103,6 +104,7 @@ class RunResult:
 class Stages:
     """The checks of one run, in pipeline order, each settled on the launcher."""
 
+    language: LanguageSpec | None = None
     provenance: ProvenanceSpec | None = None
     harm: HarmSpec | None = None
     pii: PiiSpec | None = None
@@ -170,8 +172,12 @@ def settle_stages(
     """Every enabled check of the run with what its workers need, read now on the launcher."""
     facts = {entry.source_id: facts_of(entry) for entry in entries}
     warnings: list[str] = []
-    provenance = harm = pii = None
+    language = provenance = harm = pii = None
     library: dict[str, Any] = {}
+    if config.language.enabled and facts:
+        language = LanguageSpec(
+            config.language.core(), {sid: f.languages for sid, f in facts.items()}
+        )
     if config.provenance.enabled and facts:
         provenance = ProvenanceSpec.settle(config.provenance, facts, folder)
     if config.harm.enabled and facts:
@@ -199,14 +205,21 @@ def settle_stages(
             languages={sid: f.languages for sid, f in facts.items()},
             folder=folder,
         )
-    return Stages(provenance, harm, pii, tuple(warnings), library)
+    return Stages(language, provenance, harm, pii, tuple(warnings), library)
+
+
+LANGUAGES = "languages"  # the summary's per-source language counts
 
 
 def _cause_prefix(records: beam.PCollection, stages: Stages, label: str) -> dict[str, Any]:
-    """The checks before the gate, applied the same way in both passes."""
+    """The steps before the gate (language, provenance), the same way in both passes."""
+    identified = records
+    if stages.language is not None:
+        identified = (records | f"{label}LanguageId" >> CheckStage(stages.language))[RECORDS]
     if stages.provenance is None:
-        return {RECORDS: records, QUARANTINE: None, PAIRS: None}
-    return records | f"{label}Provenance" >> CheckStage(stages.provenance, consumes=CONSUMES)
+        return {RECORDS: identified, QUARANTINE: None, PAIRS: None, LANGUAGES: identified}
+    out = identified | f"{label}Provenance" >> CheckStage(stages.provenance, consumes=CONSUMES)
+    return {**out, LANGUAGES: identified}
 
 
 def build_pipeline(
@@ -231,6 +244,14 @@ def build_pipeline(
     summary: list[beam.PCollection] = []
     prefix = _cause_prefix(read[RECORDS], stages, "")
     records = prefix[RECORDS]
+    if stages.language is not None:
+        declared = dict(stages.language.declared)
+        summary.append(
+            prefix[LANGUAGES]
+            | "LanguageOf" >> beam.Map(lambda r: (language_key(r, declared), 1))
+            | "CountLanguages" >> beam.CombinePerKey(sum)
+            | "TagLanguages" >> beam.MapTuple(lambda key, n: (LANGUAGES, list(key), n))
+        )
     if prefix[QUARANTINE] is not None:
         quarantined.append(prefix[QUARANTINE])
     if stages.harm is not None:
@@ -319,7 +340,14 @@ def build_pipeline(
 
 
 def _write_summary(items: list[tuple[str, Any, Any]], location: str) -> None:
-    summary: dict[str, Any] = {"files": [], "outcomes": [], "read": [], "skipped": [], GATE: []}
+    summary: dict[str, Any] = {
+        "files": [],
+        "outcomes": [],
+        "read": [],
+        "skipped": [],
+        GATE: [],
+        LANGUAGES: [],
+    }
     for tag, key, value in items:
         if tag == "file":
             summary["files"].append(value.as_dict())
@@ -643,6 +671,7 @@ def _finish_manifest(
             },
             "index": {"buckets": config.index.buckets, "digits": config.index.digits},
             "checks": {GATE: summary[GATE], "harm_library": stages.library},
+            "languages": _language_table(summary[LANGUAGES]),
             "skipped_records": skipped,
             "not_collected": not_collected,
             "pair_indexes": {"pii_subjects": {"digits": config.index.digits}}
@@ -651,6 +680,19 @@ def _finish_manifest(
         },
     )
     return manifest
+
+
+def _language_table(rows: list[list[Any]]) -> dict[str, dict[str, Any]]:
+    """Per source: records per language, and how many are not a declared language."""
+    table: dict[str, dict[str, Any]] = {}
+    for (source_id, language, mismatch), n in rows:
+        entry = table.setdefault(source_id, {"records": {}, "not_declared": 0})
+        entry["records"][language] = entry["records"].get(language, 0) + n
+        if mismatch:
+            entry["not_declared"] += n
+    for entry in table.values():
+        entry["records"] = dict(sorted(entry["records"].items(), key=lambda kv: (-kv[1], kv[0])))
+    return dict(sorted(table.items()))
 
 
 if __name__ == "__main__":  # pragma: no cover - `corpusgate run` is the entry point

@@ -18,6 +18,7 @@ HARM = "harm"
 PII = "pii"
 CONSENT = "consent"
 DEDUP = "dedup"
+LANGUAGE = "language"
 
 # Reasons raised while reading raw input (check = READ).
 INVALID_JSON = "invalid_json"

@@ -40,6 +40,7 @@ class Lineage(TypedDict, total=False):
     harm: list[dict[str, Any]]
     language: str | None
     language_score: float | None
+    script: str | None
     dedup_cluster: str | None
     assessment_id: str | None
     decisions: list[Decision]
@@ -115,6 +116,7 @@ LINEAGE_TYPE = pa.struct(
         ("harm", pa.list_(HARM_TYPE)),
         ("language", pa.string()),
         ("language_score", pa.float64()),
+        ("script", pa.string()),  # ISO 15924 of the text's dominant script (Hans, Hant, Latn…)
         ("dedup_cluster", pa.string()),
         ("assessment_id", pa.string()),
         ("decisions", pa.list_(DECISION_TYPE)),
@@ -183,6 +185,7 @@ def new_lineage(
         "harm": [],
         "language": None,
         "language_score": None,
+        "script": None,
         "dedup_cluster": None,
         "assessment_id": None,
         "decisions": [],

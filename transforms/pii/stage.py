@@ -109,8 +109,9 @@ class PiiCheck(RecordCheck):
     def check(self, record: Record, *side: Any) -> Verdict:
         lineage = record["lineage"]
         text = record["text"]
-        language = language_of(
-            text, lineage.get("language"), self._spec.languages.get(record["source_id"], ())
+        # The language stage's answer when there is one; the profile's script rule otherwise.
+        language = lineage.get("language") or language_of(
+            text, None, self._spec.languages.get(record["source_id"], ())
         )
         entities = self._detector.detect(text, language)
         d = decide(
