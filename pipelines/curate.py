@@ -461,17 +461,21 @@ def run_curation(
     not_collected = rejected_before_collection(store, entries)
     to_read = [e for e in entries if e.source_id not in not_collected]
     tasks = plan_tasks(to_read, run_id, config_sha256)
-    if not target.local:
-        local = sorted({t.path for t in tasks if not files.is_remote(t.path)})
-        if local:
-            message = (
-                f"{len(local)} input file(s) are on this machine (e.g. {local[0]}), which "
-                f"{target.runner} workers cannot read: put them in gs:// or s3:// "
-                "and point the registry there"
-            )
-            if not dry_run:
-                raise RunError(message)
-            warn(message)
+    local = sorted({t.path for t in tasks if not files.is_remote(t.path)})
+    if local and target.cloud:
+        message = (
+            f"{len(local)} input file(s) are on this machine (e.g. {local[0]}), which "
+            f"{target.runner} workers cannot read: put them in gs:// or s3:// "
+            "and point the registry there"
+        )
+        if not dry_run:
+            raise RunError(message)
+        warn(message)
+    elif (local or not files.is_remote(config.output)) and not target.local:
+        warn(
+            f"{target.runner} workers must reach the input files and the output folder on "
+            "this machine's file system (a shared disk), or use gs:// / s3:// locations"
+        )
     with tempfile.TemporaryDirectory(prefix="corpusgate-wheel-") as build:
         package = runner.worker_package_args(options, Path(build))
         if package:

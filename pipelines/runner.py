@@ -88,6 +88,12 @@ class Target:
     def local(self) -> bool:
         return self.runner.lower() in LOCAL_RUNNERS
 
+    @property
+    def cloud(self) -> bool:
+        """Workers on other machines with no shared disk: only object stores reach them.
+        (A portable or Flink cluster may share a file system with the launcher.)"""
+        return self.runner == "DataflowRunner"
+
 
 def target_of(config: RunConfig, extra: list[str]) -> Target:
     parser = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
@@ -121,7 +127,7 @@ def check_output(output: str, target: Target) -> None:
         if target.runner == "DataflowRunner" and not output.startswith("gs://"):
             raise ConfigError(f"--output {output}: Dataflow workers write to gs:// locations")
         return
-    if not target.local:
+    if target.cloud:
         raise ConfigError(
             f"--output {output} is a folder on this machine, which {target.runner} "
             "workers cannot write to: give gs://bucket/prefix or s3://bucket/prefix"

@@ -35,11 +35,12 @@ def plan_tasks(entries: list, run_id: str, config_sha256: str) -> list[ReadTask]
             run_id=run_id,
             config_sha256=config_sha256,
         )
-        for path in entry.input_files():
+        for found in entry.input_files():
             # Relative to the entry file, so ids keyed on file + line survive moving the tree;
-            # a remote file (gs://…) is named by its URL.
-            uri = (
-                path if is_remote(path) else os.path.relpath(os.path.realpath(path), entry.base_dir)
-            )
+            # a remote file (gs://…) is named by its URL. A worker gets the path without
+            # `registry/../`: it has the input files, not the registry's folder.
+            remote = is_remote(found)
+            path = found if remote else os.path.normpath(found)
+            uri = found if remote else os.path.relpath(os.path.realpath(found), entry.base_dir)
             tasks.append(ReadTask(context, path, entry.format_of(path), uri))
     return tasks
