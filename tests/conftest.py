@@ -7,6 +7,7 @@ another copy.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pwd
@@ -79,13 +80,9 @@ def _postgres_bindir() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A real PostgreSQL server on a private Unix socket, started for this test session.
-
-    `scripts/setup` installs the server binaries where it can; without them the tests that need
-    this fixture skip and say why.
-    """
+@contextlib.contextmanager
+def _postgres_server() -> Iterator[tuple[str, Callable[[], None]]]:
+    """A real PostgreSQL server on a private Unix socket: (URL, stop)."""
     bindir = _postgres_bindir()
     if bindir is None:
         pytest.skip("no PostgreSQL server binaries (initdb/pg_ctl); run scripts/setup as root")
@@ -133,11 +130,30 @@ def postgres_url() -> Iterator[str]:
     )
     if start.returncode != 0:
         pytest.skip(f"PostgreSQL did not start: {start.stderr.strip()[:300]}")
+
+    def stop() -> None:
+        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop")
+
     try:
-        yield f"postgresql+psycopg://postgres@/postgres?host={base}"
+        yield f"postgresql+psycopg://postgres@/postgres?host={base}", stop
     finally:
-        run(str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
+        stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for the session (`scripts/setup` installs the binaries where it
+    can; without them the tests that need it skip and say why)."""
+    with _postgres_server() as (url, _):
+        yield url
+
+
+@pytest.fixture
+def private_postgres() -> Iterator[tuple[str, Callable[[], None]]]:
+    """A PostgreSQL server of this test's own, which the test may stop: (URL, stop)."""
+    with _postgres_server() as server:
+        yield server
 
 
 DEMO_CONFIG = REPO_ROOT / "configs" / "demo.yaml"

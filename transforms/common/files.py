@@ -214,6 +214,8 @@ def list_dirs(prefix: str) -> list[str]:
 def delete_tree(prefix: str) -> None:
     """Remove a folder and everything under it; nothing there is fine."""
     if not is_remote(prefix):
+        if os.path.isfile(prefix) or os.path.islink(prefix):
+            os.unlink(prefix)  # what should have been a folder: gone all the same
         shutil.rmtree(prefix, ignore_errors=True)
         return
     found = list_files(prefix)

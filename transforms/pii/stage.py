@@ -33,7 +33,7 @@ from corpusgate.schemas import reasons
 from corpusgate.schemas.records import Record
 from corpusgate.transforms.pii.consent import ConsentIndex, subject_key_of_normalized
 from corpusgate.transforms.pii.consent_lookup import decide
-from corpusgate.transforms.pii.detector import shared_detector
+from corpusgate.transforms.pii.detector import DETECTOR_VERSION, PiiDetector
 from corpusgate.transforms.pii.languages import PROFILES as LANGUAGES
 from corpusgate.transforms.pii.policy import PiiPolicy
 from corpusgate.transforms.pii.redact import redact
@@ -92,7 +92,8 @@ class PiiSpec:
         return cls(policy, path, key, settle(index, "consent_index", folder), dict(languages))
 
     def build(self) -> PiiCheck:
-        return PiiCheck(self, shared_detector(self.policy_path), self.index.load())
+        # The detector is built from the settled policy, never from the launcher's file.
+        return PiiCheck(self, PiiDetector(self.policy), self.index.load())
 
 
 class PiiCheck(RecordCheck):
@@ -141,7 +142,12 @@ class PiiCheck(RecordCheck):
                 pairs=pairs,
             )
         return keep(
-            reasons.PII, d.detail, outcome=d.outcome, text=new_text, lineage=changes, pairs=pairs
+            reasons.PII,
+            f"{d.detail} ({DETECTOR_VERSION})",
+            outcome=d.outcome,
+            text=new_text,
+            lineage=changes,
+            pairs=pairs,
         )
 
     def check_batch(self, records: Sequence[Record], *side: Any) -> list[Verdict]:
