@@ -1,0 +1,163 @@
+"""Spellings a harmful expression hides behind, for the matcher (GB/T 45654-2025 B.1.1, A.1/A.2).
+
+People writing spam or slurs dodge a plain list: `f*ggot`, `n1gg3r`, `faggots`, `冰度` for 冰毒,
+`dai kai fa piao` for 代开发票. The matcher gives each expression a few extra views, all built
+here once per worker:
+
+- English: inflections and plurals (regular suffix rules: the field's usual stemming
+  shortcut, no dictionary needed for a few hundred slurs), and `*` masks of one letter, of every
+  inner vowel or of every inner letter (the last only when no other term of the same first
+  letter, last letter and length exists, so `n***er` names one term);
+- leetspeak: a character-for-character fold (`0→o 1→i 3→e 4→a 5→s 7→t @→a $→s`) applied only to
+  words that mix letters with those characters, so offsets hold and `1990` stays a year;
+- pinyin: the toneless syllables of a Chinese expression (pypinyin), matched on the letters of
+  Latin words run together, for terms of three syllables or more (two-syllable pinyin collides
+  with English words);
+- homophones: every CJK character folded to one representative of its toneless syllable, so
+  `赌常` and `赌场` meet; used for expressions of three characters or more, and a hit must keep
+  at least half of the term's own characters (a fully different word that merely sounds the
+  same is left alone).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import lru_cache
+
+__all__ = [
+    "LEET",
+    "english_forms",
+    "expand_english",
+    "homophone_ok",
+    "homophone_table",
+    "leet_view",
+    "masked_forms",
+    "pinyin_key",
+]
+
+LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
+_LEET_WORD = re.compile(r"[a-z0-9@$!]*[a-z][a-z0-9@$!]*")
+_LEET_CHARS = frozenset(LEET)
+_VOWELS = frozenset("aeiou")
+
+
+def english_forms(term: str) -> set[str]:
+    """`term` and its regular inflections: plural (-s/-es/-ies), -ed, -ing, -er(s).
+
+    Applied to the last word of a phrase. Doubling a final consonant (`fag` → `fagging`) is
+    included both ways: a wrong extra form only costs a pattern that never occurs in text.
+    """
+    words = term.split(" ")
+    last = words[-1]
+    if not last.isalpha() or len(last) < 3:
+        return {term}
+    stems = {last}
+    forms = {last}
+    if last.endswith("y") and last[-2] not in _VOWELS:
+        forms |= {last[:-1] + "ies", last[:-1] + "ied"}
+    elif last.endswith(("s", "x", "z", "ch", "sh")):
+        forms.add(last + "es")
+    else:
+        forms.add(last + "s")
+    if last.endswith("e"):
+        stems.add(last[:-1])
+    elif last[-1] not in _VOWELS and last[-2] in _VOWELS:
+        stems.add(last + last[-1])
+    for stem in stems:
+        forms |= {stem + "ed", stem + "ing", stem + "er", stem + "ers", stem + "in", stem + "z"}
+    prefix = " ".join(words[:-1])
+    return {f"{prefix} {f}" if prefix else f for f in forms}
+
+
+def masked_forms(term: str, unique_full_mask: bool) -> set[str]:
+    """`*` masks of a one-word Latin term of four letters or more (none for other terms)."""
+    if " " in term or len(term) < 4 or not term.isalpha() or not term.isascii():
+        return set()
+    inner = range(1, len(term) - 1)
+    forms = {term[:i] + "*" + term[i + 1 :] for i in inner}
+    vowels = "".join("*" if i in inner and c in _VOWELS else c for i, c in enumerate(term))
+    if vowels != term:
+        forms.add(vowels)
+    if unique_full_mask and len(term) >= 5:
+        forms.add(term[0] + "*" * (len(term) - 2) + term[-1])
+    return forms
+
+
+def full_mask_signature(term: str) -> tuple[str, str, int]:
+    return (term[0], term[-1], len(term))
+
+
+def leet_view(text: str) -> str | None:
+    """`text` with leet characters folded inside words that also hold a letter, or None when
+    nothing changes. Same length, so offsets hold."""
+    if not any(ch in text for ch in _LEET_CHARS):
+        return None
+    changed = False
+
+    def fold(m: re.Match[str]) -> str:
+        nonlocal changed
+        word = m.group()
+        if not any(ch in _LEET_CHARS for ch in word):
+            return word
+        changed = True
+        return "".join(LEET.get(ch, ch) for ch in word)
+
+    out = _LEET_WORD.sub(fold, text)
+    return out if changed else None
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def pinyin_key(term: str) -> str | None:
+    """The toneless pinyin of an all-CJK term of three syllables or more, run together."""
+    if len(term) < 3 or not all(_is_cjk(ch) for ch in term):
+        return None
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(lazy_pinyin(term, style=Style.NORMAL, errors="ignore"))
+
+
+@lru_cache(maxsize=1)
+def homophone_table() -> dict[str, str]:
+    """Each CJK unified ideograph -> the first character (by code point) sharing its most common
+    toneless reading. One character for one, so a converter built on it keeps offsets."""
+    from pypinyin import Style, pinyin
+
+    reading: dict[str, str] = {}
+    first: dict[str, str] = {}
+    for cp in range(0x4E00, 0xA000):
+        ch = chr(cp)
+        got = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")
+        if not got or not got[0] or not got[0][0].isalpha():
+            continue
+        syllable = got[0][0]
+        reading[ch] = syllable
+        first.setdefault(syllable, ch)
+    return {ch: first[s] for ch, s in reading.items() if first[s] != ch}
+
+
+def homophone_ok(term: str, seen: str) -> bool:
+    """A homophone hit keeps at least half of the term's own characters."""
+    same = sum(1 for a, b in zip(term, seen, strict=True) if a == b)
+    return same * 2 >= len(term) and seen != term
+
+
+def expand_english(terms: Iterable[str]) -> dict[str, str]:
+    """Variant spelling -> the term it stands for, for every Latin term given."""
+    terms = sorted(set(terms))
+    signatures: dict[tuple[str, str, int], int] = {}
+    for t in terms:
+        if t.isalpha() and t.isascii():
+            key = full_mask_signature(t)
+            signatures[key] = signatures.get(key, 0) + 1
+    out: dict[str, str] = {}
+    for term in terms:
+        for form in english_forms(term):
+            unique = form.isalpha() and signatures.get(full_mask_signature(form), 0) <= 1
+            for variant in {form} | masked_forms(form, unique and form == term):
+                if variant != term:
+                    out.setdefault(variant, term)
+    return out
