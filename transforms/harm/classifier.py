@@ -64,16 +64,20 @@ _RUN_TOKENS = re.compile(r"<url>|<user>|\w+|[^\w\s]")
 TOKENIZER_SCHEMES = ("chars", "runs")
 
 
-def tokenize(text: str, scheme: str = "chars") -> str:
+def tokenize(text: str, scheme: str = "chars", *, folded: bool = False) -> str:
     """One line of space-separated tokens for fastText, for training and scoring alike.
 
     NFKC (full-width forms fold to ASCII), HTML entities decoded (tweets arrive escaped),
     lower case, URLs and @-mentions replaced by `<url>` / `<user>` so handles are never learned.
+    `folded` says the text is `fold.normalize` output, already NFKC and lower case: without an
+    entity to decode, those two passes would change nothing and are skipped.
     """
     if scheme not in TOKENIZER_SCHEMES:
         raise ValueError(f"unknown tokenizer scheme {scheme!r}; expected {TOKENIZER_SCHEMES}")
-    text = unicodedata.normalize("NFKC", html.unescape(text)).lower()
-    text = _MENTION.sub(" <user> ", _URL.sub(" <url> ", text))
+    if not folded or "&" in text:
+        text = unicodedata.normalize("NFKC", html.unescape(text)).lower()
+    if "@" in text or "http" in text or "www." in text:  # substring tests cost less than regexes
+        text = _MENTION.sub(" <user> ", _URL.sub(" <url> ", text))
     pattern = _CHAR_TOKENS if scheme == "chars" else _RUN_TOKENS
     return " ".join(pattern.findall(_SPACE.sub(" ", text)))
 
@@ -293,7 +297,10 @@ class HarmClassifier:
 
     def classes(self, prepared: Sequence[str]) -> list[tuple[float, str]]:
         """(harm score, most probable harmful class) per already-prepared text."""
-        lines = [tokenize(t, self.tokenizer) for t in prepared]
+        return self.classes_of_lines([tokenize(t, self.tokenizer) for t in prepared])
+
+    def classes_of_lines(self, lines: list[str]) -> list[tuple[float, str]]:
+        """`classes` of texts already tokenised with this model's `tokenizer`."""
         if not lines:
             return []
         k = len(self.class_codes) + 1

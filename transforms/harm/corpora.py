@@ -110,6 +110,15 @@ def _cmrc(data: Path) -> Iterator[str]:
         yield seen[key]
 
 
+def _cmrc_questions(data: Path) -> Iterator[str]:
+    """The CMRC 2018 questions: short modern sentences about the same clean passages."""
+    for name in ("cmrc2018_dev.json", "cmrc2018_trial.json"):
+        for entry in json.loads(_read(data / "zh-wiki-cmrc2018" / name)):
+            for qa in entry.get("qas") or []:
+                if qa.get("query_text"):
+                    yield qa["query_text"]
+
+
 def _wikitext(data: Path) -> Iterator[str]:
     for name in ("valid.txt", "test.txt"):
         for line in _read(data / "en-wikitext2" / name).split("\n"):
@@ -158,6 +167,7 @@ CLEAN_SETS = {
     "poet_tang": "zh",
     "tang300": "zh",
     "cmrc2018": "zh",
+    "cmrc2018_questions": "zh",
     "wikitext2": "en",
     "web_pages": "en",
     "cold_safe_train": "zh",
@@ -168,6 +178,7 @@ _CLEAN_READERS = {
     "poet_tang": _poet_tang,
     "tang300": _tang300,
     "cmrc2018": _cmrc,
+    "cmrc2018_questions": _cmrc_questions,
     "wikitext2": _wikitext,
     "web_pages": _web_pages,
     "cold_safe_train": _cold_safe,
@@ -223,8 +234,8 @@ def labelled_texts(data: Path, name: str) -> list[LabelledText]:
             LabelledText(name, r["TEXT"], int(r["label"]), "zh", r.get("topic", "")) for r in rows
         ]
     recipe = {
-        "swsr": RECIPES["zh_gender_swsr_v1"],
-        "davidson": RECIPES["en_hate_offensive_davidson_v1"],
+        "swsr": RECIPES["zh_sexism_swsr_v2"],
+        "davidson": RECIPES["en_hate_offensive_davidson_v2"],
     }[corpus]
     language = recipe.language
     return [LabelledText(name, r.text, r.label, language) for r in recipe_rows(recipe, data, split)]

@@ -22,6 +22,7 @@ tier}: the detector is the versioned list (`keywords_a1h_v2`) or model name, the
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib import resources
@@ -30,7 +31,7 @@ from typing import Any
 
 import yaml
 
-from corpusgate.transforms.harm.classifier import HarmClassifier, resolve_model
+from corpusgate.transforms.harm.classifier import HarmClassifier, resolve_model, tokenize
 from corpusgate.transforms.harm.fold import normalize_term
 from corpusgate.transforms.harm.keywords import (
     EXPRESSION,
@@ -209,26 +210,24 @@ def _detector_error(value: Any, where: Path) -> dict[str, dict[str, tuple[int, i
     return out
 
 
-def _is_cjk(ch: str) -> bool:
-    return "\u3400" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\u3040" <= ch <= "\u30ff"
+_CJK_CHAR = re.compile("[\u3400-\u9fff\uf900-\ufaff\u3040-\u30ff]")
 
 
 def script_language(text: str, cjk_share: float = 0.3) -> str:
     """'zh' when CJK characters are at least `cjk_share` of the letters, else 'en'.
 
     A per-record test, not the source's declared languages: a bilingual source (chat logs,
-    code snippets) mixes both, and a model scored on the other script returns noise (the
-    SWSR model scores most English Wikipedia paragraphs above its threshold).
+    code snippets) mixes both, and a model scored on the other script returns noise. Two
+    C-level scans (CJK characters, letters of any script).
     """
-    cjk = letters = 0
-    for ch in text:
-        if _is_cjk(ch):
-            cjk += 1
-            letters += 1
-        elif ch.isalpha():
-            letters += 1
-    if letters == 0:
+    if text.isascii():  # one C-level test settles most English text
         return "en"
+    rest = _CJK_CHAR.sub("", text)  # a bare class: a C-level scan
+    cjk = len(text) - len(rest)
+    if cjk == 0:
+        return "en"
+    # What is left of Chinese text is short (punctuation, digits, a few Latin words).
+    letters = cjk + sum(1 for ch in rest if ch.isalpha())
     return "zh" if cjk / letters >= cjk_share else "en"
 
 
@@ -319,18 +318,35 @@ class HarmDetector:
             or script_language(text, policy.cjk_share)
             for i, text in enumerate(texts)
         ]
-        # One call per model over the texts in its language.
+        # One call per model over the texts in its language; a model that may not decide
+        # alone is scored only where a keyword of one of its codes agrees (it could not flag
+        # elsewhere), and texts are tokenised once per scheme for all models.
         model_out: list[dict[str, tuple[float, str]]] = [{} for _ in texts]
         for language, models in self._by_language.items():
             idx = [i for i, lang in enumerate(langs) if lang == language and texts[i]]
             if not idx:
                 continue
+            lines: dict[tuple[str, str], list[str]] = {}
             for model in models:
-                inputs = [
-                    norms[i].text if model.input == "folded" else texts[i]  # type: ignore[union-attr]
-                    for i in idx
-                ]
-                for i, result in zip(idx, model.classes(inputs), strict=True):
+                use = idx
+                if model.name not in policy.decide_alone:
+                    codes = set(model.appendix_a)
+                    use = [i for i in idx if any(h.code in codes for h in hits[i])]
+                if not use:
+                    continue
+                key = (model.input, model.tokenizer)
+                if key in lines and len(use) == len(idx):
+                    tokens = lines[key]
+                else:
+                    tokens = [
+                        tokenize(norms[i].text, model.tokenizer, folded=True)  # type: ignore[union-attr]
+                        if model.input == "folded"
+                        else tokenize(texts[i], model.tokenizer)
+                        for i in use
+                    ]
+                    if len(use) == len(idx):
+                        lines[key] = tokens
+                for i, result in zip(use, model.classes_of_lines(tokens), strict=True):
                     model_out[i][model.name] = result
         return [self._decide(hits[i], langs[i], model_out[i]) for i in range(len(texts))]
 
@@ -338,9 +354,11 @@ class HarmDetector:
         self, hits: list[KeywordHit], language: str, models: Mapping[str, tuple[float, str]]
     ) -> DetectResult:
         policy = self.policy
-        hits = [h for h in hits if h.term not in policy.ignore_terms and policy.counts(h.code)]
-        expressions = KeywordMatcher.summarize(hits, EXPRESSION)
-        agreeing = KeywordMatcher.summarize(hits)
+        if hits:
+            hits = [h for h in hits if h.term not in policy.ignore_terms and policy.counts(h.code)]
+        # Most texts hit nothing: skip the summaries.
+        expressions = KeywordMatcher.summarize(hits, EXPRESSION) if hits else {}
+        agreeing = KeywordMatcher.summarize(hits) if hits else {}
         flags: dict[tuple[str, str], dict[str, Any]] = {}
         for code, s in expressions.items():
             if s.score >= policy.keyword_threshold:

@@ -16,6 +16,7 @@ the policy lists them as safe.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -106,6 +107,7 @@ def _is_cjk(ch: str) -> bool:
 
 
 _Entry = tuple[str, str, float]  # code, list version, weight
+_LATIN_RUN = re.compile("[a-z][a-z]*")
 _UNITS = "utf-16-le"  # what the automaton reads; see KeywordMatcher
 _VIEWS = ("leet", "pinyin", "homophone")
 
@@ -153,8 +155,9 @@ class KeywordMatcher:
     - a term the library spells with characters the converter changes (`代開`) fires only on a
       span the text itself wrote with such characters (it was vetted in that spelling only).
 
-    `word_boundaries` (on by default) keeps a two-character CJK term only where jieba puts word
-    boundaries at both its ends, unless it is in `boundary_safe`. `views` (on by default) adds
+    `word_boundaries` (on by default) keeps a two-character CJK expression only where jieba puts
+    word boundaries at both its ends, unless it is in `boundary_safe` (a mention is kept either
+    way: it never flags, and checking every `女人` of a novel costs more than it tells). `views` (on by default) adds
     the expression variants of `variants.py`.
     """
 
@@ -284,11 +287,14 @@ class KeywordMatcher:
                 continue
             if converted_only and unconverted is not None and unconverted[start:end] != key:
                 entries = entries + converted_only
-            if not entries or not self._whole_words(folded, key, start, end):
+            if not entries:
+                continue
+            tiers = [self._tiers.get((key, code), EXPRESSION) for code, _, _ in entries]
+            # Only an expression needs its word boundaries checked: a mention never flags.
+            if EXPRESSION in tiers and not self._whole_words(folded, key, start, end):
                 continue
             ostart, oend = norm.original_span(start, end)
-            for code, version, weight in entries:
-                tier = self._tiers.get((key, code), EXPRESSION)
+            for (code, version, weight), tier in zip(entries, tiers, strict=True):
                 hits.append(KeywordHit(code, key, version, ostart, oend, weight, tier=tier))
         if self._views and folded:
             self._match_views(norm, hits)
@@ -318,7 +324,7 @@ class KeywordMatcher:
     def _match_views(self, norm: Normalized, hits: list[KeywordHit]) -> None:
         folded = norm.text
         size = len(folded)
-        has_latin = any("a" <= c <= "z" for c in folded[:4096]) or folded.isascii()
+        has_latin = _LATIN_RUN.search(folded) is not None
 
         def latin_word(start: int, end: int, text: str) -> bool:
             return (start == 0 or not text[start - 1].isalnum()) and (
@@ -353,16 +359,15 @@ class KeywordMatcher:
         """Pinyin keys over the letters of the Latin words, run together; a hit must start
         and end on word boundaries of the text."""
         folded = norm.text
-        letters: list[str] = []
-        where: list[int] = []
-        for i, ch in enumerate(folded):
-            if "a" <= ch <= "z":
-                letters.append(ch)
-                where.append(i)
-        if len(letters) < 8:
+        run = "".join(_LATIN_RUN.findall(folded))
+        if len(run) < 8:
             return
-        run = "".join(letters)
-        for index, start, end in self._pinyin.find(run):
+        found = self._pinyin.find(run)
+        if not found:
+            return
+        # where[i]: the text offset of the run's i-th letter, built only when a key matched
+        where = [i for m in _LATIN_RUN.finditer(folded) for i in range(m.start(), m.end())]
+        for index, start, end in found:
             first, last = where[start], where[end - 1] + 1
             if first > 0 and folded[first - 1].isalpha():
                 continue

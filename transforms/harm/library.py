@@ -238,7 +238,9 @@ class KeywordLibrary:
         return cls(version, build_date, lists)
 
     @classmethod
-    def load(cls, directory: Path | str | None = None, version: int | None = None) -> KeywordLibrary:
+    def load(
+        cls, directory: Path | str | None = None, version: int | None = None
+    ) -> KeywordLibrary:
         """Read and verify a library folder (the shipped one by default), its current version
         or an earlier one kept beside it."""
         root = Path(directory) if directory is not None else default_library_dir()

@@ -92,8 +92,18 @@ def export_rows(library: KeywordLibrary, candidates: Iterable[Candidate] = ()) -
         if cand.term in by_term:
             continue
         writer.writerow(
-            [cand.term, ",".join(cand.codes), cand.tier, f"{cand.weight:g}", "", "", "",
-             cand.sources, cand.evidence, ""]
+            [
+                cand.term,
+                ",".join(cand.codes),
+                cand.tier,
+                f"{cand.weight:g}",
+                "",
+                "",
+                "",
+                cand.sources,
+                cand.evidence,
+                "",
+            ]
         )
     return out.getvalue()
 

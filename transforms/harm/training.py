@@ -130,6 +130,8 @@ class Recipe:
     clean_cap: int = 8000
     calibration_sets: tuple[str, ...] = ()
     fpr_target: float = 0.002
+    # The lowest threshold calibration may choose (the grid starts here).
+    min_threshold: float = 0.5
     # The card's `input`: "folded" models read `fold.normalize` output (traditional folded
     # to simplified, evasion separators cut), the same pass the keyword matcher reads.
     input: str = "raw"
@@ -178,8 +180,14 @@ TOKENISATION_COMPARISON = {
     "chosen": "chars_wordNgrams3",
 }
 
-_ZH_CLEAN = ("poet_tang", "tang300", "cmrc2018", "templates_zh")
-_ZH_CALIBRATION = ("poet_tang", "tang300", "cmrc2018", "cmrc2018_traditional")
+_ZH_CLEAN = ("poet_tang", "tang300", "cmrc2018", "cmrc2018_questions", "templates_zh")
+_ZH_CALIBRATION = (
+    "poet_tang",
+    "tang300",
+    "cmrc2018",
+    "cmrc2018_traditional",
+    "cmrc2018_questions",
+)
 _EN_CLEAN = ("wikitext2", "web_pages", "templates_en")
 _EN_CALIBRATION = ("wikitext2", "web_pages")
 
@@ -272,6 +280,10 @@ RECIPES: dict[str, Recipe] = {
             hyperparameters={**_HYPERPARAMETERS, "lr": 0.2},
             quantize=_QUANTIZE,
             class_map={"0": "hate", "1": "offensive", "2": "0"},
+            # 83% of Davidson is harmful, a prior no real source has, so a score of 0.5 is
+            # not evidence enough on ordinary prose (v1 measured: wiki FPR 0.214 at 0.5,
+            # 0.062 at 0.8, for 0.004 of dev accuracy): calibration starts at 0.8.
+            min_threshold=0.8,
             class_codes={"hate": ("A.2.i",), "offensive": ("A.4.c",)},
             clean_negatives=_EN_CLEAN,
             calibration_sets=_EN_CALIBRATION,
@@ -458,14 +470,16 @@ def calibrate_threshold(model: HarmClassifier, recipe: Recipe, data_dir: Path) -
     calibration set is at most `fpr_target` (else 0.99), with the rates it gives."""
     sets = calibration_texts(recipe.calibration_sets, data_dir)
     scores = {name: model.scores(texts) for name, texts in sets.items()}
-    chosen = _GRID[-1]
-    for t in _GRID:
+    grid = [t for t in _GRID if t >= recipe.min_threshold]
+    chosen = grid[-1]
+    for t in grid:
         if all(sum(s >= t for s in ss) <= recipe.fpr_target * len(ss) for ss in scores.values()):
             chosen = t
             break
     return {
         "method": (
-            f"smallest of 0.50..0.99 (step 0.01) with FPR <= {recipe.fpr_target} on the "
+            f"smallest of {recipe.min_threshold:.2f}..0.99 (step 0.01) with FPR <= "
+            f"{recipe.fpr_target} on the "
             "'calibrate' part (corpora.clean_part) of every set below; the 'holdout' part is "
             "left for benchmarks/harm_quality.py"
         ),

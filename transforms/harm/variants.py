@@ -37,8 +37,10 @@ __all__ = [
 ]
 
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
-_LEET_WORD = re.compile(r"[a-z0-9@$!]*[a-z][a-z0-9@$!]*")
-_LEET_CHARS = frozenset(LEET)
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!")
+_LEET_TABLE = str.maketrans(LEET)
+# A letter beside a leet character: the only words worth a leet view (`f4gg0t`, not `1990`).
+_LEET_MIX = re.compile(r"[a-z][013457@$!]|[013457@$!][a-z]")
 _VOWELS = frozenset("aeiou")
 
 
@@ -89,22 +91,28 @@ def full_mask_signature(term: str) -> tuple[str, str, int]:
 
 
 def leet_view(text: str) -> str | None:
-    """`text` with leet characters folded inside words that also hold a letter, or None when
-    nothing changes. Same length, so offsets hold."""
-    if not any(ch in text for ch in _LEET_CHARS):
+    """`text` with leet characters folded inside words that mix them with letters, or None
+    when nothing changes. Same length, so offsets hold."""
+    mix = _LEET_MIX.search(text)
+    if mix is None:
         return None
-    changed = False
-
-    def fold(m: re.Match[str]) -> str:
-        nonlocal changed
-        word = m.group()
-        if not any(ch in _LEET_CHARS for ch in word):
-            return word
-        changed = True
-        return "".join(LEET.get(ch, ch) for ch in word)
-
-    out = _LEET_WORD.sub(fold, text)
-    return out if changed else None
+    # Grow each letter/leet pair to its whole word; words are few, the text may be long.
+    pieces: list[str] = []
+    done = 0
+    size = len(text)
+    while mix is not None:
+        start, end = mix.start(), mix.end()
+        while start > 0 and text[start - 1] in _WORD_CHARS:
+            start -= 1
+        while end < size and text[end] in _WORD_CHARS:
+            end += 1
+        start = max(start, done)
+        pieces.append(text[done:start])
+        pieces.append(text[start:end].translate(_LEET_TABLE))
+        done = end
+        mix = _LEET_MIX.search(text, end)
+    pieces.append(text[done:])
+    return "".join(pieces)
 
 
 def _is_cjk(ch: str) -> bool:
