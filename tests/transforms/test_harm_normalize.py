@@ -53,6 +53,8 @@ from corpusgate.transforms.harm.fold import (
         ("Ｄ.Ｒ.Ｕ.Ｇ", "drug"),  # full-width letters
         ("drug.dealer", "drug.dealer"),  # words, not single letters
         ("a cat", "a cat"),
+        ("a f*ck", "a f*ck"),  # a letter beside a mask is not lone
+        ("d*r*u*g", "d*r*u*g"),
         ("version 6.4", "version 6.4"),
         ("ＡＢＣ１２３", "abc123"),
         ("ﬁne", "fine"),  # ligature expands
@@ -144,8 +146,11 @@ _REF_CJK_SEP = re.compile(f"(?<=[{_CJK}])[{_SEP}]+(?=[{_CJK}])")
 # Punctuation joins only where a single CJK character stands on one side.
 _REF_PUNCT_LEFT = re.compile(f"(?<=(?<![{_CJK}])[{_CJK}])[{_PS}]+(?=[{_CJK}])")
 _REF_PUNCT_RIGHT = re.compile(f"(?<=[{_CJK}])[{_PS}]+(?=[{_CJK}](?![{_CJK}]))")
-_REF_SINGLE = re.compile(f"(?<![a-z0-9])[a-z](?:[{_SEP}]+[a-z](?![a-z0-9]))+")
+# Between lone letters `*` is a mask, not a separator, and a letter beside one is not lone.
+_LSEP = re.escape(SEPARATOR_CHARS.replace("*", "") + INVISIBLE_CHARS) + EMOJI_RANGES
+_REF_SINGLE = re.compile(f"(?<![a-z0-9*])[a-z](?:[{_LSEP}]+[a-z](?![a-z0-9*]))+")
 _REF_SEP_RUN = re.compile(f"[{_SEP}]+")
+_REF_LSEP_RUN = re.compile(f"[{_LSEP}]+")
 _REF_INVISIBLE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}]+")
 
 
@@ -155,7 +160,7 @@ def _reference_removals(folded: str) -> list[tuple[int, int]]:
     spans += [m.span() for m in _REF_PUNCT_LEFT.finditer(folded)]
     spans += [m.span() for m in _REF_PUNCT_RIGHT.finditer(folded)]
     for m in _REF_SINGLE.finditer(folded):
-        spans.extend(s.span() for s in _REF_SEP_RUN.finditer(folded, m.start(), m.end()))
+        spans.extend(s.span() for s in _REF_LSEP_RUN.finditer(folded, m.start(), m.end()))
     spans.extend(m.span() for m in _REF_INVISIBLE.finditer(folded))
     merged: list[tuple[int, int]] = []
     for s, e in sorted(spans):

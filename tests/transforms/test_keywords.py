@@ -321,8 +321,10 @@ def test_stats_count_against_the_b11_quotas() -> None:
     lib = KeywordLibrary.from_terms(
         {
             "A.1.a": _reviewed("A.1.a", [f"词{i:03d}" for i in range(200)]),
-            "A.2.e": _reviewed("A.2.e", [f"词{i:03d}" for i in range(99)])
-            + [Term("未审", "A.2.e")],  # an unreviewed term never counts
+            "A.2.e": [
+                *_reviewed("A.2.e", [f"词{i:03d}" for i in range(99)]),
+                Term("未审", "A.2.e"),
+            ],  # an unreviewed term never counts
         }
     )
     stats = lib.stats(dt.date(2000, 1, 2))

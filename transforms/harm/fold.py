@@ -49,6 +49,9 @@ EMOJI_RANGES = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
 PUNCTUATION_CHARS = ",、。;:!?…"
 _SEP = re.escape(SEPARATOR_CHARS + INVISIBLE_CHARS) + EMOJI_RANGES
 _PS = _SEP + re.escape(PUNCTUATION_CHARS)
+# Between lone Latin letters `*` is not a separator but a mask (`f*ck`, `a f*ggot`): a letter
+# beside a `*` belongs to a masked word and is not lone.
+_LSEP = re.escape(SEPARATOR_CHARS.replace("*", "") + INVISIBLE_CHARS) + EMOJI_RANGES
 # Patterns that search whole texts start with a lone character class, written `[x][x]*`
 # rather than `[x]+`: `re` skips ahead with a class test only when the pattern starts with a
 # bare class (CPython's `_get_charset_prefix`); a leading repeat or look-behind makes it try a
@@ -64,13 +67,14 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _JOINING_RUN = re.compile(
     f"[{_PS}](?:"
     f"(?<=[{_CJK}][{_SEP}])[{_SEP}]*(?=[{_CJK}])"
-    f"|(?<=(?<![a-z0-9])[a-z][{_SEP}])[{_SEP}]*(?=[a-z](?![a-z0-9]))"
+    f"|(?<=(?<![a-z0-9*])[a-z][{_LSEP}])[{_LSEP}]*(?=[a-z](?![a-z0-9*]))"
     f"|(?<=(?<![{_CJK}])[{_CJK}][{_PS}])[{_PS}]*(?=[{_CJK}])"
     f"|(?<=[{_CJK}][{_PS}])[{_PS}]*(?=[{_CJK}](?![{_CJK}]))"
     ")"
 )
 _SEP_RUN = re.compile(f"[{_PS}][{_PS}]*")
 _SEP_ONLY = re.compile(f"[{_SEP}]*")
+_LSEP_ONLY = re.compile(f"[{_LSEP}]*")
 _INVISIBLE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}][{re.escape(INVISIBLE_CHARS)}]*")
 
 # Ranges scanned for characters whose NFKC + lower form is exactly one character that cannot
@@ -436,11 +440,11 @@ def _fold_slow(text: str, unsafe: re.Pattern[str]) -> tuple[str, list[_Segment]]
 
 
 def _is_alnum_lower(ch: str) -> bool:
-    return "a" <= ch <= "z" or "0" <= ch <= "9"
+    return "a" <= ch <= "z" or "0" <= ch <= "9" or ch == "*"
 
 
 def _single_letter(text: str, i: int) -> bool:
-    """`text[i]` is a lone ASCII letter: no letter or digit either side ("d" in "d.r.u.g")."""
+    """`text[i]` is a lone ASCII letter: no letter, digit or `*` either side ("d" in "d.r.u.g")."""
     if not "a" <= text[i] <= "z":
         return False
     if i > 0 and _is_alnum_lower(text[i - 1]):
@@ -465,7 +469,7 @@ def _joins(folded: str, start: int, end: int) -> bool:
             end + 1 >= len(folded) or not _is_cjk(folded[end + 1])
         )
     return (
-        plain
+        _LSEP_ONLY.fullmatch(folded, start, end) is not None
         and "a" <= before <= "z"
         and "a" <= after <= "z"
         and _single_letter(folded, start - 1)

@@ -5,9 +5,8 @@ People writing spam or slurs dodge a plain list: `f*ggot`, `n1gg3r`, `faggots`, 
 here once per worker:
 
 - English: inflections and plurals (regular suffix rules: the field's usual stemming
-  shortcut, no dictionary needed for a few hundred slurs), and `*` masks of one letter, of every
-  inner vowel or of every inner letter (the last only when no other term of the same first
-  letter, last letter and length exists, so `n***er` names one term);
+  shortcut, no dictionary needed for a few hundred slurs), and `*` masks of any run of inner
+  letters or of every inner vowel, kept only when they stand for one term (`n***er`);
 - leetspeak: a character-for-character fold (`0→o 1→i 3→e 4→a 5→s 7→t @→a $→s`) applied only to
   words that mix letters with those characters, so offsets hold and `1990` stays a year;
 - pinyin: the toneless syllables of a Chinese expression (pypinyin), matched on the letters of
@@ -72,22 +71,19 @@ def english_forms(term: str) -> set[str]:
     return {f"{prefix} {f}" if prefix else f for f in forms}
 
 
-def masked_forms(term: str, unique_full_mask: bool) -> set[str]:
-    """`*` masks of a one-word Latin term of four letters or more (none for other terms)."""
+def masked_forms(term: str) -> set[str]:
+    """`*` masks of a one-word Latin term of four letters or more (none for other terms): every
+    run of inner letters starred (`f*ck`, `n***er`, `n****r`) and every inner vowel (`f*gg*t`)."""
     if " " in term or len(term) < 4 or not term.isalpha() or not term.isascii():
         return set()
-    inner = range(1, len(term) - 1)
-    forms = {term[:i] + "*" + term[i + 1 :] for i in inner}
-    vowels = "".join("*" if i in inner and c in _VOWELS else c for i, c in enumerate(term))
+    size = len(term)
+    forms = {
+        term[:i] + "*" * (j - i) + term[j:] for i in range(1, size - 1) for j in range(i + 1, size)
+    }
+    vowels = "".join("*" if 0 < i < size - 1 and c in _VOWELS else c for i, c in enumerate(term))
     if vowels != term:
         forms.add(vowels)
-    if unique_full_mask and len(term) >= 5:
-        forms.add(term[0] + "*" * (len(term) - 2) + term[-1])
     return forms
-
-
-def full_mask_signature(term: str) -> tuple[str, str, int]:
-    return (term[0], term[-1], len(term))
 
 
 def leet_view(text: str) -> str | None:
@@ -154,18 +150,17 @@ def homophone_ok(term: str, seen: str) -> bool:
 
 
 def expand_english(terms: Iterable[str]) -> dict[str, str]:
-    """Variant spelling -> the term it stands for, for every Latin term given."""
+    """Variant spelling -> the term it stands for, for every Latin term given. Inflections of
+    every term, `*` masks of each term and its inflections; a spelling two terms could stand
+    for (`f***` for several words) is dropped, and a term's own spelling is never a variant."""
     terms = sorted(set(terms))
-    signatures: dict[tuple[str, str, int], int] = {}
-    for t in terms:
-        if t.isalpha() and t.isascii():
-            key = full_mask_signature(t)
-            signatures[key] = signatures.get(key, 0) + 1
-    out: dict[str, str] = {}
+    claims: dict[str, set[str]] = {}
     for term in terms:
         for form in english_forms(term):
-            unique = form.isalpha() and signatures.get(full_mask_signature(form), 0) <= 1
-            for variant in {form} | masked_forms(form, unique and form == term):
-                if variant != term:
-                    out.setdefault(variant, term)
-    return out
+            for variant in {form} | masked_forms(form):
+                claims.setdefault(variant, set()).add(term)
+    return {
+        variant: next(iter(owners))
+        for variant, owners in claims.items()
+        if len(owners) == 1 and variant not in terms
+    }
