@@ -128,6 +128,9 @@ class Recipe:
     # `clean_cap` texts per set, and the clean sets whose `calibrate` part sets the threshold.
     clean_negatives: tuple[str, ...] = ()
     clean_cap: int = 8000
+    # Sets whose negatives are repeated: modern prose is scarce beside 28,000 poems, and a
+    # model that has seen too little of it flags encyclopedic text about crime or war.
+    clean_repeat: Mapping[str, int] = field(default_factory=dict)
     calibration_sets: tuple[str, ...] = ()
     fpr_target: float = 0.002
     # The lowest threshold calibration may choose (the grid starts here).
@@ -181,6 +184,9 @@ TOKENISATION_COMPARISON = {
 }
 
 _ZH_CLEAN = ("poet_tang", "tang300", "cmrc2018", "cmrc2018_questions", "templates_zh")
+# Measured on COLD dev with the calibrated threshold (quantised): no repeat, threshold 0.90,
+# F1 0.865; modern sets x3, threshold 0.65, F1 0.884.
+_ZH_REPEAT = {"cmrc2018": 3, "cmrc2018_questions": 3}
 _ZH_CALIBRATION = (
     "poet_tang",
     "tang300",
@@ -225,6 +231,7 @@ RECIPES: dict[str, Recipe] = {
                 "gender": ("A.2.e",),
             },
             clean_negatives=_ZH_CLEAN,
+            clean_repeat=_ZH_REPEAT,
             calibration_sets=_ZH_CALIBRATION,
             input="folded",
         ),
@@ -248,6 +255,7 @@ RECIPES: dict[str, Recipe] = {
             quantize=_QUANTIZE,
             class_codes={"1": ("A.2.e",)},
             clean_negatives=_ZH_CLEAN,
+            clean_repeat=_ZH_REPEAT,
             calibration_sets=_ZH_CALIBRATION,
             input="folded",
         ),
@@ -440,13 +448,14 @@ def _class_rows(recipe: Recipe, data_dir: Path, split: str) -> list[tuple[Labell
 
 
 def clean_negatives(recipe: Recipe, data_dir: Path) -> list[str]:
-    """The `fit` part of the recipe's clean sets, at most `clean_cap` texts each."""
+    """The `fit` part of the recipe's clean sets, at most `clean_cap` texts each, repeated as
+    `clean_repeat` says."""
     from corpusgate.transforms.harm import corpora
 
     texts: list[str] = []
     for name in recipe.clean_negatives:
         rows = corpora.clean_texts(data_dir, name, ("fit",))
-        texts += [r.text for r in rows[: recipe.clean_cap]]
+        texts += [r.text for r in rows[: recipe.clean_cap]] * recipe.clean_repeat.get(name, 1)
     return texts
 
 
@@ -588,6 +597,7 @@ def train_model(recipe: Recipe, data_dir: Path, out_dir: Path) -> dict[str, Any]
                 "sets": list(recipe.clean_negatives),
                 "part": "fit (corpora.clean_part)",
                 "cap_per_set": recipe.clean_cap,
+                "repeat": dict(recipe.clean_repeat),
                 "rows": len(negatives),
             },
         },
