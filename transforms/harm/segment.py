@@ -20,8 +20,12 @@ _WINDOW = 12  # characters of context either side; jieba's choices are local
 @lru_cache(maxsize=1)
 def _tokenizer() -> Any:
     import logging
+    import warnings
 
-    import jieba
+    with warnings.catch_warnings():
+        # jieba 0.42 imports pkg_resources, whose deprecation notes say nothing to a user.
+        warnings.simplefilter("ignore")
+        import jieba
 
     jieba.setLogLevel(logging.WARNING)  # its load message is not the user's business
     tokenizer = jieba.Tokenizer()
