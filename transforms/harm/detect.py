@@ -13,7 +13,9 @@ a decision, in one place (`HarmDetector.detect_batch`):
   counts as agreement for a model that may not decide alone;
 - a classifier runs on text of its card's language (the caller's language code, else a script
   test); at or above its card's calibrated threshold it flags the codes of its most probable
-  class when the policy lets it decide alone, else only codes where a keyword agrees.
+  class when the policy lets it decide alone (at or above the policy's `alone_threshold` for
+  it, when one is set), else only where a keyword (an expression or a mention) of its codes
+  agrees.
 
 Only the policy's groups count (A.1-A.4, 4.1.1 note 1). A flag is {code, detector, score,
 tier}: the detector is the versioned list (`keywords_a1h_v2`) or model name, the tier
@@ -78,6 +80,9 @@ class HarmPolicy:
     detector_error: Mapping[str, Mapping[str, tuple[int, int]]] = field(default_factory=dict)
     # Decide the gate on the error-corrected prevalence (when detector_error has the type).
     corrected_gate: bool = True
+    # Per model deciding alone: the score it needs to flag without a keyword (at least its
+    # card's calibrated threshold); between the two it needs a keyword of its codes.
+    alone_threshold: Mapping[str, float] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> HarmPolicy:
@@ -102,6 +107,16 @@ class HarmPolicy:
                 f"{where}: classifiers.decide_alone names {sorted(alone - set(models))}, "
                 "which classifiers.models does not load"
             )
+        alone_at = clf.get("alone_threshold") or {}
+        if not isinstance(alone_at, dict) or not all(
+            isinstance(v, int | float) and 0.0 < v <= 1.0 for v in alone_at.values()
+        ):
+            raise ValueError(f"{where}: classifiers.alone_threshold must map models to (0, 1]")
+        if set(alone_at) - alone:
+            raise ValueError(
+                f"{where}: classifiers.alone_threshold names {sorted(set(alone_at) - alone)}, "
+                "which classifiers.decide_alone does not list"
+            )
         policy = cls(
             version=str(doc.get("version") or "harm_policy_v1"),
             keyword_threshold=float(kw.get("threshold", 1.0)),
@@ -122,6 +137,7 @@ class HarmPolicy:
             boundary_safe=frozenset(str(t) for t in _list(kw, "boundary_safe", where)),
             detector_error=_detector_error(gate.get("detector_error") or {}, where),
             corrected_gate=bool(gate.get("corrected", True)),
+            alone_threshold={str(k): float(v) for k, v in alone_at.items()},
         )
         policy.check(str(where))
         return policy
@@ -227,7 +243,7 @@ def script_language(text: str, cjk_share: float = 0.3) -> str:
     if cjk == 0:
         return "en"
     # What is left of Chinese text is short (punctuation, digits, a few Latin words).
-    letters = cjk + sum(1 for ch in rest if ch.isalpha())
+    letters = cjk + sum(map(str.isalpha, rest))
     return "zh" if cjk / letters >= cjk_share else "en"
 
 
@@ -391,8 +407,17 @@ class HarmDetector:
             if score < model.threshold:
                 continue
             reached.append(name)
-            alone = name in policy.decide_alone
-            for code in codes if alone else [c for c in model.appendix_a if c in agreeing]:
+            alone = name in policy.decide_alone and score >= max(
+                model.threshold, policy.alone_threshold.get(name, 0.0)
+            )
+            if alone:
+                chosen = list(codes)
+            else:
+                # With agreement: the model's class codes a keyword agrees with, else the
+                # agreeing codes among all it covers.
+                agree = [c for c in model.appendix_a if c in agreeing]
+                chosen = [c for c in codes if c in agreeing] or agree
+            for code in chosen:
                 if not policy.counts(code):
                     continue
                 flags[(code, name)] = {
@@ -414,10 +439,11 @@ class HarmDetector:
                             "tier": tier,
                         },
                     )
-        signals = _term_signals(hits) + signals
-        ordered = [flags[key] for key in sorted(flags)]
+        if hits:
+            signals = _term_signals(hits) + signals
+        ordered = [flags[key] for key in sorted(flags)] if flags else []
         expression_weight = max((s.score for s in expressions.values()), default=0.0)
-        mentions = len({h.term for h in hits if h.tier == MENTION})
+        mentions = len({h.term for h in hits if h.tier == MENTION}) if hits else 0
         priority = (
             (1.0 if ordered else 0.0)
             + max(scores.values(), default=0.0)
