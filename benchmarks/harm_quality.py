@@ -134,11 +134,12 @@ def gate_simulation(
     clean: list[str] = []
     for name in ("poet_tang", "cmrc2018", "wikitext2", "web_pages", "tang300"):
         clean += [r.text for r in corpora.clean_texts(data, name, ("holdout",))]
+    # Holdout rows only: the policy's measured TPR comes from the other rows.
     harmful = [
         r.text
         for name in ("cold_dev", "swsr_dev", "davidson_dev")
         for r in corpora.labelled_texts(data, name)
-        if r.label
+        if r.label and corpora.clean_part(r.text) == "holdout"
     ]
     clean_res = decide(clean)
     harm_res = decide(harmful)
