@@ -255,7 +255,7 @@ def shipped_model_names() -> list[str]:
 
 
 def resolve_model(name_or_path: str) -> Path:
-    """A shipped model's name (`zh_discrimination_cold_v1`) or a path to a `.ftz` file."""
+    """A shipped model's name (`zh_offensive_cold_v2`) or a path to a `.ftz` file."""
     shipped = shipped_models_dir() / f"{name_or_path}{MODEL_SUFFIX}"
     if "/" not in name_or_path and shipped.is_file():
         return shipped
