@@ -104,10 +104,13 @@ def _default_data_dir() -> Path:
 def register(sub: argparse._SubParsersAction) -> None:
     parser = sub.add_parser(
         "keywords",
-        help="the B.1.1 keyword library: quota stats and rebuild",
-        description="Inspect and rebuild the keyword library (GB/T 45654-2025 B.1.1).",
+        help="the B.1.1 keyword library: quotas, term-by-term review, versions",
+        description="Inspect, review and version the keyword library (GB/T 45654-2025 B.1.1).",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="example:\n  corpusgate keywords stats\n  corpusgate keywords build --help\n",
+        epilog=(
+            "example:\n  corpusgate keywords stats\n  corpusgate keywords review export --out r.tsv\n"
+            "  corpusgate keywords diff 2 3\n"
+        ),
     )
     kw_sub = parser.add_subparsers(dest="keywords_command", metavar="SUBCOMMAND")
 
@@ -125,8 +128,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     build = kw_sub.add_parser(
         "build",
-        help="regenerate the library from the upstream lexicons",
-        description="Regenerate configs/keywords/ deterministically from the upstream lexicons.",
+        help="candidate terms from the upstream lexicons, for review",
+        description="Write candidate terms from the upstream lexicons as a review sheet.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=BUILD_EPILOG,
     )

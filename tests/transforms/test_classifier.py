@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -196,17 +195,16 @@ def test_shipped_dev_metrics_reproduce(shared_data, name):
 
 
 def test_swsr_retrain_reproduces_the_shipped_model(shared_data, tmp_path):
-    # The smallest recipe (7,215 training rows): ~10 s here. Single-threaded, fixed seeds.
-    start = time.monotonic()
-    # In a fresh process, as `classifier train` does: fastText keeps state between trainings
-    # in one process, and this suite has already loaded and run models by now.
+    # The smallest recipe (7,215 labelled rows plus the clean negatives). Single-threaded,
+    # fixed seeds. In a fresh process, as `classifier train` does: fastText keeps state between
+    # trainings in one process, and this suite has already loaded and run models by now.
     card = train_isolated("zh_sexism_swsr_v2", shared_data, tmp_path)
-    assert time.monotonic() - start < 60
     shipped = resolve_model("zh_sexism_swsr_v2")
     assert (tmp_path / shipped.name).read_bytes() == shipped.read_bytes()
     shipped_card = yaml.safe_load(card_path_for(shipped).read_text(encoding="utf-8"))
     assert card["metrics"] == shipped_card["metrics"]
     assert card["false_positive_rates"] == shipped_card["false_positive_rates"]
+    assert card["calibration"] == shipped_card["calibration"]
 
 
 def test_a_folded_model_scores_traditional_text_like_its_simplified_twin():

@@ -17,6 +17,7 @@ from corpusgate.transforms.harm.variants import (
     leet_view,
     masked_forms,
     pinyin_key,
+    pinyin_spellings,
 )
 
 REPO = Path(__file__).resolve().parents[2]
@@ -125,6 +126,8 @@ def test_leet_view(text: str, view: str | None) -> None:
 def test_pinyin_and_homophones() -> None:
     assert pinyin_key("代开发票") == "daikaifapiao"
     assert pinyin_key("赌博") is None  # two syllables collide with English words
+    assert {"daikaifapiao", "dai kai fa piao", "daikai fapiao"} <= pinyin_spellings("代开发票")
+    assert pinyin_spellings("出售冰毒当天送达") == set()  # too many syllables to spell out
     table = homophone_table()
     fold = lambda s: "".join(table.get(c, c) for c in s)  # noqa: E731
     assert fold("赌常") == fold("赌场") and fold("冰度") == fold("冰毒")

@@ -8,8 +8,8 @@ folded to simplified by default, so `賭博` in a text fires the term `赌博` a
 point into the original traditional text.
 
 Views beyond the normalised text (`variants.py`), for expressions only: English inflections and
-`*` masks (extra patterns), leetspeak (a same-length fold of the text), pinyin (the letters of
-Latin words run together) and homophones (a same-length fold of CJK text to one character per
+`*` masks and pinyin spellings (extra patterns), leetspeak (a same-length fold of the text) and
+homophones (a same-length fold of CJK text to one character per
 syllable). Two-character CJK terms must sit on jieba's word boundaries (`segment.py`) unless
 the policy lists them as safe.
 """
@@ -50,7 +50,7 @@ from corpusgate.transforms.harm.variants import (
     homophone_ok,
     homophone_table,
     leet_view,
-    pinyin_key,
+    pinyin_spellings,
 )
 
 __all__ = [
@@ -107,9 +107,8 @@ def _is_cjk(ch: str) -> bool:
 
 
 _Entry = tuple[str, str, float]  # code, list version, weight
-_LATIN_RUN = re.compile("[a-z][a-z]*")
+_LATIN_RUN = re.compile("[a-z]")
 _UNITS = "utf-16-le"  # what the automaton reads; see KeywordMatcher
-_VIEWS = ("leet", "pinyin", "homophone")
 
 
 class _Automaton:
@@ -241,9 +240,8 @@ class KeywordMatcher:
         table = homophone_table() if any(_is_cjk(k[0]) for k in expressions) else {}
         for key in sorted(expressions):
             if len(key) >= 3 and all(_is_cjk(c) for c in key):
-                code = pinyin_key(key)
-                if code and len(code) >= 8:
-                    pinyin.setdefault(code, key)
+                for spelling in pinyin_spellings(key):
+                    pinyin.setdefault(spelling, key)
                 homophones.setdefault("".join(table.get(c, c) for c in key), key)
         self._pinyin_keys = sorted(pinyin)
         self._pinyin_of = [pinyin[k] for k in self._pinyin_keys]
@@ -346,7 +344,9 @@ class KeywordMatcher:
                     if latin_word(start, end, leet) and folded[start:end] != leet[start:end]:
                         self._emit(norm, self._variant_of[index], start, end, "leet", hits)
         if has_latin and self._pinyin_keys:
-            self._match_pinyin(norm, hits)
+            for index, start, end in self._pinyin.find(folded):
+                if latin_word(start, end, folded):
+                    self._emit(norm, self._pinyin_of[index], start, end, "pinyin", hits)
         if self._sound is not None and self._homophone_keys:
             sound = self._sound(folded)
             if sound is not folded:
@@ -354,30 +354,6 @@ class KeywordMatcher:
                     key = self._homophone_of[index]
                     if homophone_ok(key, folded[start:end]):
                         self._emit(norm, key, start, end, "homophone", hits)
-
-    def _match_pinyin(self, norm: Normalized, hits: list[KeywordHit]) -> None:
-        """Pinyin keys over the letters of the Latin words, run together; a hit must start
-        and end on word boundaries of the text."""
-        folded = norm.text
-        run = "".join(_LATIN_RUN.findall(folded))
-        if len(run) < 8:
-            return
-        found = self._pinyin.find(run)
-        if not found:
-            return
-        # where[i]: the text offset of the run's i-th letter, built only when a key matched
-        where = [i for m in _LATIN_RUN.finditer(folded) for i in range(m.start(), m.end())]
-        for index, start, end in found:
-            first, last = where[start], where[end - 1] + 1
-            if first > 0 and folded[first - 1].isalpha():
-                continue
-            if last < len(folded) and folded[last].isalpha():
-                continue
-            # Only separators and spaces may sit between the letters: not a sentence.
-            gap = folded[first:last]
-            if any(not (c.isalpha() or c in " -_.'") for c in gap):
-                continue
-            self._emit(norm, self._pinyin_of[index], first, last, "pinyin", hits)
 
     @staticmethod
     def summarize(hits: Iterable[KeywordHit], tier: str | None = None) -> dict[str, CodeSummary]:

@@ -9,9 +9,9 @@ here once per worker:
   letters or of every inner vowel, kept only when they stand for one term (`n***er`);
 - leetspeak: a character-for-character fold (`0→o 1→i 3→e 4→a 5→s 7→t @→a $→s`) applied only to
   words that mix letters with those characters, so offsets hold and `1990` stays a year;
-- pinyin: the toneless syllables of a Chinese expression (pypinyin), matched on the letters of
-  Latin words run together, for terms of three syllables or more (two-syllable pinyin collides
-  with English words);
+- pinyin: the toneless syllables of a Chinese expression (pypinyin), written together or
+  apart in every way, for terms of three syllables or more (two-syllable pinyin collides with
+  English words);
 - homophones: every CJK character folded to one representative of its toneless syllable, so
   `赌常` and `赌场` meet; used for expressions of three characters or more, and a hit must keep
   at least half of the term's own characters (a fully different word that merely sounds the
@@ -33,6 +33,7 @@ __all__ = [
     "leet_view",
     "masked_forms",
     "pinyin_key",
+    "pinyin_spellings",
 ]
 
 LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"}
@@ -117,11 +118,34 @@ def _is_cjk(ch: str) -> bool:
 
 def pinyin_key(term: str) -> str | None:
     """The toneless pinyin of an all-CJK term of three syllables or more, run together."""
+    syllables = pinyin_syllables(term)
+    return "".join(syllables) if syllables else None
+
+
+def pinyin_syllables(term: str) -> list[str] | None:
+    """The toneless syllables of an all-CJK term of three characters or more, else None."""
     if len(term) < 3 or not all(_is_cjk(ch) for ch in term):
         return None
     from pypinyin import Style, lazy_pinyin
 
-    return "".join(lazy_pinyin(term, style=Style.NORMAL, errors="ignore"))
+    return lazy_pinyin(term, style=Style.NORMAL, errors="ignore")
+
+
+def pinyin_spellings(term: str, max_syllables: int = 6) -> set[str]:
+    """Every way of writing the term's pinyin with or without a space between syllables
+    (`daikaifapiao`, `dai kai fa piao`, `daikai fapiao` ...), for terms of three to
+    `max_syllables` syllables whose pinyin has eight letters or more (shorter runs collide
+    with English words). Matched as patterns on the text itself, so no letters-only pass."""
+    syllables = pinyin_syllables(term)
+    if not syllables or len(syllables) > max_syllables or len("".join(syllables)) < 8:
+        return set()
+    out = set()
+    for mask in range(2 ** (len(syllables) - 1)):
+        parts = [syllables[0]]
+        for i, syllable in enumerate(syllables[1:]):
+            parts.append((" " if mask >> i & 1 else "") + syllable)
+        out.add("".join(parts))
+    return out
 
 
 @lru_cache(maxsize=1)
