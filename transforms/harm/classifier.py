@@ -54,7 +54,6 @@ _CJK = (
 )
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
-_SPACE = re.compile(r"\s+")
 # "chars": every CJK character is a token; other letters/digits keep their words whole;
 # any other non-space character (punctuation, emoji) is a token of its own.
 _CHAR_TOKENS = re.compile(rf"<url>|<user>|[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
@@ -83,7 +82,8 @@ def tokenize(text: str, scheme: str = "chars", *, folded: bool = False) -> str:
     if scheme == "chars":
         # Without a placeholder the pattern may skip its `<url>|<user>` branches (faster).
         pattern = _CHAR_TOKENS if "<" in text else _CHAR_TOKENS_PLAIN
-    return " ".join(pattern.findall(_SPACE.sub(" ", text)))
+    # No branch of the patterns matches whitespace, so runs of it need no collapsing first.
+    return " ".join(pattern.findall(text))
 
 
 @dataclass(frozen=True)

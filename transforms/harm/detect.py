@@ -346,8 +346,10 @@ class HarmDetector:
             for model in models:
                 use = idx
                 if model.name not in policy.decide_alone:
-                    codes = set(model.appendix_a)
-                    use = [i for i in idx if any(h.code in codes for h in hits[i])]
+                    codes = frozenset(model.appendix_a)
+                    use = [
+                        i for i in idx if hits[i] and not codes.isdisjoint(h.code for h in hits[i])
+                    ]
                 if not use:
                     continue
                 key = (model.input, model.tokenizer)
