@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -253,10 +254,11 @@ class DetectResult:
     language: str
     model_hits: tuple[str, ...] = ()  # models whose score reached their threshold
     model_scores: dict[str, float] = field(default_factory=dict)
-    # Every term and model that fired, flagging or not: {kind, name, codes, tier, score, ...}.
-    signals: list[dict[str, Any]] = field(default_factory=list)
     # An ordering key for spot checks (higher first): see `HarmDetector.detect_batch`.
     review_priority: float = 0.0
+    # What `signals` is built from, only when asked (most records are never shown to anyone).
+    hits: tuple[KeywordHit, ...] = ()
+    model_signals: tuple[tuple[str, tuple[str, ...], float, str, float], ...] = ()
 
     @property
     def flagged(self) -> bool:
@@ -265,6 +267,23 @@ class DetectResult:
     @property
     def codes(self) -> list[str]:
         return sorted({f["code"] for f in self.flags})
+
+    @cached_property
+    def signals(self) -> list[dict[str, Any]]:
+        """Every term and model that fired, flagging or not: {kind, name, codes, tier, score}
+        (terms add detector, view, start, end; models class and threshold)."""
+        return _term_signals(list(self.hits)) + [
+            {
+                "kind": "model",
+                "name": name,
+                "codes": list(codes),
+                "tier": "model",
+                "score": round(score, 6),
+                "class": label,
+                "threshold": threshold,
+            }
+            for name, codes, score, label, threshold in self.model_signals
+        ]
 
 
 # Davidson's 'hate' class names no target; an identity mention in the same text does.
@@ -389,23 +408,13 @@ class HarmDetector:
         mention_codes = {h.code for h in hits if h.tier == MENTION}
         reached: list[str] = []
         scores: dict[str, float] = {}
-        signals: list[dict[str, Any]] = []
+        model_signals = []
         for name in sorted(models):
             model = self.classifiers[name]
             score, label = models[name]
             scores[name] = score
             codes = self._model_codes(model, label, mention_codes)
-            signals.append(
-                {
-                    "kind": "model",
-                    "name": name,
-                    "codes": list(codes),
-                    "tier": "model",
-                    "score": round(score, 6),
-                    "class": label,
-                    "threshold": model.threshold,
-                }
-            )
+            model_signals.append((name, codes, score, label, model.threshold))
             if score < model.threshold:
                 continue
             reached.append(name)
@@ -441,8 +450,6 @@ class HarmDetector:
                             "tier": tier,
                         },
                     )
-        if hits:
-            signals = _term_signals(hits) + signals
         ordered = [flags[key] for key in sorted(flags)] if flags else []
         expression_weight = max((s.score for s in expressions.values()), default=0.0)
         mentions = len({h.term for h in hits if h.tier == MENTION}) if hits else 0
@@ -452,7 +459,15 @@ class HarmDetector:
             + (0.5 * min(1.0, expression_weight) if not ordered else 0.0)
             + 0.1 * min(5, mentions)
         )
-        return DetectResult(ordered, language, tuple(reached), scores, signals, round(priority, 6))
+        return DetectResult(
+            ordered,
+            language,
+            tuple(reached),
+            scores,
+            round(priority, 6),
+            tuple(hits),
+            tuple(model_signals),
+        )
 
     @staticmethod
     def _model_codes(model: HarmClassifier, label: str, mention_codes: set[str]) -> tuple[str, ...]:
