@@ -1,6 +1,6 @@
-"""Regenerate configs/keywords/ from ../shared/data (thin wrapper of `corpusgate keywords build`).
+"""Write keyword candidates for review from ../shared/data (thin wrapper of `corpusgate keywords build`).
 
-python scripts/build_keywords.py [--data DIR] [--out DIR] [--date YYYY-MM-DD] [--version N]
+python scripts/build_keywords.py [--data DIR] [--out DIR] [--date YYYY-MM-DD]
 """
 
 from __future__ import annotations

@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "corpusgate.pipelines.cli.report",
     "corpusgate.pipelines.cli.robots",
     "corpusgate.pipelines.cli.pii",
+    "corpusgate.pipelines.cli.harm",
     "corpusgate.pipelines.cli.keywords",
     "corpusgate.pipelines.cli.classifier",
     "corpusgate.pipelines.cli.assess",

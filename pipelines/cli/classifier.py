@@ -14,7 +14,7 @@ examples:
   corpusgate classifier train --model all --data ../shared/data --out models
 
   # rebuild one model in place (the command each model card records)
-  corpusgate classifier train --model zh_gender_swsr_v1 --data ../shared/data --out configs/models
+  corpusgate classifier train --model zh_sexism_swsr_v2 --data ../shared/data --out configs/models
 
 Training is single-threaded with fixed seeds, so the same data gives the same model and the
 same metrics. The card written beside each model records data hashes, split, hyperparameters,
@@ -24,10 +24,10 @@ dev metrics and false-positive rates on identity templates and clean Wikipedia t
 _EVAL_EPILOG = """\
 examples:
   # the model's own dev split (needs the shared data folder)
-  corpusgate classifier eval zh_discrimination_cold_v1
+  corpusgate classifier eval zh_offensive_cold_v2
 
   # your own labelled data: a CSV or JSONL file with a text column and a 0/1 label column
-  corpusgate classifier eval en_hate_offensive_davidson_v1 --data mine.jsonl \\
+  corpusgate classifier eval en_hate_offensive_davidson_v2 --data mine.jsonl \\
       --text-column body --label-column is_toxic --json
 
 Positive (1) means harmful. Precision, recall and F1 are for the harmful class; specificity

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from corpusgate.transforms.harm.classifier import (
 )
 from corpusgate.transforms.harm.training import RECIPES, recipe_rows, train_isolated
 
-SHIPPED = ["en_hate_offensive_davidson_v1", "zh_discrimination_cold_v1", "zh_gender_swsr_v1"]
+SHIPPED = ["en_hate_offensive_davidson_v2", "zh_offensive_cold_v2", "zh_sexism_swsr_v2"]
 
 
 @pytest.mark.parametrize(
@@ -145,6 +144,11 @@ def test_every_shipped_model_is_small_and_carded():
             assert 0.0 < card["metrics"]["dev"][key] <= 1.0
         fpr = card["false_positive_rates"]
         assert fpr["identity_templates_nontoxic"]["n"] > 0 and fpr["clean_wiki"]["n"] > 0
+        # The threshold is the calibrated one, and the card says on what and how.
+        cal = card["calibration"]
+        assert card["threshold"] == cal["threshold"] == card["metrics"]["threshold"]
+        assert all(row["fpr_at_threshold"] <= cal["fpr_target"] for row in cal["sets"].values())
+        assert card["input"] == "folded" and set(card["class_codes"]) <= set(card["labels"])
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -159,7 +163,7 @@ def test_shipped_model_loads_and_predicts(name):
 
 
 def test_evaluate_on_a_tiny_inline_file(tmp_path):
-    model = HarmClassifier.load(resolve_model("zh_discrimination_cold_v1"))
+    model = HarmClassifier.load(resolve_model("zh_offensive_cold_v2"))
     texts = ["今天天气很好。", "我喜欢读书。", "这家店的面条很好吃。"]
     path = _write(
         tmp_path,
@@ -173,7 +177,7 @@ def test_evaluate_on_a_tiny_inline_file(tmp_path):
 
 
 def test_load_refuses_a_model_without_its_card(tmp_path):
-    src = resolve_model("zh_gender_swsr_v1")
+    src = resolve_model("zh_sexism_swsr_v2")
     lonely = tmp_path / "lonely.ftz"
     lonely.write_bytes(src.read_bytes())
     with pytest.raises(ValueError, match="card"):
@@ -191,14 +195,25 @@ def test_shipped_dev_metrics_reproduce(shared_data, name):
 
 
 def test_swsr_retrain_reproduces_the_shipped_model(shared_data, tmp_path):
-    # The smallest recipe (7,215 training rows): ~10 s here. Single-threaded, fixed seeds.
-    start = time.monotonic()
-    # In a fresh process, as `classifier train` does: fastText keeps state between trainings
-    # in one process, and this suite has already loaded and run models by now.
-    card = train_isolated("zh_gender_swsr_v1", shared_data, tmp_path)
-    assert time.monotonic() - start < 60
-    shipped = resolve_model("zh_gender_swsr_v1")
+    # The smallest recipe (7,215 labelled rows plus the clean negatives). Single-threaded,
+    # fixed seeds. In a fresh process, as `classifier train` does: fastText keeps state between
+    # trainings in one process, and this suite has already loaded and run models by now.
+    card = train_isolated("zh_sexism_swsr_v2", shared_data, tmp_path)
+    shipped = resolve_model("zh_sexism_swsr_v2")
     assert (tmp_path / shipped.name).read_bytes() == shipped.read_bytes()
     shipped_card = yaml.safe_load(card_path_for(shipped).read_text(encoding="utf-8"))
     assert card["metrics"] == shipped_card["metrics"]
     assert card["false_positive_rates"] == shipped_card["false_positive_rates"]
+    assert card["calibration"] == shipped_card["calibration"]
+
+
+def test_a_folded_model_scores_traditional_text_like_its_simplified_twin():
+    model = HarmClassifier.load(resolve_model("zh_offensive_cold_v2"))
+    simplified, traditional = "河南人都是骗子，离他们远点", "河南人都是騙子，離他們遠點"
+    assert model.scores([simplified]) == model.scores([traditional])
+
+
+def test_multi_class_model_names_its_class():
+    model = HarmClassifier.load(resolve_model("zh_offensive_cold_v2"))
+    ((score, label),) = model.classes([model.prepare("河南人都是骗子，离他们远点")])
+    assert 0.0 <= score <= 1.0 and label in model.class_codes

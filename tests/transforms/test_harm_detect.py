@@ -59,7 +59,9 @@ def test_shipped_policy_loads_with_defaults() -> None:
     policy = HarmPolicy.load()
     assert policy.gate_threshold == 0.05
     assert policy.sample_size == 4000
-    assert policy.decide_alone == frozenset()
+    # The calibrated models decide alone; SWSR's (dev precision 0.61) needs a keyword.
+    assert policy.decide_alone == {"zh_offensive_cold_v2", "en_hate_offensive_davidson_v2"}
+    assert set(policy.models) == policy.decide_alone | {"zh_sexism_swsr_v2"}
     assert policy.groups == ("A.1", "A.2", "A.3", "A.4")
 
 
@@ -158,11 +160,23 @@ def test_decision_rule(
     assert result.flagged == bool(flags)
 
 
-def test_model_hits_are_reported_even_when_they_do_not_flag() -> None:
-    result = _detector().detect("BAD 今天天气很好")
-    assert result.model_hits == ("zh_m",)
-    assert result.language == "zh"
-    assert not result.flagged
+def test_a_model_that_may_not_decide_alone_is_scored_only_with_agreement() -> None:
+    detector = _detector()
+    # No keyword of A.1.h: zh_m could not flag, so it is not run (no signal, no hit).
+    quiet = detector.detect("BAD 今天天气很好")
+    assert quiet.model_hits == () and not quiet.flagged and quiet.language == "zh"
+    assert [s["name"] for s in quiet.signals if s["kind"] == "model"] == []
+    # With one, it is scored, reported and flags with the keyword as evidence.
+    loud = detector.detect("BAD 不要赌博")
+    assert loud.model_hits == ("zh_m",)
+    model = next(s for s in loud.signals if s["kind"] == "model")
+    assert (model["name"], model["score"], model["tier"]) == ("zh_m", 0.9, "model")
+
+
+def test_a_model_deciding_alone_reports_its_score_below_threshold() -> None:
+    result = _detector(frozenset({"zh_m"})).detect("今天天气很好")
+    assert result.model_scores == {"zh_m": pytest.approx(0.1)}
+    assert not result.flagged and result.model_hits == ()
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,9 @@ from collections.abc import Callable
 import pytest
 
 from corpusgate.transforms.harm.fold import (
+    EMOJI_RANGES,
     INVISIBLE_CHARS,
+    PUNCTUATION_CHARS,
     SEPARATOR_CHARS,
     T2S_AMBIGUOUS,
     CharTableConverter,
@@ -35,14 +37,22 @@ from corpusgate.transforms.harm.fold import (
         ("赌＊博", "赌博"),  # full-width asterisk
         ("赌\u200b博", "赌博"),  # zero-width space
         ("冰·毒", "冰毒"),
-        ("赌，博", "赌,博"),  # sentence punctuation is kept
-        ("赌。博", "赌。博"),
+        ("豪赌，博弈", "豪赌,博弈"),  # sentence punctuation between words is kept
+        ("豪赌。博弈", "豪赌。博弈"),
+        ("网，上，赌，场全天", "网上赌场全天"),  # ... and goes between single characters
+        ("百、家、乐", "百家乐"),
+        ("赌，博", "赌博"),
+        ("出售冰🚀毒", "出售冰毒"),  # emoji are separators
+        ("冰❤️毒", "冰毒"),  # with the emoji variation selector U+FE0F
+        ("天气好😀我们", "天气好我们"),
         ("赌1博", "赌1博"),  # digits are not separators
         ("d.r.u.g", "drug"),
         ("D-R-U-G dealer", "drug dealer"),
         ("Ｄ.Ｒ.Ｕ.Ｇ", "drug"),  # full-width letters
         ("drug.dealer", "drug.dealer"),  # words, not single letters
         ("a cat", "a cat"),
+        ("a f*ck", "a f*ck"),  # a letter beside a mask is not lone
+        ("d*r*u*g", "d*r*u*g"),
         ("version 6.4", "version 6.4"),
         ("ＡＢＣ１２３", "abc123"),
         ("ﬁne", "fine"),  # ligature expands
@@ -127,19 +137,28 @@ def test_converter_changing_length_is_refused() -> None:
 
 # --- separator removal against the regex formulation it replaced ---------------------------
 
-_SEP = re.escape(SEPARATOR_CHARS + INVISIBLE_CHARS)
+_SEP = re.escape(SEPARATOR_CHARS + INVISIBLE_CHARS) + EMOJI_RANGES
+_PS = _SEP + re.escape(PUNCTUATION_CHARS)
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 _REF_CJK_SEP = re.compile(f"(?<=[{_CJK}])[{_SEP}]+(?=[{_CJK}])")
-_REF_SINGLE = re.compile(f"(?<![a-z0-9])[a-z](?:[{_SEP}]+[a-z](?![a-z0-9]))+")
+# Punctuation joins only where a single CJK character stands on one side.
+_REF_PUNCT_LEFT = re.compile(f"(?<=(?<![{_CJK}])[{_CJK}])[{_PS}]+(?=[{_CJK}])")
+_REF_PUNCT_RIGHT = re.compile(f"(?<=[{_CJK}])[{_PS}]+(?=[{_CJK}](?![{_CJK}]))")
+# Between lone letters `*` is a mask, not a separator, and a letter beside one is not lone.
+_LSEP = re.escape(SEPARATOR_CHARS.replace("*", "") + INVISIBLE_CHARS) + EMOJI_RANGES
+_REF_SINGLE = re.compile(f"(?<![a-z0-9*])[a-z](?:[{_LSEP}]+[a-z](?![a-z0-9*]))+")
 _REF_SEP_RUN = re.compile(f"[{_SEP}]+")
+_REF_LSEP_RUN = re.compile(f"[{_LSEP}]+")
 _REF_INVISIBLE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}]+")
 
 
 def _reference_removals(folded: str) -> list[tuple[int, int]]:
     """The rule as three regexes (slow: look-behinds at every position), merged."""
     spans = [m.span() for m in _REF_CJK_SEP.finditer(folded)]
+    spans += [m.span() for m in _REF_PUNCT_LEFT.finditer(folded)]
+    spans += [m.span() for m in _REF_PUNCT_RIGHT.finditer(folded)]
     for m in _REF_SINGLE.finditer(folded):
-        spans.extend(s.span() for s in _REF_SEP_RUN.finditer(folded, m.start(), m.end()))
+        spans.extend(s.span() for s in _REF_LSEP_RUN.finditer(folded, m.start(), m.end()))
     spans.extend(m.span() for m in _REF_INVISIBLE.finditer(folded))
     merged: list[tuple[int, int]] = []
     for s, e in sorted(spans):
@@ -151,7 +170,7 @@ def _reference_removals(folded: str) -> list[tuple[int, int]]:
 
 
 def _fuzz(seed: int, count: int) -> list[str]:
-    alphabet = [*"abz19 .*-_赌博冰，。\u200b\u3000·\n", "\u00ad", "x y", "a.b"]
+    alphabet = [*"abz19 .*-_赌博冰，。,、\u200b\u3000·\n😀", "\u00ad", "x y", "a.b", "\ufe0f"]
     rng = random.Random(seed)
     return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 10))) for _ in range(count)]
 

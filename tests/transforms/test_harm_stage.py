@@ -179,7 +179,14 @@ def test_gate_at_known_rates(library_dir: str) -> None:
                     (
                         "codes A.1.h (keywords_a1h_v1=1.00)",
                         json.dumps(
-                            [{"code": "A.1.h", "detector": "keywords_a1h_v1", "score": 1.0}]
+                            [
+                                {
+                                    "code": "A.1.h",
+                                    "detector": "keywords_a1h_v1",
+                                    "score": 1.0,
+                                    "tier": "expression",
+                                }
+                            ]
                         ),
                         reasons.SOURCE_GATE,  # passed the gate first, then failed the harm filter
                     )

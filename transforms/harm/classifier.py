@@ -34,6 +34,7 @@ __all__ = [
     "evaluate",
     "load_labelled",
     "metrics_from_predictions",
+    "model_input",
     "read_table",
     "resolve_model",
     "shipped_model_names",
@@ -53,28 +54,36 @@ _CJK = (
 )
 _URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 _MENTION = re.compile(r"@\w+")
-_SPACE = re.compile(r"\s+")
 # "chars": every CJK character is a token; other letters/digits keep their words whole;
 # any other non-space character (punctuation, emoji) is a token of its own.
 _CHAR_TOKENS = re.compile(rf"<url>|<user>|[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
+_CHAR_TOKENS_PLAIN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
 # "runs": CJK runs stay whole and fastText's char n-grams (minn/maxn) see inside them.
 _RUN_TOKENS = re.compile(r"<url>|<user>|\w+|[^\w\s]")
 
 TOKENIZER_SCHEMES = ("chars", "runs")
 
 
-def tokenize(text: str, scheme: str = "chars") -> str:
+def tokenize(text: str, scheme: str = "chars", *, folded: bool = False) -> str:
     """One line of space-separated tokens for fastText, for training and scoring alike.
 
     NFKC (full-width forms fold to ASCII), HTML entities decoded (tweets arrive escaped),
     lower case, URLs and @-mentions replaced by `<url>` / `<user>` so handles are never learned.
+    `folded` says the text is `fold.normalize` output, already NFKC and lower case: without an
+    entity to decode, those two passes would change nothing and are skipped.
     """
     if scheme not in TOKENIZER_SCHEMES:
         raise ValueError(f"unknown tokenizer scheme {scheme!r}; expected {TOKENIZER_SCHEMES}")
-    text = unicodedata.normalize("NFKC", html.unescape(text)).lower()
-    text = _MENTION.sub(" <user> ", _URL.sub(" <url> ", text))
-    pattern = _CHAR_TOKENS if scheme == "chars" else _RUN_TOKENS
-    return " ".join(pattern.findall(_SPACE.sub(" ", text)))
+    if not folded or "&" in text:
+        text = unicodedata.normalize("NFKC", html.unescape(text)).lower()
+    if "@" in text or "http" in text or "www." in text:  # substring tests cost less than regexes
+        text = _MENTION.sub(" <user> ", _URL.sub(" <url> ", text))
+    pattern = _RUN_TOKENS
+    if scheme == "chars":
+        # Without a placeholder the pattern may skip its `<url>|<user>` branches (faster).
+        pattern = _CHAR_TOKENS if "<" in text else _CHAR_TOKENS_PLAIN
+    # No branch of the patterns matches whitespace, so runs of it need no collapsing first.
+    return " ".join(pattern.findall(text))
 
 
 @dataclass(frozen=True)
@@ -246,7 +255,7 @@ def shipped_model_names() -> list[str]:
 
 
 def resolve_model(name_or_path: str) -> Path:
-    """A shipped model's name (`zh_discrimination_cold_v1`) or a path to a `.ftz` file."""
+    """A shipped model's name (`zh_offensive_cold_v2`) or a path to a `.ftz` file."""
     shipped = shipped_models_dir() / f"{name_or_path}{MODEL_SUFFIX}"
     if "/" not in name_or_path and shipped.is_file():
         return shipped
@@ -257,8 +266,22 @@ def resolve_model(name_or_path: str) -> Path:
     raise ValueError(f"no model {name_or_path!r}: not a file and not a shipped model ({known})")
 
 
+def model_input(text: str) -> str:
+    """What a `folded` model reads: the keyword matcher's normalisation (NFKC, lower case,
+    traditional folded to simplified, evasion separators cut), so the detector normalises a
+    text once for both and a traditional-script text scores like its simplified twin."""
+    from corpusgate.transforms.harm.fold import normalize, traditional_to_simplified
+
+    return normalize(text, traditional_to_simplified()).text
+
+
 class HarmClassifier:
-    """A loaded fastText model plus its card. Build once per worker (`DoFn.setup`)."""
+    """A loaded fastText model plus its card. Build once per worker (`DoFn.setup`).
+
+    A binary model has labels `__label__1` (harmful) and `__label__0`; a multi-class one has
+    `__label__0` and one label per class of harm (`class_codes` in its card: class -> codes).
+    Either way the harm score is the probability of any harmful label.
+    """
 
     def __init__(self, model: Any, card: Mapping[str, Any], path: Path) -> None:
         self._model = model
@@ -268,6 +291,40 @@ class HarmClassifier:
         self.tokenizer: str = str(card["tokenizer"])
         self.threshold: float = float(card.get("threshold", 0.5))
         self.appendix_a: list[str] = list(card.get("appendix_a", []))
+        self.input: str = str(card.get("input", "raw"))
+        codes = card.get("class_codes") or {"1": list(self.appendix_a)}
+        self.class_codes: dict[str, tuple[str, ...]] = {str(k): tuple(v) for k, v in codes.items()}
+
+    def prepare(self, text: str) -> str:
+        """The text as the model reads it (see `model_input`)."""
+        return model_input(text) if self.input == "folded" else text
+
+    def classes(self, prepared: Sequence[str]) -> list[tuple[float, str]]:
+        """(harm score, most probable harmful class) per already-prepared text."""
+        return self.classes_of_lines([tokenize(t, self.tokenizer) for t in prepared])
+
+    def classes_of_lines(self, lines: list[str]) -> list[tuple[float, str]]:
+        """`classes` of texts already tokenised with this model's `tokenizer`."""
+        if not lines:
+            return []
+        k = len(self.class_codes) + 1
+        labels, probs = self._model.predict(lines, k=k, threshold=0.0)
+        out: list[tuple[float, str]] = []
+        default = next(iter(self.class_codes))
+        for row_labels, row_probs in zip(labels, probs, strict=True):
+            negative = None
+            best, best_p = default, -1.0
+            for label, prob in zip(row_labels, row_probs, strict=True):
+                name = label.removeprefix("__label__")
+                if name == "0":
+                    negative = float(prob)
+                elif float(prob) > best_p:
+                    best, best_p = name, float(prob)
+            if negative is None:  # the negative label fell outside the top k
+                negative = max(0.0, 1.0 - sum(float(p) for p in row_probs))
+            # fastText's softmax may exceed 1 by float error (1.00001); keep scores in [0, 1]
+            out.append((min(1.0, max(0.0, 1.0 - negative)), best))
+        return out
 
     @classmethod
     def load(cls, model_path: str | Path) -> HarmClassifier:
@@ -294,22 +351,8 @@ class HarmClassifier:
         return cls(fasttext.load_model(str(path)), card, path)
 
     def scores(self, texts: Iterable[str]) -> list[float]:
-        """Probability that each text is harmful."""
-        lines = [tokenize(t, self.tokenizer) for t in texts]
-        if not lines:
-            return []
-        labels, probs = self._model.predict(lines, k=2, threshold=0.0)
-        out: list[float] = []
-        for row_labels, row_probs in zip(labels, probs, strict=True):
-            score = 0.0
-            for label, prob in zip(row_labels, row_probs, strict=True):
-                if label == POSITIVE:
-                    score = float(prob)
-                elif label == NEGATIVE and len(row_labels) == 1:
-                    score = 1.0 - float(prob)
-            # fastText's softmax may exceed 1 by float error (1.00001); keep scores in [0, 1]
-            out.append(min(1.0, max(0.0, score)))
-        return out
+        """Probability that each (raw) text is harmful."""
+        return [score for score, _ in self.classes([self.prepare(t) for t in texts])]
 
     def predict(self, texts: Iterable[str]) -> list[tuple[int, float]]:
         """(label, score) per text: label 1 when the score reaches the card's threshold."""

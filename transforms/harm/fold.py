@@ -39,9 +39,19 @@ SEPARATOR_CHARS = (
     "*.-_|/\\~^+=#@&$%'\"`"
     "·•‧∙・◆◇★☆○●◎※♀♂♡♥丶ˉ¯°"
 )
-# Removed wherever they are: zero-width space/joiners, word joiner, BOM, soft hyphen.
-INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
-_SEP = re.escape(SEPARATOR_CHARS + INVISIBLE_CHARS)
+# Removed wherever they are: zero-width space/joiners, word joiner, BOM, soft hyphen, the
+# variation selectors that turn a symbol into an emoji (U+FE0F) or text (U+FE0E).
+INVISIBLE_CHARS = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e\ufe0e\ufe0f"
+# Emoji and pictographs: separators like `*` (nobody writes one inside a Chinese word).
+EMOJI_RANGES = "\u2600-\u27bf\u2b00-\u2bff\U0001f000-\U0001faff"
+# Sentence punctuation (after NFKC: ，→, ；→; ...): a separator only between *single* CJK
+# characters (`网，上，赌，场`), where no sentence can end; `豪赌，博弈` keeps its comma.
+PUNCTUATION_CHARS = ",、。;:!?…"
+_SEP = re.escape(SEPARATOR_CHARS + INVISIBLE_CHARS) + EMOJI_RANGES
+_PS = _SEP + re.escape(PUNCTUATION_CHARS)
+# Between lone Latin letters `*` is not a separator but a mask (`f*ck`, `a f*ggot`): a letter
+# beside a `*` belongs to a masked word and is not lone.
+_LSEP = re.escape(SEPARATOR_CHARS.replace("*", "") + INVISIBLE_CHARS) + EMOJI_RANGES
 # Patterns that search whole texts start with a lone character class, written `[x][x]*`
 # rather than `[x]+`: `re` skips ahead with a class test only when the pattern starts with a
 # bare class (CPython's `_get_charset_prefix`); a leading repeat or look-behind makes it try a
@@ -52,13 +62,19 @@ _CJK = "\u3400-\u4dbf\u4e00-\u9fff"
 # comes first; the look-behind checks what precedes the run's first separator (a separator
 # there fails it, so only maximal runs start), and the look-ahead is not consumed, so
 # back-to-back runs like "d.r.u.g" all match.
+# The last two branches join a run holding punctuation when the CJK character before it has no
+# CJK neighbour on its left, or the one after it none on its right.
 _JOINING_RUN = re.compile(
-    f"[{_SEP}](?:"
+    f"[{_PS}](?:"
     f"(?<=[{_CJK}][{_SEP}])[{_SEP}]*(?=[{_CJK}])"
-    f"|(?<=(?<![a-z0-9])[a-z][{_SEP}])[{_SEP}]*(?=[a-z](?![a-z0-9]))"
+    f"|(?<=(?<![a-z0-9*])[a-z][{_LSEP}])[{_LSEP}]*(?=[a-z](?![a-z0-9*]))"
+    f"|(?<=(?<![{_CJK}])[{_CJK}][{_PS}])[{_PS}]*(?=[{_CJK}])"
+    f"|(?<=[{_CJK}][{_PS}])[{_PS}]*(?=[{_CJK}](?![{_CJK}]))"
     ")"
 )
-_SEP_RUN = re.compile(f"[{_SEP}][{_SEP}]*")
+_SEP_RUN = re.compile(f"[{_PS}][{_PS}]*")
+_SEP_ONLY = re.compile(f"[{_SEP}]*")
+_LSEP_ONLY = re.compile(f"[{_LSEP}]*")
 _INVISIBLE = re.compile(f"[{re.escape(INVISIBLE_CHARS)}][{re.escape(INVISIBLE_CHARS)}]*")
 
 # Ranges scanned for characters whose NFKC + lower form is exactly one character that cannot
@@ -424,11 +440,11 @@ def _fold_slow(text: str, unsafe: re.Pattern[str]) -> tuple[str, list[_Segment]]
 
 
 def _is_alnum_lower(ch: str) -> bool:
-    return "a" <= ch <= "z" or "0" <= ch <= "9"
+    return "a" <= ch <= "z" or "0" <= ch <= "9" or ch == "*"
 
 
 def _single_letter(text: str, i: int) -> bool:
-    """`text[i]` is a lone ASCII letter: no letter or digit either side ("d" in "d.r.u.g")."""
+    """`text[i]` is a lone ASCII letter: no letter, digit or `*` either side ("d" in "d.r.u.g")."""
     if not "a" <= text[i] <= "z":
         return False
     if i > 0 and _is_alnum_lower(text[i - 1]):
@@ -436,16 +452,25 @@ def _single_letter(text: str, i: int) -> bool:
     return i + 1 >= len(text) or not _is_alnum_lower(text[i + 1])
 
 
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
 def _joins(folded: str, start: int, end: int) -> bool:
     """The separator run folded[start:end] joins two CJK characters or two lone letters."""
     before = folded[start - 1]
     after = folded[end]
-    if ("\u4e00" <= before <= "\u9fff" or "\u3400" <= before <= "\u4dbf") and (
-        "\u4e00" <= after <= "\u9fff" or "\u3400" <= after <= "\u4dbf"
-    ):
-        return True
+    plain = _SEP_ONLY.fullmatch(folded, start, end) is not None
+    if _is_cjk(before) and _is_cjk(after):
+        if plain:
+            return True
+        # Punctuation joins only single characters (see PUNCTUATION_CHARS).
+        return (start < 2 or not _is_cjk(folded[start - 2])) or (
+            end + 1 >= len(folded) or not _is_cjk(folded[end + 1])
+        )
     return (
-        "a" <= before <= "z"
+        _LSEP_ONLY.fullmatch(folded, start, end) is not None
+        and "a" <= before <= "z"
         and "a" <= after <= "z"
         and _single_letter(folded, start - 1)
         and _single_letter(folded, end)

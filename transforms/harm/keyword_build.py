@@ -1,6 +1,11 @@
-"""Build the shipped keyword library (`configs/keywords/`) from upstream lexicons.
+"""Candidate keywords for the B.1.1 library (GB/T 45654-2025 B.1.1) from upstream lexicons.
 
-Deterministic: the same data folder, version and date give byte-identical files.
+The upstream lists file whole categories under one heading (advertising and porn lists under
+"politics", any mention of a leader as "sensitive"), so their terms are never shipped as they
+are: this build turns them into a review sheet (`candidates.tsv`, the format of `keywords
+review export`) with a suggested code per term, a suggested tier of `mention`, and the clean
+text each term fired on; a person decides term by term and `keywords review import` brings the
+decisions into the library. Deterministic: the same data folder gives byte-identical files.
 
 1. Read each upstream list (`SOURCES`) and give its terms Appendix A codes: a list has a
    default code, and rule sets (`RULES`) move terms whose wording marks a narrower risk
@@ -11,17 +16,16 @@ Deterministic: the same data folder, version and date give byte-identical files.
    identity template (an identity term alone is not harmful) or in two or more clean
    Wikipedia paragraphs; it is down-weighted (0.5) when it fires in one paragraph or in three
    or more of COLD's safe comments (colloquial text where crude but harmless words live).
-4. Write one file per risk code, `manifest.yaml` (version, date, counts, sha256, the pruning
-   table) and `LICENCES.md` plus each upstream licence file.
+4. Write `candidates.tsv` (one row per term: suggested codes, tier `mention`, weight, source
+   lists, clean-text evidence, decision left blank), `build-report.yaml` (the pruning table)
+   and `LICENCES.md` plus each upstream licence file.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import hashlib
 import io
-import json
 import re
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -31,16 +35,13 @@ from pathlib import Path
 import yaml
 
 from corpusgate.transforms.harm.fold import normalize_term
-from corpusgate.transforms.harm.keywords import (
-    MANIFEST,
-    KeywordLibrary,
-    KeywordMatcher,
-    list_filename,
-    list_version,
-)
-from corpusgate.transforms.harm.taxonomy import CODES, RISK_CODES
+from corpusgate.transforms.harm.keywords import MENTION, KeywordLibrary, KeywordMatcher
+from corpusgate.transforms.harm.review import Candidate, export_rows
+from corpusgate.transforms.harm.taxonomy import RISK_CODES
 
 LIBRARY_VERSION = 1
+CANDIDATES = "candidates.tsv"
+REPORT = "build-report.yaml"
 DOWN_WEIGHT = 0.5
 WIKI_DROP_DOCS = 2  # clean Wikipedia paragraphs a term may fire in before it is dropped
 COLD_DOWN_WEIGHT_DOCS = 3
@@ -401,31 +402,17 @@ def _valid(term: str) -> bool:
 
 
 def clean_corpora(data: Path) -> dict[str, list[str]]:
-    """The clean material pruning measures against."""
-    wiki: list[str] = []
-    for name in ("cmrc2018_dev.json", "cmrc2018_trial.json"):
-        for item in json.loads(_read_text(data / "zh-wiki-cmrc2018" / name)):
-            wiki.append(item["context_text"])
-    for name in ("valid.txt", "test.txt"):
-        wiki.extend(
-            line.strip()
-            for line in _read_text(data / "en-wikitext2" / name).split("\n")
-            if line.strip() and not line.strip().startswith("=")
-        )
-    templates: list[str] = []
-    for name in ("zh-cn_sentence_templates.csv", "en_sentence_templates.csv"):
-        path = data / "bias-templates-conversationai" / name
-        templates.extend(
-            row["phrase"]
-            for row in csv.DictReader(io.StringIO(_read_text(path)))
-            if row["toxicity"] == "nontoxic"
-        )
-    cold = [
-        row["TEXT"]
-        for row in csv.DictReader(io.StringIO(_read_text(data / "cold" / "train.csv")))
-        if row["label"] == "0"
-    ]
-    return {"wiki": wiki, "templates": templates, "cold_safe": cold}
+    """The clean material pruning measures against (read by `corpora.py`)."""
+    from corpusgate.transforms.harm import corpora
+
+    def texts(*names: str) -> list[str]:
+        return [r.text for name in names for r in corpora.clean_texts(data, name)]
+
+    return {
+        "wiki": texts("cmrc2018", "wikitext2"),
+        "templates": texts("templates_zh", "templates_en"),
+        "cold_safe": texts("cold_safe_train"),
+    }
 
 
 def _doc_hits(matcher: KeywordMatcher, docs: Iterable[str]) -> dict[str, int]:
@@ -550,17 +537,29 @@ def build(
                 rep.down_weighted += outcome == "down"
 
     by_code: dict[str, dict[str, tuple[float, str]]] = {code: {} for code in RISK_CODES}
-    for term, codes in entries.items():
+    candidates: list[Candidate] = []
+    for term in sorted(entries):
         if term not in weights:
             continue
+        codes = entries[term]
         for code, sources in codes.items():
             by_code[code][term] = (weights[term], ",".join(sorted(sources)))
+        candidates.append(
+            Candidate(
+                term,
+                tuple(sorted(codes)),
+                MENTION,
+                weights[term],
+                ",".join(sorted({s for src in codes.values() for s in src})),
+                f"clean wiki paragraphs {hits['wiki'].get(term, 0)}, "
+                f"COLD safe comments {hits['cold_safe'].get(term, 0)}",
+            )
+        )
     _write(
         out_dir,
         data,
-        by_code,
+        candidates,
         [reports[s.id] for s in specs],
-        version,
         build_date,
         max(LEXICONS[s.lexicon].snapshot_date for s in specs),
     )
@@ -569,53 +568,25 @@ def build(
     return BuildResult(out_dir, per_code, total, [reports[s.id] for s in specs])
 
 
-def _format_weight(weight: float) -> str:
-    return "1" if weight == 1.0 else f"{weight:g}"
-
-
 def _write(
     out_dir: Path,
     data: Path,
-    by_code: dict[str, dict[str, tuple[float, str]]],
+    candidates: list[Candidate],
     reports: list[ListReport],
-    version: int,
     build_date: dt.date,
     sources_date: dt.date,
 ) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
-    for old in out_dir.glob("A.*.v*.txt"):
-        old.unlink()
-    files = []
-    for code, terms in by_code.items():
-        name = list_filename(code, version)
-        info = CODES[code]
-        lines = [
-            f"# {list_version(code, version)}: GB/T 45654-2025 {code} {info.title_zh} "
-            f"({info.title_en})",
-            "# Generated by `corpusgate keywords build` from the lexicons in LICENCES.md; "
-            "edit the mapping in corpusgate/transforms/harm/keyword_build.py, not this file.",
-            "# term<TAB>weight<TAB>source lists",
-        ]
-        lines += [f"{t}\t{_format_weight(w)}\t{src}" for t, (w, src) in sorted(terms.items())]
-        payload = ("\n".join(lines) + "\n").encode("utf-8")
-        (out_dir / name).write_bytes(payload)
-        files.append(
-            {
-                "code": code,
-                "file": name,
-                "list_version": list_version(code, version),
-                "count": len(terms),
-                "sha256": hashlib.sha256(payload).hexdigest(),
-            }
-        )
+    empty = KeywordLibrary.from_terms({})
+    (out_dir / CANDIDATES).write_text(export_rows(empty, candidates), encoding="utf-8")
     used = sorted({LEXICONS[s.lexicon].name for s in SOURCES if s.id in {r.id for r in reports}})
-    manifest = {
-        "library": "corpusgate-keywords",
-        "version": version,
+    report = {
+        "build": "corpusgate keyword candidates",
         "build_date": build_date.isoformat(),
         "sources_date": sources_date.isoformat(),
         "standard": "GB/T 45654-2025 B.1.1",
-        "note": "A.5 (service fitness) has no keyword list: keywords cannot judge accuracy.",
+        "candidates": len(candidates),
+        "note": "Unreviewed: import decisions with `corpusgate keywords review import`.",
         "lexicons": [
             {
                 "name": n,
@@ -631,19 +602,19 @@ def _write(
             "cold_safe_comments": f">= {COLD_DOWN_WEIGHT_DOCS} down-weights to {DOWN_WEIGHT}",
             "lists": [r.row() for r in reports],
         },
-        "files": files,
     }
-    (out_dir / MANIFEST).write_text(
-        yaml.safe_dump(manifest, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
+    (out_dir / REPORT).write_text(
+        yaml.safe_dump(report, sort_keys=False, allow_unicode=True, width=100), encoding="utf-8"
     )
     lic_dir = out_dir / "licences"
     lic_dir.mkdir(exist_ok=True)
     md = [
         "# Keyword library: upstream lexicons and licences",
         "",
-        "Generated by `corpusgate keywords build`. The lists in this folder are derived from the",
-        "lexicons below (terms normalised, mapped to GB/T 45654-2025 Appendix A codes and pruned);",
-        "each upstream licence is copied in `licences/`.",
+        "Generated by `corpusgate keywords build`. `candidates.tsv` (and the version-1 lists kept",
+        "in the shipped library's history) derive from the lexicons below (terms normalised,",
+        "mapped to GB/T 45654-2025 Appendix A codes and pruned); each upstream licence is copied",
+        "in `licences/`.",
         "",
         "| lexicon | licence | upstream commit | licence file |",
         "|---|---|---|---|",

@@ -1,241 +1,91 @@
-"""The keyword library (GB/T 45654-2025 B.1.1) and its multi-pattern matcher.
+"""The multi-pattern matcher over the keyword library (GB/T 45654-2025 B.1.1).
 
-The library ships in `configs/keywords/`: one file per Appendix A code with a versioned name
-(`A.2.e.v1.txt`, list version `keywords_a2e_v1`), and `manifest.yaml` giving the library
-version, build date, and each file's count and sha256. A file's line is
-`term<TAB>weight<TAB>sources`; `#` lines are comments.
+The library itself (files, versions, reviews, quotas) lives in `library.py`; its names are
+re-exported here. The matcher only tags: it returns every hit (code, term, tier, list version,
+original offsets, and the view it was seen in) and a per-code summary; thresholds and decisions
+belong to `detect.py`. Text and terms are normalised alike (`fold.py`), traditional Chinese
+folded to simplified by default, so `賭博` in a text fires the term `赌博` and the hit's offsets
+point into the original traditional text.
 
-The matcher only tags: it returns every hit (code, term, list version, original offsets) and a
-per-code summary; thresholds and decisions belong to the gate. Text and terms are normalised
-alike (`normalize.py`), traditional Chinese folded to simplified by default, so `賭博` in a
-text fires the term `赌博` and the hit's offsets point into the original traditional text.
+Views beyond the normalised text (`variants.py`), for expressions only: English inflections and
+`*` masks and pinyin spellings (extra patterns), leetspeak (a same-length fold of the text) and
+homophones (a same-length fold of CJK text to one character per
+syllable). Two-character CJK terms must sit on jieba's word boundaries (`segment.py`) unless
+the policy lists them as safe.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import importlib.resources
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import ahocorasick_rs
-import yaml
 
 from corpusgate.transforms.harm.fold import (
+    CharTableConverter,
     Converter,
+    Normalized,
     normalize,
     normalize_term,
     traditional_to_simplified,
 )
-from corpusgate.transforms.harm.taxonomy import (
-    ALL_CODES,
-    KEYWORD_QUOTA_PER_GROUP,
-    KEYWORD_QUOTA_TOTAL,
-    get_code,
-    keyword_quota,
+from corpusgate.transforms.harm.library import (
+    EXPRESSION,
+    MANIFEST,
+    MENTION,
+    UPDATE_INTERVAL,
+    CodeList,
+    KeywordLibrary,
+    LibraryStats,
+    Term,
+    default_library_dir,
+    list_filename,
+    list_version,
+    parse_list,
+)
+from corpusgate.transforms.harm.segment import on_word_boundaries
+from corpusgate.transforms.harm.variants import (
+    expand_english,
+    homophone_ok,
+    homophone_table,
+    leet_view,
+    pinyin_spellings,
 )
 
+__all__ = [
+    "DETECTOR",
+    "EXPRESSION",
+    "MANIFEST",
+    "MENTION",
+    "UPDATE_INTERVAL",
+    "CodeList",
+    "CodeSummary",
+    "KeywordHit",
+    "KeywordLibrary",
+    "KeywordMatcher",
+    "LibraryStats",
+    "Term",
+    "default_library_dir",
+    "list_filename",
+    "list_version",
+    "parse_list",
+]
+
 DETECTOR = "keywords"
-MANIFEST = "manifest.yaml"
-# B.1.1 c: the library is updated at least once a week.
-UPDATE_INTERVAL = dt.timedelta(days=7)
-
-
-def list_version(code: str, version: int) -> str:
-    """The versioned name lineage records for one code's list: `keywords_a2e_v1`."""
-    get_code(code)
-    return f"keywords_{code.replace('.', '').lower()}_v{version}"
-
-
-def list_filename(code: str, version: int) -> str:
-    return f"{code}.v{version}.txt"
-
-
-def default_library_dir() -> Path:
-    return Path(str(importlib.resources.files("corpusgate.configs") / "keywords"))
-
-
-@dataclass(frozen=True)
-class CodeList:
-    code: str
-    version: str  # keywords_a2e_v1
-    terms: Mapping[str, float]  # term -> weight in (0, 1]
-
-
-@dataclass(frozen=True)
-class KeywordLibrary:
-    version: int
-    build_date: dt.date
-    lists: Mapping[str, CodeList]
-    sources_date: dt.date | None = None  # newest upstream snapshot the build read
-    path: Path | None = None
-
-    @classmethod
-    def from_terms(
-        cls,
-        terms: Mapping[str, Mapping[str, float] | Iterable[str]],
-        *,
-        version: int = 1,
-        build_date: dt.date = dt.date(2000, 1, 1),
-    ) -> KeywordLibrary:
-        """An in-memory library: code -> terms (weight 1.0) or term -> weight."""
-        lists = {}
-        for code, entries in terms.items():
-            weights = dict(entries) if isinstance(entries, Mapping) else dict.fromkeys(entries, 1.0)
-            for term, weight in weights.items():
-                _check_weight(weight, f"{code} term {term!r}")
-            lists[code] = CodeList(code, list_version(code, version), weights)
-        return cls(version, build_date, lists)
-
-    @classmethod
-    def load(cls, directory: Path | str | None = None) -> KeywordLibrary:
-        """Read and verify a library folder (the shipped one by default)."""
-        root = Path(directory) if directory is not None else default_library_dir()
-        manifest_path = root / MANIFEST
-        if not manifest_path.is_file():
-            raise ValueError(f"{manifest_path}: keyword library manifest not found")
-        manifest = yaml.safe_load(manifest_path.read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict):
-            raise ValueError(f"{manifest_path}: not a mapping")
-        try:
-            version = int(manifest["version"])
-            build_date = _as_date(manifest["build_date"], manifest_path)
-            files = manifest["files"]
-        except (KeyError, TypeError, ValueError) as err:
-            raise ValueError(f"{manifest_path}: bad or missing field ({err})") from None
-        sources_date = manifest.get("sources_date")
-        lists: dict[str, CodeList] = {}
-        for entry in files:
-            code = str(entry.get("code"))
-            get_code(code)
-            path = root / str(entry.get("file"))
-            data = path.read_bytes() if path.is_file() else None
-            if data is None:
-                raise ValueError(f"{manifest_path}: listed file {path.name} is missing")
-            if hashlib.sha256(data).hexdigest() != entry.get("sha256"):
-                raise ValueError(f"{path}: sha256 differs from {MANIFEST}; rebuild the library")
-            terms = parse_list(data.decode("utf-8"), path)
-            if len(terms) != entry.get("count"):
-                raise ValueError(
-                    f"{path}: {len(terms)} terms but {MANIFEST} says {entry.get('count')}"
-                )
-            lists[code] = CodeList(code, str(entry.get("list_version")), terms)
-        return cls(
-            version,
-            build_date,
-            lists,
-            _as_date(sources_date, manifest_path) if sources_date else None,
-            root,
-        )
-
-    def is_stale(self, today: dt.date) -> bool:
-        """True when the library is older than B.1.1 c's weekly update."""
-        return today - self.build_date > UPDATE_INTERVAL
-
-    def stats(self, today: dt.date) -> LibraryStats:
-        per_code = {
-            code: len(self.lists[code].terms) if code in self.lists else 0 for code in ALL_CODES
-        }
-        unique = {t for cl in self.lists.values() for t in cl.terms}
-        short = [code for code in ALL_CODES if per_code[code] < keyword_quota(code)]
-        return LibraryStats(
-            version=self.version,
-            build_date=self.build_date,
-            sources_date=self.sources_date,
-            age_days=(today - self.build_date).days,
-            stale=self.is_stale(today),
-            total_unique=len(unique),
-            per_code=per_code,
-            shortfalls=short,
-        )
-
-
-@dataclass(frozen=True)
-class LibraryStats:
-    version: int
-    build_date: dt.date
-    sources_date: dt.date | None
-    age_days: int
-    stale: bool
-    total_unique: int
-    per_code: dict[str, int]
-    shortfalls: list[str]  # codes below their B.1.1 b quota
-
-    @property
-    def meets_total(self) -> bool:
-        return self.total_unique >= KEYWORD_QUOTA_TOTAL
-
-    @property
-    def meets_quotas(self) -> bool:
-        return self.meets_total and not self.shortfalls
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "version": self.version,
-            "build_date": self.build_date.isoformat(),
-            "sources_date": self.sources_date.isoformat() if self.sources_date else None,
-            "age_days": self.age_days,
-            "stale": self.stale,
-            "update_interval_days": UPDATE_INTERVAL.days,
-            "total_unique": self.total_unique,
-            "total_quota": KEYWORD_QUOTA_TOTAL,
-            "meets_total": self.meets_total,
-            "per_code": {
-                code: {"count": n, "quota": keyword_quota(code)}
-                for code, n in self.per_code.items()
-            },
-            "quota_per_group": KEYWORD_QUOTA_PER_GROUP,
-            "shortfalls": self.shortfalls,
-            "meets_quotas": self.meets_quotas,
-        }
-
-
-def _as_date(value: object, where: Path) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise ValueError(f"{where}: {value!r} is not an ISO date") from None
-
-
-def _check_weight(weight: float, where: str) -> None:
-    if not 0.0 < weight <= 1.0:
-        raise ValueError(f"{where}: weight {weight!r} outside (0, 1]")
-
-
-def parse_list(text: str, where: Path | str) -> dict[str, float]:
-    """Parse one list file; ValueError names the file and line of a bad entry."""
-    terms: dict[str, float] = {}
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        parts = line.split("\t")
-        term = parts[0]
-        try:
-            weight = float(parts[1]) if len(parts) > 1 and parts[1] else 1.0
-            _check_weight(weight, f"{where}:{lineno}")
-        except ValueError as err:
-            raise ValueError(f"{where}:{lineno}: bad weight in {line!r} ({err})") from None
-        if not term or term != term.strip():
-            raise ValueError(f"{where}:{lineno}: empty or padded term {term!r}")
-        if term in terms:
-            raise ValueError(f"{where}:{lineno}: duplicate term {term!r}")
-        terms[term] = weight
-    return terms
 
 
 @dataclass(frozen=True)
 class KeywordHit:
     code: str
-    term: str  # normalised form that matched (after traditional → simplified folding)
+    term: str  # the library term, normalised (after traditional → simplified folding)
     list_version: str
     start: int  # offsets in the original text
     end: int
     weight: float = 1.0
     detector: str = DETECTOR
+    tier: str = EXPRESSION
+    view: str = "text"  # text | variant | leet | pinyin | homophone
 
 
 @dataclass(frozen=True)
@@ -252,36 +102,62 @@ def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
 _Entry = tuple[str, str, float]  # code, list version, weight
+_LATIN_RUN = re.compile("[a-z]")
 _UNITS = "utf-16-le"  # what the automaton reads; see KeywordMatcher
 
 
-class KeywordMatcher:
-    """Aho-Corasick over normalised text; build once per worker (it holds the automaton).
+class _Automaton:
+    """Aho-Corasick over the UTF-16-LE bytes of a text; hits at character offsets."""
 
-    The automaton is `ahocorasick_rs` (Rust, dense transitions): on Chinese text it runs several
-    times faster than pyahocorasick, whose nodes search their children linearly. It runs over
-    the UTF-16-LE bytes of the normalised text (`BytesAhoCorasick`): two bytes per Chinese
-    character instead of UTF-8's three, so on Chinese it is about a third faster than over
-    UTF-8, which is itself faster than the `str` interface. A match must start on a code-unit
-    boundary (an even offset; odd ones straddle two characters and are dropped), and offsets
-    become character offsets by halving, or, in a text holding astral characters (two units
-    each), by a walk done only for texts with a hit. Lone surrogates cannot be encoded and raise
-    `UnicodeEncodeError`, as they did through UTF-8. Build time for the shipped library is well
-    under a second.
+    def __init__(self, keys: list[str]) -> None:
+        self.keys = keys
+        self._auto = (
+            ahocorasick_rs.BytesAhoCorasick(
+                [key.encode(_UNITS, "surrogatepass") for key in keys],
+                matchkind=ahocorasick_rs.MatchKind.Standard,
+            )
+            if keys
+            else None
+        )
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
+        if self._auto is None or not text:
+            return []
+        data = text.encode(_UNITS)
+        found = self._auto.find_matches_as_indexes(data, overlapping=True)
+        if not found:
+            return []
+        if len(data) == 2 * len(text):  # one code unit per character
+            return [(index, start >> 1, end >> 1) for index, start, end in found if not start & 1]
+        return _char_offsets(data, found)
+
+
+class KeywordMatcher:
+    """Aho-Corasick over normalised text; build once per worker (it holds the automata).
+
+    The automaton is `ahocorasick_rs` (Rust, dense transitions) over the UTF-16-LE bytes of the
+    normalised text: two bytes per Chinese character instead of UTF-8's three. A match must
+    start on a code-unit boundary (odd offsets straddle two characters and are dropped), and
+    offsets become character offsets by halving, or, in a text holding astral characters, by a
+    walk done only for texts with a hit. Lone surrogates raise `UnicodeEncodeError`.
 
     `fold_traditional` (on by default) adds OpenCC's character-level traditional → simplified
-    table (`traditional_to_simplified`) to both the terms and the text, after `converter` if one
-    is given. Two rules keep the folding from adding noise:
+    table to both the terms and the text, after `converter` if one is given, with two rules:
 
     - a term that library entries share after folding (`迷藥` and `迷药` in one code) fires once
-      per code, with the smaller weight: the library build down-weights a term that fires on
-      clean text, and folded, both spellings fire on the same text;
+      per code, with the smaller weight;
     - a term the library spells with characters the converter changes (`代開`) fires only on a
-      span the text itself wrote with such characters. The build vetted it against clean
-      simplified text in that spelling only; folded, it would fire on `1980年代开始`, where its
-      simplified twin was dropped as noise. A term whose spelling folding leaves alone (`赌博`)
-      fires on both scripts (`賭博` too), which is what folding is for.
+      span the text itself wrote with such characters (it was vetted in that spelling only).
+
+    `word_boundaries` (on by default) keeps a two-character CJK expression only where jieba puts
+    word boundaries at both its ends, unless it is in `boundary_safe` (a mention is kept either
+    way: it never flags, and checking every `女人` of a novel costs more than it tells). `views` (on by default) adds
+    the expression variants of `variants.py`.
     """
 
     def __init__(
@@ -290,14 +166,20 @@ class KeywordMatcher:
         converter: Converter | None = None,
         *,
         fold_traditional: bool = True,
+        word_boundaries: bool = True,
+        boundary_safe: frozenset[str] = frozenset(),
+        views: bool = True,
     ) -> None:
         self.library = library
-        self._args = (converter, fold_traditional)
+        self._args = (converter, fold_traditional, word_boundaries, boundary_safe, views)
         self._converter = _chain(
             converter, traditional_to_simplified() if fold_traditional else None
         )
-        # key -> code -> (list version, weight, fires only on a span written in the other script)
+        self._word_boundaries = word_boundaries
+        self._boundary_safe = frozenset(normalize_term(t, self._converter) for t in boundary_safe)
+        # key -> code -> (list version, weight, fires only on a span in the other script)
         payload: dict[str, dict[str, tuple[str, float, bool]]] = {}
+        tiers: dict[tuple[str, str], str] = {}
         for code_list in library.lists.values():
             for term, weight in code_list.terms.items():
                 key = normalize_term(term, self._converter)
@@ -312,6 +194,11 @@ class KeywordMatcher:
                 # An entry spelled as the key beats a converted spelling; else the lower weight.
                 if seen is None or (seen[2], weight) > (converted_only, seen[1]):
                     per_code[code_list.code] = entry
+                # A term that is an expression under a code stays one after folding.
+                tier = code_list.tier(term)
+                if tiers.get((key, code_list.code)) != EXPRESSION:
+                    tiers[(key, code_list.code)] = tier
+        self._tiers = tiers
         keys = sorted(payload)
         # Latin ends must sit on word boundaries ("ass" is not in "class").
         self._patterns: list[tuple[str, bool, bool, tuple[_Entry, ...], tuple[_Entry, ...]]] = []
@@ -327,42 +214,68 @@ class KeywordMatcher:
                 )
             )
         self.pattern_count = len(keys)
-        self._automaton = (
-            ahocorasick_rs.BytesAhoCorasick(
-                [key.encode(_UNITS, "surrogatepass") for key in keys],
-                matchkind=ahocorasick_rs.MatchKind.Standard,
-            )
-            if keys
-            else None
-        )
+        self._automaton = _Automaton(keys)
+        self._views = views
+        self._build_views(payload if views else {})
 
-    def __reduce__(
-        self,
-    ) -> tuple[Callable[..., KeywordMatcher], tuple[KeywordLibrary, Converter | None, bool]]:
-        # The Rust automaton does not pickle; rebuilding it from the library takes < 1 s.
+    def _build_views(self, payload: dict[str, dict[str, tuple[str, float, bool]]]) -> None:
+        """Variant keys of the expressions: key -> (library key, entries)."""
+        expressions: dict[str, tuple[_Entry, ...]] = {}
+        for key, per_code in payload.items():
+            entries = tuple(
+                (code, v, w)
+                for code, (v, w, only) in sorted(per_code.items())
+                if not only and self._tiers.get((key, code)) == EXPRESSION
+            )
+            if entries:
+                expressions[key] = entries
+        latin = [k for k in expressions if k.isascii() and any(c.isalpha() for c in k)]
+        variants = {v: t for v, t in expand_english(latin).items() if v not in payload}
+        self._variant_keys = sorted(variants)
+        self._variant_of = [variants[k] for k in self._variant_keys]
+        self._variants = _Automaton(self._variant_keys)
+        self._expressions = expressions
+        pinyin: dict[str, str] = {}
+        homophones: dict[str, str] = {}
+        table = homophone_table() if any(_is_cjk(k[0]) for k in expressions) else {}
+        for key in sorted(expressions):
+            if len(key) >= 3 and all(_is_cjk(c) for c in key):
+                for spelling in pinyin_spellings(key):
+                    pinyin.setdefault(spelling, key)
+                homophones.setdefault("".join(table.get(c, c) for c in key), key)
+        self._pinyin_keys = sorted(pinyin)
+        self._pinyin_of = [pinyin[k] for k in self._pinyin_keys]
+        self._pinyin = _Automaton(self._pinyin_keys)
+        self._homophone_keys = sorted(homophones)
+        self._homophone_of = [homophones[k] for k in self._homophone_keys]
+        self._homophones = _Automaton(self._homophone_keys)
+        self._sound = CharTableConverter(table) if table else None
+
+    def __reduce__(self) -> tuple[Callable[..., KeywordMatcher], tuple[object, ...]]:
+        # The Rust automata do not pickle; rebuilding them from the library takes ~1 s.
         return (_rebuild, (self.library, *self._args))
 
     def normalize_term(self, term: str) -> str:
         """`term` as this matcher looks for it (and reports it in `KeywordHit.term`)."""
         return normalize_term(term, self._converter)
 
+    def normalize(self, text: str) -> Normalized:
+        """The one normalisation pass the detector shares between this matcher and models."""
+        return normalize(text, self._converter)
+
     def match(self, text: str) -> list[KeywordHit]:
         """Every (possibly overlapping) hit, ordered by original start, then code."""
-        if self._automaton is None or not text:
+        if not text:
             return []
-        norm = normalize(text, self._converter)
+        return self.match_normalized(self.normalize(text))
+
+    def match_normalized(self, norm: Normalized) -> list[KeywordHit]:
+        """`match` on text `normalize` already folded (shared with the classifiers)."""
         folded = norm.text
-        data = folded.encode(_UNITS)
-        found = self._automaton.find_matches_as_indexes(data, overlapping=True)
-        if not found:
-            return []
-        if len(data) == 2 * len(folded):  # one code unit per character
-            found = [(index, start >> 1, end >> 1) for index, start, end in found if not start & 1]
-        else:
-            found = _char_offsets(data, found)
+        hits: list[KeywordHit] = []
+        found = self._automaton.find(folded)
         size = len(folded)
         patterns = self._patterns
-        hits: list[KeywordHit] = []
         unconverted = norm.unconverted
         for index, start, end in found:
             key, left_word, right_word, entries, converted_only = patterns[index]
@@ -374,18 +287,83 @@ class KeywordMatcher:
                 entries = entries + converted_only
             if not entries:
                 continue
+            tiers = [self._tiers.get((key, code), EXPRESSION) for code, _, _ in entries]
+            # Only an expression needs its word boundaries checked: a mention never flags.
+            if EXPRESSION in tiers and not self._whole_words(folded, key, start, end):
+                continue
             ostart, oend = norm.original_span(start, end)
-            for code, version, weight in entries:
-                hits.append(KeywordHit(code, key, version, ostart, oend, weight))
-        hits.sort(key=lambda h: (h.start, h.end, h.code, h.term))
+            for (code, version, weight), tier in zip(entries, tiers, strict=True):
+                hits.append(KeywordHit(code, key, version, ostart, oend, weight, tier=tier))
+        if self._views and folded:
+            self._match_views(norm, hits)
+        hits.sort(key=lambda h: (h.start, h.end, h.code, h.term, h.view))
         return hits
 
+    def _whole_words(self, folded: str, key: str, start: int, end: int) -> bool:
+        if (
+            not self._word_boundaries
+            or len(key) != 2
+            or not (_is_cjk(key[0]) and _is_cjk(key[1]))
+            or key in self._boundary_safe
+        ):
+            return True
+        return on_word_boundaries(folded, start, end)
+
+    def _emit(
+        self, norm: Normalized, key: str, start: int, end: int, view: str, hits: list[KeywordHit]
+    ) -> None:
+        seen = {(h.start, h.end, h.term) for h in hits}
+        ostart, oend = norm.original_span(start, end)
+        if (ostart, oend, key) in seen:
+            return
+        for code, version, weight in self._expressions[key]:
+            hits.append(KeywordHit(code, key, version, ostart, oend, weight, view=view))
+
+    def _match_views(self, norm: Normalized, hits: list[KeywordHit]) -> None:
+        folded = norm.text
+        size = len(folded)
+        has_latin = _LATIN_RUN.search(folded) is not None
+
+        def latin_word(start: int, end: int, text: str) -> bool:
+            return (start == 0 or not text[start - 1].isalnum()) and (
+                end == size or not text[end].isalnum()
+            )
+
+        if has_latin and self._variant_keys:
+            for index, start, end in self._variants.find(folded):
+                if latin_word(start, end, folded):
+                    self._emit(norm, self._variant_of[index], start, end, "variant", hits)
+            leet = leet_view(folded)
+            if leet is not None:
+                for index, start, end in self._automaton.find(leet):
+                    key = self._patterns[index][0]
+                    fresh = folded[start:end] != key
+                    if fresh and key in self._expressions and latin_word(start, end, leet):
+                        self._emit(norm, key, start, end, "leet", hits)
+                for index, start, end in self._variants.find(leet):
+                    if latin_word(start, end, leet) and folded[start:end] != leet[start:end]:
+                        self._emit(norm, self._variant_of[index], start, end, "leet", hits)
+        if has_latin and self._pinyin_keys:
+            for index, start, end in self._pinyin.find(folded):
+                if latin_word(start, end, folded):
+                    self._emit(norm, self._pinyin_of[index], start, end, "pinyin", hits)
+        if self._sound is not None and self._homophone_keys:
+            sound = self._sound(folded)
+            if sound is not folded:
+                for index, start, end in self._homophones.find(sound):
+                    key = self._homophone_of[index]
+                    if homophone_ok(key, folded[start:end]):
+                        self._emit(norm, key, start, end, "homophone", hits)
+
     @staticmethod
-    def summarize(hits: Iterable[KeywordHit]) -> dict[str, CodeSummary]:
+    def summarize(hits: Iterable[KeywordHit], tier: str | None = None) -> dict[str, CodeSummary]:
+        """Per code: hits, distinct terms and their summed weight (of one tier, if given)."""
         counts: dict[str, int] = {}
         terms: dict[str, dict[str, float]] = {}
         versions: dict[str, str] = {}
         for hit in hits:
+            if tier is not None and hit.tier != tier:
+                continue
             counts[hit.code] = counts.get(hit.code, 0) + 1
             terms.setdefault(hit.code, {})[hit.term] = hit.weight
             versions[hit.code] = hit.list_version
@@ -426,9 +404,21 @@ def _char_offsets(data: bytes, found: list[tuple[int, int, int]]) -> list[tuple[
 
 
 def _rebuild(
-    library: KeywordLibrary, converter: Converter | None, fold_traditional: bool
+    library: KeywordLibrary,
+    converter: Converter | None,
+    fold_traditional: bool,
+    word_boundaries: bool,
+    boundary_safe: frozenset[str],
+    views: bool,
 ) -> KeywordMatcher:
-    return KeywordMatcher(library, converter, fold_traditional=fold_traditional)
+    return KeywordMatcher(
+        library,
+        converter,
+        fold_traditional=fold_traditional,
+        word_boundaries=word_boundaries,
+        boundary_safe=boundary_safe,
+        views=views,
+    )
 
 
 def _chain(first: Converter | None, second: Converter | None) -> Converter | None:

@@ -33,6 +33,7 @@ from corpusgate.transforms.harm.classifier import (
     LabelledRow,
     evaluate,
     load_labelled,
+    model_input,
     read_table,
     tokenize,
 )
@@ -117,6 +118,26 @@ class Recipe:
     limitations: str = ""
     hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     quantize: Mapping[str, Any] = field(default_factory=dict)
+    # Multi-class recipes: a harmful row's class is its value in `class_column` (COLD's topic)
+    # or its label (`class_map`), and `class_codes` says which Appendix A codes each class
+    # means, so a hit names its code instead of every code the model covers.
+    class_column: str | None = None
+    class_map: Mapping[str, str] | None = None
+    class_codes: Mapping[str, tuple[str, ...]] | None = None
+    # Clean text (`corpora.CLEAN_SETS`, their `fit` part only) added as negatives, at most
+    # `clean_cap` texts per set, and the clean sets whose `calibrate` part sets the threshold.
+    clean_negatives: tuple[str, ...] = ()
+    clean_cap: int = 8000
+    # Sets whose negatives are repeated: modern prose is scarce beside 28,000 poems, and a
+    # model that has seen too little of it flags encyclopedic text about crime or war.
+    clean_repeat: Mapping[str, int] = field(default_factory=dict)
+    calibration_sets: tuple[str, ...] = ()
+    fpr_target: float = 0.002
+    # The lowest threshold calibration may choose (the grid starts here).
+    min_threshold: float = 0.5
+    # The card's `input`: "folded" models read `fold.normalize` output (traditional folded
+    # to simplified, evasion separators cut), the same pass the keyword matcher reads.
+    input: str = "raw"
 
     def __post_init__(self) -> None:
         for code in self.appendix_a:
@@ -162,19 +183,36 @@ TOKENISATION_COMPARISON = {
     "chosen": "chars_wordNgrams3",
 }
 
+_ZH_CLEAN = ("poet_tang", "tang300", "cmrc2018", "cmrc2018_questions", "templates_zh")
+# Measured on COLD dev with the calibrated threshold (quantised): no repeat, threshold 0.90,
+# F1 0.865; modern sets x3, threshold 0.65, F1 0.884.
+_ZH_REPEAT = {"cmrc2018": 3, "cmrc2018_questions": 3}
+_ZH_CALIBRATION = (
+    "poet_tang",
+    "tang300",
+    "cmrc2018",
+    "cmrc2018_traditional",
+    "cmrc2018_questions",
+)
+_EN_CLEAN = ("wikitext2", "web_pages", "templates_en")
+_EN_CALIBRATION = ("wikitext2", "web_pages")
+
 RECIPES: dict[str, Recipe] = {
     r.name: r
     for r in (
         Recipe(
-            name="zh_discrimination_cold_v1",
-            version=1,
+            name="zh_offensive_cold_v2",
+            version=2,
             language="zh",
-            description="Chinese offensive comments on race, gender and region (COLD)",
+            description=(
+                "Chinese offensive comments on race, gender and region (COLD), with clean "
+                "encyclopedic, classical and identity-template text as negatives"
+            ),
             appendix_a=("A.2.a", "A.2.c", "A.2.d", "A.2.e"),
             appendix_a_note=(
-                "COLD topics: race -> A.2.a ethnicity and A.2.c nationality (its race comments "
-                "target ethnic groups and foreign nationals alike), region -> A.2.d, gender -> "
-                "A.2.e. A positive score means 'one of these'; the model does not say which."
+                "One class per COLD topic: race -> A.2.a ethnicity and A.2.c nationality (its "
+                "race comments target ethnic groups and foreign nationals alike), region -> "
+                "A.2.d, gender -> A.2.e. The most probable harmful class names the codes."
             ),
             dataset="cold",
             train_file="train.csv",
@@ -186,12 +224,22 @@ RECIPES: dict[str, Recipe] = {
             licence_file="LICENSE",
             hyperparameters=_HYPERPARAMETERS,
             quantize=_QUANTIZE,
+            class_column="topic",
+            class_codes={
+                "race": ("A.2.a", "A.2.c"),
+                "region": ("A.2.d",),
+                "gender": ("A.2.e",),
+            },
+            clean_negatives=_ZH_CLEAN,
+            clean_repeat=_ZH_REPEAT,
+            calibration_sets=_ZH_CALIBRATION,
+            input="folded",
         ),
         Recipe(
-            name="zh_gender_swsr_v1",
-            version=1,
+            name="zh_sexism_swsr_v2",
+            version=2,
             language="zh",
-            description="Chinese sexist Weibo comments (SWSR SexComment)",
+            description="Chinese sexist Weibo comments (SWSR SexComment), clean text as negatives",
             appendix_a=("A.2.e",),
             appendix_a_note="SWSR labels sexism: A.2.e gender discrimination.",
             dataset="swsr",
@@ -205,19 +253,27 @@ RECIPES: dict[str, Recipe] = {
             licence_file="LICENSE",
             hyperparameters=_HYPERPARAMETERS,
             quantize=_QUANTIZE,
+            class_codes={"1": ("A.2.e",)},
+            clean_negatives=_ZH_CLEAN,
+            clean_repeat=_ZH_REPEAT,
+            calibration_sets=_ZH_CALIBRATION,
+            input="folded",
         ),
         Recipe(
-            name="en_hate_offensive_davidson_v1",
-            version=1,
+            name="en_hate_offensive_davidson_v2",
+            version=2,
             language="en",
-            description="English hate speech or offensive tweets (Davidson et al. 2017)",
-            appendix_a=("A.1.e", "A.2.a", "A.2.b", "A.2.c", "A.2.e", "A.2.i", "A.4.c"),
+            description=(
+                "English hate speech or offensive tweets (Davidson et al. 2017), with clean "
+                "Wikipedia, web pages and non-toxic identity templates as negatives"
+            ),
+            appendix_a=("A.2.i", "A.4.c"),
             appendix_a_note=(
-                "Positive = annotators' majority class 'hate speech' (0) or 'offensive' (1); "
-                "'neither' (2) is negative. Hate speech in this corpus targets race, ethnicity, "
-                "religion, nationality, gender and sexual orientation -> A.1.e ethnic hatred and "
-                "A.2.a/b/c/e/i; offensive language (insults aimed at people) -> A.4.c reputation. "
-                "Appendix A.1 has no general 'insult' code. The model does not say which code."
+                "Classes: 'hate' (annotators' majority class 0) -> A.2.i other discrimination, "
+                "narrowed by the detector to the code of an identity mention in the text "
+                "(A.2.a race, A.2.b religion, A.2.c nationality, A.2.e gender) when there is "
+                "one; 'offensive' (class 1: insults aimed at people) -> A.4.c reputation; "
+                "'neither' (2) is negative. Appendix A.1 has no general 'insult' code."
             ),
             dataset="davidson-hate-offensive",
             train_file="labeled_data.csv",
@@ -230,17 +286,16 @@ RECIPES: dict[str, Recipe] = {
             licence_file="LICENSE",
             # lr 0.5 diverges (fastText: "Encountered NaN") on the shuffled tweets.
             hyperparameters={**_HYPERPARAMETERS, "lr": 0.2},
-            # 83% of Davidson is positive, so the prior flags ordinary prose. Measured before
-            # quantising: threshold 0.5 -> clean-wiki FPR 0.214, dev specificity 0.847;
-            # 0.8 -> 0.062 and 0.928 for 0.004 dev accuracy. Oversampling 'neither' x4 did
-            # not lower the identity-template FPR (0.90 at 0.5), so it is not used.
-            threshold=0.8,
-            limitations=(
-                "Flags most sentences that merely name an identity (see the identity-template "
-                "FPR): Davidson's offensive class is full of identity terms. Do not use it "
-                "alone to reject an English source; pair it with keywords or manual review."
-            ),
             quantize=_QUANTIZE,
+            class_map={"0": "hate", "1": "offensive", "2": "0"},
+            # 83% of Davidson is harmful, a prior no real source has, so a score of 0.5 is
+            # not evidence enough on ordinary prose (v1 measured: wiki FPR 0.214 at 0.5,
+            # 0.062 at 0.8, for 0.004 of dev accuracy): calibration starts at 0.8.
+            min_threshold=0.8,
+            class_codes={"hate": ("A.2.i",), "offensive": ("A.4.c",)},
+            clean_negatives=_EN_CLEAN,
+            calibration_sets=_EN_CALIBRATION,
+            input="folded",
         ),
     )
 }
@@ -349,6 +404,107 @@ def false_positive_rates(model: HarmClassifier, language: str, data_dir: Path) -
     }
 
 
+def _codes(recipe: Recipe) -> dict[str, tuple[str, ...]]:
+    return dict(recipe.class_codes or {"1": recipe.appendix_a})
+
+
+def _prepare(recipe: Recipe, text: str) -> str:
+    return model_input(text) if recipe.input == "folded" else text
+
+
+def _class_rows(recipe: Recipe, data_dir: Path, split: str) -> list[tuple[LabelledRow, str, str]]:
+    """(row, class label, text) of a split: `0` for a negative, else the row's class."""
+    rows = recipe_rows(recipe, data_dir, split)
+    if recipe.class_column is None and recipe.class_map is None:
+        return [(r, str(r.label), r.text) for r in rows]
+    path = (
+        data_dir / recipe.dataset / recipe.train_file
+        if split == "train" or recipe.dev_file is None
+        else None
+    )
+    if path is None:
+        path = data_dir / recipe.dataset / str(recipe.dev_file)
+    raw = {line: row for line, row in read_table(path)}
+    out = []
+    for r in rows:
+        source = raw[r.line]
+        if recipe.class_map is not None:
+            value = str(source[recipe.label_column]).strip()
+            if value not in recipe.class_map:
+                raise ValueError(f"{path}:{r.line}: label {value!r} has no class in the recipe")
+            label = recipe.class_map[value]
+        elif r.label == 0:
+            label = "0"
+        else:
+            assert recipe.class_column is not None
+            label = str(source.get(recipe.class_column, "")).strip()
+            if label not in _codes(recipe):
+                raise ValueError(
+                    f"{path}:{r.line}: {recipe.class_column} {label!r} is not one of "
+                    f"{sorted(_codes(recipe))}"
+                )
+        out.append((r, label, r.text))
+    return out
+
+
+def clean_negatives(recipe: Recipe, data_dir: Path) -> list[str]:
+    """The `fit` part of the recipe's clean sets, at most `clean_cap` texts each, repeated as
+    `clean_repeat` says."""
+    from corpusgate.transforms.harm import corpora
+
+    texts: list[str] = []
+    for name in recipe.clean_negatives:
+        rows = corpora.clean_texts(data_dir, name, ("fit",))
+        texts += [r.text for r in rows[: recipe.clean_cap]] * recipe.clean_repeat.get(name, 1)
+    return texts
+
+
+def calibration_texts(sets: tuple[str, ...], data_dir: Path) -> dict[str, list[str]]:
+    """The `calibrate` part of clean sets; `<set>_traditional` is its OpenCC s2t twin."""
+    from corpusgate.transforms.harm import corpora
+
+    out: dict[str, list[str]] = {}
+    for name in sets:
+        base = name.removesuffix("_traditional")
+        texts = [r.text for r in corpora.clean_texts(data_dir, base, ("calibrate",))]
+        out[name] = corpora.to_traditional(texts) if name != base else texts
+    return out
+
+
+_GRID = [round(0.5 + 0.01 * i, 2) for i in range(50)]
+
+
+def calibrate_threshold(model: HarmClassifier, recipe: Recipe, data_dir: Path) -> dict[str, Any]:
+    """The smallest threshold in 0.50, 0.51 ... 0.99 whose false-positive rate on every
+    calibration set is at most `fpr_target` (else 0.99), with the rates it gives."""
+    sets = calibration_texts(recipe.calibration_sets, data_dir)
+    scores = {name: model.scores(texts) for name, texts in sets.items()}
+    grid = [t for t in _GRID if t >= recipe.min_threshold]
+    chosen = grid[-1]
+    for t in grid:
+        if all(sum(s >= t for s in ss) <= recipe.fpr_target * len(ss) for ss in scores.values()):
+            chosen = t
+            break
+    return {
+        "method": (
+            f"smallest of {recipe.min_threshold:.2f}..0.99 (step 0.01) with FPR <= "
+            f"{recipe.fpr_target} on the "
+            "'calibrate' part (corpora.clean_part) of every set below; the 'holdout' part is "
+            "left for benchmarks/harm_quality.py"
+        ),
+        "fpr_target": recipe.fpr_target,
+        "threshold": chosen,
+        "sets": {
+            name: {
+                "n": len(ss),
+                "fpr_at_threshold": round(sum(s >= chosen for s in ss) / len(ss), 5) if ss else 0,
+                "fpr_at_0.5": round(sum(s >= 0.5 for s in ss) / len(ss), 5) if ss else 0,
+            }
+            for name, ss in scores.items()
+        },
+    }
+
+
 def train_isolated(name: str, data_dir: Path, out_dir: Path) -> dict[str, Any]:
     """`train_model` in a fresh process. fastText keeps some state between trainings in one
     process (measured: the Davidson model trained after COLD and SWSR differed from the one
@@ -380,10 +536,18 @@ def train_model(recipe: Recipe, data_dir: Path, out_dir: Path) -> dict[str, Any]
 
     with tempfile.TemporaryDirectory(prefix="corpusgate-train-") as tmp:
         train_txt = Path(tmp) / "train.txt"
-        ordered = sorted(train_rows, key=lambda r: bottom_k_rank(recipe.order_seed, str(r.line)))
+        lines = [
+            (bottom_k_rank(recipe.order_seed, str(row.line)), label, text)
+            for row, label, text in _class_rows(recipe, data_dir, "train")
+        ]
+        negatives = clean_negatives(recipe, data_dir)
+        lines += [
+            (bottom_k_rank(recipe.order_seed, f"clean:{i}"), "0", text)
+            for i, text in enumerate(negatives)
+        ]
         with train_txt.open("w", encoding="utf-8") as fh:
-            for row in ordered:
-                fh.write(f"__label__{row.label} {tokenize(row.text, recipe.tokenizer)}\n")
+            for _, label, text in sorted(lines):
+                fh.write(f"__label__{label} {tokenize(_prepare(recipe, text), recipe.tokenizer)}\n")
         try:
             ft = fasttext.train_supervised(
                 input=str(train_txt), verbose=0, **recipe.hyperparameters
@@ -409,7 +573,9 @@ def train_model(recipe: Recipe, data_dir: Path, out_dir: Path) -> dict[str, Any]
         "language": recipe.language,
         "appendix_a": list(recipe.appendix_a),
         "appendix_a_note": recipe.appendix_a_note,
-        "labels": {"1": "harmful (any of appendix_a)", "0": "not harmful"},
+        "labels": {"0": "not harmful", **{c: f"harmful: {c}" for c in _codes(recipe)}},
+        "class_codes": {c: list(v) for c, v in _codes(recipe).items()},
+        "input": recipe.input,
         "tokenizer": recipe.tokenizer,
         "threshold": recipe.threshold,
         "limitations": recipe.limitations or None,
@@ -427,6 +593,13 @@ def train_model(recipe: Recipe, data_dir: Path, out_dir: Path) -> dict[str, Any]
             "label_map": dict(recipe.label_map) if recipe.label_map else None,
             "train_rows": len(train_rows),
             "train_positive": sum(r.label for r in train_rows),
+            "clean_negatives": {
+                "sets": list(recipe.clean_negatives),
+                "part": "fit (corpora.clean_part)",
+                "cap_per_set": recipe.clean_cap,
+                "repeat": dict(recipe.clean_repeat),
+                "rows": len(negatives),
+            },
         },
         "split": (
             recipe.split.describe()
@@ -445,12 +618,17 @@ def train_model(recipe: Recipe, data_dir: Path, out_dir: Path) -> dict[str, Any]
         ),
     }
     classifier = HarmClassifier(fasttext.load_model(str(model_path)), card, model_path)
+    if recipe.calibration_sets:
+        calibration = calibrate_threshold(classifier, recipe, data_dir)
+        card["threshold"] = calibration["threshold"]
+        card["calibration"] = calibration
+        classifier = HarmClassifier(classifier._model, card, model_path)
     dev = evaluate(classifier, dev_rows)
     card["metrics"] = {
         "dev": {**dev.as_dict(), "positive": sum(r.label for r in dev_rows)},
         "sensitivity": round(dev.sensitivity, 4),
         "specificity": round(dev.specificity, 4),
-        "threshold": recipe.threshold,
+        "threshold": card["threshold"],
     }
     card["false_positive_rates"] = false_positive_rates(classifier, recipe.language, data_dir)
     card["model_file"] = {"size_bytes": model_path.stat().st_size, "sha256": _sha256(model_path)}

@@ -5,10 +5,14 @@ record_id, `gate_stats.BottomK`), run the same `HarmDetector` on it and call `ga
 an assessment before collection and the verification inside a run agree record for record
 when given the same seed and the same records.
 
-`gate_report` gives the observed rate, the exact Clopper–Pearson interval, the decision under
-the standard's rule (reject above 5%), whether the interval supports it (else: inconclusive,
-with the sample size that would settle it) and, per classifier with measured sensitivity and
-specificity, the Rogan–Gladen corrected prevalence of what that model detects.
+`gate_report` gives the observed (raw) rate and its exact Clopper–Pearson interval, and, when
+the policy has the whole decision's measured error for the source's type, the Rogan–Gladen
+corrected prevalence with an interval that includes the detector's own uncertainty
+(`statistics.corrected_interval`). The decision follows the standard's rule (reject above 5%)
+applied to the corrected prevalence (the raw rate without a measured error), says whether its
+interval supports it (else: inconclusive, with the sample size that would settle it), and
+lists, per classifier with measured sensitivity and specificity, the corrected prevalence of
+what that model detects.
 """
 
 from __future__ import annotations
@@ -19,7 +23,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from corpusgate.transforms.harm.detect import HarmDetector, HarmPolicy
-from corpusgate.transforms.harm.gate.statistics import BottomK, corrected_prevalence, gate_decision
+from corpusgate.transforms.harm.gate.statistics import (
+    BottomK,
+    corrected_interval,
+    corrected_prevalence,
+    gate_decision,
+)
 
 __all__ = [
     "REJECT_ACTION",
@@ -68,8 +77,13 @@ def gate_report(
     *,
     methods: list[str],
     accuracy: Mapping[str, Mapping[str, Any]] | None = None,
+    source_type: str | None = None,
 ) -> dict[str, Any]:
-    """The gate's answer for one source from its bottom-k sample (rank, record_id, entry)."""
+    """The gate's answer for one source from its bottom-k sample (rank, record_id, entry).
+
+    `source_type` picks the policy's measured detector error (`gate.detector_error`); None
+    means `default`. Without a row for it the decision falls back to the raw rate.
+    """
     n = len(sample)
     if n == 0:
         raise ValueError("the sample is empty: a source with no records cannot be assessed")
@@ -77,6 +91,45 @@ def gate_report(
     decision = gate_decision(
         len(flagged_ids), n, policy.gate_threshold, policy.alpha, population=population
     )
+    kind = source_type or "default"
+    error = policy.detector_error.get(kind) if policy.corrected_gate else None
+    census = n >= population
+    corrected_fields: dict[str, Any] = {
+        "raw_rate": decision.rate,
+        "decided_on": "raw_rate",
+        "source_type": kind,
+        "detector_error": None,
+    }
+    final, inconclusive, settle = (
+        decision.decision,
+        decision.inconclusive,
+        (decision.settling_sample_size),
+    )
+    if error is not None:
+        est = corrected_interval(
+            len(flagged_ids), n, error["fpr"], error["tpr"], policy.alpha, census=census
+        )
+        threshold = policy.gate_threshold
+        final = "reject" if est.estimate > threshold else "accept"
+        inconclusive = est.lo <= threshold <= est.hi
+        settle = (
+            _corrected_settling(len(flagged_ids) / n, n, error, policy) if inconclusive else None
+        )
+        corrected_fields.update(
+            est.as_dict(),
+            decided_on="corrected_rate",
+            detector_error={
+                "source_type": kind,
+                "fpr": est.fpr,
+                "fpr_counts": list(error["fpr"]),
+                "tpr": est.tpr,
+                "tpr_counts": list(error["tpr"]),
+                "interval": (
+                    "Rogan-Gladen; Bonferroni over the sample rate and the detector's measured "
+                    "FPR and TPR, each an exact Clopper-Pearson interval"
+                ),
+            },
+        )
     corrected: dict[str, Any] = {}
     for name, acc in (accuracy or {}).items():
         in_language = [e for _, _, e in sample if e.language == acc.get("language")]
@@ -113,9 +166,10 @@ def gate_report(
         "ci_high": decision.hi,
         "confidence": 1 - decision.alpha,
         "threshold": decision.threshold,
-        "decision": decision.decision,
-        "inconclusive": decision.inconclusive,
-        "settling_sample_size": decision.settling_sample_size,
+        "decision": final,
+        "inconclusive": inconclusive,
+        "settling_sample_size": settle,
+        **corrected_fields,
         "seed": policy.seed,
         "requested_sample_size": policy.sample_size,
         "policy": policy.version,
@@ -124,8 +178,34 @@ def gate_report(
         "flagged_record_ids": sorted(flagged_ids),
         "sample_sha256": _sample_digest(rid for _, rid, _ in sample),
         "corrected_prevalence": corrected,
-        "action": REJECT_ACTION if decision.decision == "reject" else ACCEPT_ACTION,
+        "action": REJECT_ACTION if final == "reject" else ACCEPT_ACTION,
     }
+
+
+def _corrected_settling(
+    rate: float, n: int, error: Mapping[str, tuple[int, int]], policy: HarmPolicy
+) -> int | None:
+    """Smallest sample size (doubling, then bisection) at which the same observed rate gives
+    a corrected interval excluding the threshold; None when the detector's own uncertainty
+    keeps it open at any size (then only a better-measured detector settles it)."""
+
+    def settles(m: int) -> bool:
+        est = corrected_interval(rate * m, m, error["fpr"], error["tpr"], policy.alpha)
+        return not est.lo <= policy.gate_threshold <= est.hi
+
+    hi = n
+    while not settles(hi):
+        hi *= 2
+        if hi > 10**9:
+            return None
+    lo = n
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if settles(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
 
 
 def assess_records(records: Iterable[Mapping[str, Any]], detector: HarmDetector) -> dict[str, Any]:
@@ -136,18 +216,16 @@ def assess_records(records: Iterable[Mapping[str, Any]], detector: HarmDetector)
     for record in records:
         population += 1
         sample.add(str(record["record_id"]), str(record["text"]))
-    items = []
-    for rank, record_id, text in sample.items():
-        result = detector.detect(text)
-        items.append(
-            (
-                rank,
-                record_id,
-                SampleEntry(
-                    result.flagged, result.language, result.model_hits, tuple(result.codes)
-                ),
-            )
+    picked = sample.items()
+    results = detector.detect_batch([text for _, _, text in picked])
+    items = [
+        (
+            rank,
+            record_id,
+            SampleEntry(result.flagged, result.language, result.model_hits, tuple(result.codes)),
         )
+        for (rank, record_id, _), result in zip(picked, results, strict=True)
+    ]
     if not items:
         raise ValueError("the source has no readable records: nothing to sample")
     return gate_report(

@@ -11,7 +11,10 @@ about Beam: the pipeline wraps `BottomK` in a combiner and calls `gate_decision`
   threshold the sample cannot support either answer, and the result says so and how large a
   sample would settle it.
 - Detectors err: with a detector's sensitivity and specificity, the Rogan–Gladen estimator turns
-  the flagged rate into an estimate of the true prevalence.
+  the flagged rate into an estimate of the true prevalence. `corrected_interval` gives that
+  estimate an interval that carries both the sample's uncertainty and the uncertainty of the
+  detector's own measured error rates (each a count on a labelled set), so a decision made on
+  it knows what it does not know.
 """
 
 from __future__ import annotations
@@ -28,10 +31,12 @@ from scipy.special import betaincinv
 __all__ = [
     "RANK_BITS",
     "BottomK",
+    "CorrectedInterval",
     "CorrectedPrevalence",
     "GateDecision",
     "bottom_k_rank",
     "clopper_pearson",
+    "corrected_interval",
     "corrected_prevalence",
     "gate_decision",
     "settling_sample_size",
@@ -311,3 +316,73 @@ def corrected_prevalence(
             "not consistent with the detector's measured error rates on this source"
         )
     return CorrectedPrevalence(prevalence=value, raw=raw, clipped=value != raw, note=note)
+
+
+@dataclass(frozen=True)
+class CorrectedInterval:
+    """Rogan–Gladen prevalence with an interval over sample and detector uncertainty."""
+
+    estimate: float  # clipped to [0, 1]
+    lo: float
+    hi: float
+    fpr: float  # the measured rates the estimate used
+    tpr: float
+    informative: bool  # False when the detector's TPR does not exceed its FPR
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "corrected_rate": self.estimate,
+            "corrected_ci_low": self.lo,
+            "corrected_ci_high": self.hi,
+            "fpr": self.fpr,
+            "tpr": self.tpr,
+            "informative": self.informative,
+        }
+
+
+def _rogan_gladen(rate: float, fpr: float, tpr: float) -> float:
+    if tpr <= fpr:
+        return 1.0
+    return min(1.0, max(0.0, (rate - fpr) / (tpr - fpr)))
+
+
+def corrected_interval(
+    k: float,
+    n: int,
+    fpr: tuple[int, int],
+    tpr: tuple[int, int],
+    alpha: float = 0.05,
+    *,
+    census: bool = False,
+) -> CorrectedInterval:
+    """Prevalence implied by k flagged of n sampled, for a detector that flagged fpr[0] of
+    fpr[1] clean items and tpr[0] of tpr[1] harmful ones, with a (1 - alpha) interval.
+
+    The estimate is (k/n - FPR) / (TPR - FPR) (Rogan and Gladen 1978), clipped to [0, 1]. The
+    interval splits alpha between the three binomial proportions (Bonferroni) and takes each
+    one's exact Clopper–Pearson bounds where they push the estimate furthest: the low end
+    uses the sample's lower rate with the highest FPR and TPR, the high end the opposite. It
+    is conservative (its coverage is at least 1 - alpha) and needs no simulation, so an
+    assessor recomputes it from the counts. For a census the sample rate has no error and
+    alpha is split between the two detector rates only.
+    """
+    _check_alpha(alpha)
+    for hits, total in (fpr, tpr):
+        _check_counts(hits, total)
+    if not 0 <= k <= n or n < 1:
+        raise ValueError(f"flagged count k must be between 0 and n={n}, got {k}")
+    parts = 2 if census else 3
+    a = alpha / parts
+    rate = k / n
+    r_lo, r_hi = (rate, rate) if census else _interval(k, n, a)
+    f_lo, f_hi = _interval(fpr[0], fpr[1], a)
+    t_lo, t_hi = _interval(tpr[0], tpr[1], a)
+    f, t = fpr[0] / fpr[1], tpr[0] / tpr[1]
+    return CorrectedInterval(
+        estimate=_rogan_gladen(rate, f, t),
+        lo=_rogan_gladen(r_lo, f_hi, t_hi) if t_hi > f_hi else 0.0,
+        hi=_rogan_gladen(r_hi, f_lo, t_lo),
+        fpr=f,
+        tpr=t,
+        informative=t > f,
+    )

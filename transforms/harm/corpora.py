@@ -1,0 +1,241 @@
+"""The labelled and clean text sets the harm detector is trained, calibrated and judged on.
+
+Serves GB/T 45654-2025 4.1.1 and 4.2.1 indirectly: the gate's 5% rule is only as good as the
+per-record decision, and the decision is only as good as the text it was measured on. One
+module reads every set from the shared data folder, so training (`training.py`), the keyword
+build (`keyword_build.py`), the calibration and the benchmark (`benchmarks/harm_quality.py`)
+cannot disagree about what a set holds or how it is split.
+
+Clean sets are split by a keyed hash of their text into three parts that never overlap:
+
+- `fit` (50%): negatives for the classifiers and the clean text keyword pruning measures;
+- `calibrate` (25%): where thresholds are chosen (a model's score cut, a term's fate);
+- `holdout` (25%): reported only; nothing is tuned on it.
+
+A labelled set keeps its upstream train/dev split (COLD) or the model recipe's hash split.
+Traditional-script copies (OpenCC s2t) of the simplified clean sets are made on demand, so a
+clean traditional paragraph is measured as well as its simplified twin.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from corpusgate.transforms.harm.gate.statistics import RANK_BITS, bottom_k_rank
+
+__all__ = [
+    "CLEAN_SETS",
+    "LABELLED_SETS",
+    "CleanText",
+    "LabelledText",
+    "clean_part",
+    "clean_texts",
+    "labelled_texts",
+    "to_traditional",
+]
+
+Part = Literal["fit", "calibrate", "holdout"]
+_SPLIT_SEED = "corpusgate-clean-split-v1"
+# Cumulative upper bounds of the parts, in that order.
+_PARTS: tuple[tuple[Part, float], ...] = (("fit", 0.5), ("calibrate", 0.75), ("holdout", 1.0))
+
+
+@dataclass(frozen=True)
+class CleanText:
+    set: str  # "poet_tang"
+    text: str
+    part: Part
+    language: str  # "zh" | "en"
+
+
+@dataclass(frozen=True)
+class LabelledText:
+    set: str  # "cold_dev"
+    text: str
+    label: int  # 1 harmful
+    language: str
+    topic: str = ""  # COLD's race / gender / region, where the set has one
+
+
+def clean_part(text: str) -> Part:
+    """Which part a clean text belongs to: a keyed hash of its NFKC form, so twins agree."""
+    rank = bottom_k_rank(_SPLIT_SEED, unicodedata.normalize("NFKC", text).strip())
+    share = rank / 2**RANK_BITS
+    for part, upper in _PARTS:
+        if share < upper:
+            return part
+    return "holdout"
+
+
+def _read(path: Path) -> str:
+    if not path.is_file():
+        raise ValueError(f"{path}: missing from the shared data folder")
+    return path.read_bytes().decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _poet_tang(data: Path) -> Iterator[str]:
+    path = data / "zh-poetry-chinese-poetry" / "quantangshi_poet_tang.jsonl.gz"
+    if not path.is_file():
+        raise ValueError(f"{path}: missing from the shared data folder")
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            poem = json.loads(line)
+            text = "".join(poem.get("paragraphs") or [])
+            if text:
+                yield text
+
+
+def _tang300(data: Path) -> Iterator[str]:
+    path = data / "zh-poetry-chinese-poetry" / "quantangshi_tangshi_sanbaishou.json"
+    for poem in json.loads(_read(path)):
+        text = "".join(poem.get("paragraphs") or [])
+        if text:
+            yield text
+
+
+def _cmrc(data: Path) -> Iterator[str]:
+    seen: dict[str, str] = {}
+    for name in ("cmrc2018_dev.json", "cmrc2018_trial.json"):
+        for entry in json.loads(_read(data / "zh-wiki-cmrc2018" / name)):
+            seen.setdefault(entry["context_id"], entry["context_text"])
+    for key in sorted(seen):
+        yield seen[key]
+
+
+def _cmrc_questions(data: Path) -> Iterator[str]:
+    """The CMRC 2018 questions: short modern sentences about the same clean passages."""
+    for name in ("cmrc2018_dev.json", "cmrc2018_trial.json"):
+        for entry in json.loads(_read(data / "zh-wiki-cmrc2018" / name)):
+            for qa in entry.get("qas") or []:
+                if qa.get("query_text"):
+                    yield qa["query_text"]
+
+
+def _wikitext(data: Path) -> Iterator[str]:
+    for name in ("valid.txt", "test.txt"):
+        for line in _read(data / "en-wikitext2" / name).split("\n"):
+            line = line.strip()
+            if line and not line.startswith("="):
+                yield line
+
+
+def _web_pages(data: Path) -> Iterator[str]:
+    """The Common Crawl-derived JSONL documents and the WARC responses as plain text."""
+    from corpusgate.transforms.spine.readers.base import RawRecord
+    from corpusgate.transforms.spine.readers.warc import read_warc
+
+    folder = data / "web-cc-samples"
+    if not folder.is_dir():
+        raise ValueError(f"{folder}: missing from the shared data folder")
+    for path in sorted(folder.glob("dolma__*.json*.gz")):
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                text = json.loads(line).get("text") or ""
+                if text.strip():
+                    yield text
+    for path in sorted(folder.glob("*.warc.gz")):
+        for item in read_warc(path, str(path)):
+            if isinstance(item, RawRecord):
+                text = str(item.fields.get("text") or "")
+                if text.strip():
+                    yield text
+
+
+def _cold_safe(data: Path) -> Iterator[str]:
+    for row in csv.DictReader(io.StringIO(_read(data / "cold" / "train.csv"))):
+        if row["label"] == "0":
+            yield row["TEXT"]
+
+
+def _templates(data: Path, name: str) -> Iterator[str]:
+    path = data / "bias-templates-conversationai" / name
+    for row in csv.DictReader(io.StringIO(_read(path))):
+        if row["toxicity"] == "nontoxic":
+            yield row["phrase"]
+
+
+# name -> (language, reader). `cold_safe` and the templates are clean by their labels.
+CLEAN_SETS = {
+    "poet_tang": "zh",
+    "tang300": "zh",
+    "cmrc2018": "zh",
+    "cmrc2018_questions": "zh",
+    "wikitext2": "en",
+    "web_pages": "en",
+    "cold_safe_train": "zh",
+    "templates_zh": "zh",
+    "templates_en": "en",
+}
+_CLEAN_READERS = {
+    "poet_tang": _poet_tang,
+    "tang300": _tang300,
+    "cmrc2018": _cmrc,
+    "cmrc2018_questions": _cmrc_questions,
+    "wikitext2": _wikitext,
+    "web_pages": _web_pages,
+    "cold_safe_train": _cold_safe,
+    "templates_zh": lambda d: _templates(d, "zh-cn_sentence_templates.csv"),
+    "templates_en": lambda d: _templates(d, "en_sentence_templates.csv"),
+}
+
+
+def clean_texts(data: Path, name: str, parts: tuple[Part, ...] | None = None) -> list[CleanText]:
+    """One clean set's texts (deduplicated, in file order), optionally only some parts."""
+    if name not in CLEAN_SETS:
+        raise ValueError(f"unknown clean set {name!r}; known: {', '.join(CLEAN_SETS)}")
+    out: list[CleanText] = []
+    seen: set[str] = set()
+    for text in _CLEAN_READERS[name](data):
+        if text in seen:
+            continue
+        seen.add(text)
+        part = clean_part(text)
+        if parts is None or part in parts:
+            out.append(CleanText(name, text, part, CLEAN_SETS[name]))
+    return out
+
+
+def to_traditional(texts: list[str]) -> list[str]:
+    """OpenCC's s2t of each text: clean traditional-script twins of simplified clean text."""
+    import opencc  # imported here: only calibration and the benchmark need it
+
+    s2t = opencc.OpenCC("s2t.json")
+    return [s2t.convert(t) for t in texts]
+
+
+LABELLED_SETS = (
+    "cold_train",
+    "cold_dev",
+    "swsr_train",
+    "swsr_dev",
+    "davidson_train",
+    "davidson_dev",
+)
+
+
+def labelled_texts(data: Path, name: str) -> list[LabelledText]:
+    """A labelled set by name; the SWSR and Davidson dev splits are the model recipes' own."""
+    from corpusgate.transforms.harm.training import RECIPES, recipe_rows
+
+    if name not in LABELLED_SETS:
+        raise ValueError(f"unknown labelled set {name!r}; known: {', '.join(LABELLED_SETS)}")
+    corpus, split = name.rsplit("_", 1)
+    if corpus == "cold":
+        rows = csv.DictReader(io.StringIO(_read(data / "cold" / f"{split}.csv")))
+        return [
+            LabelledText(name, r["TEXT"], int(r["label"]), "zh", r.get("topic", "")) for r in rows
+        ]
+    recipe = {
+        "swsr": RECIPES["zh_sexism_swsr_v2"],
+        "davidson": RECIPES["en_hate_offensive_davidson_v2"],
+    }[corpus]
+    language = recipe.language
+    return [LabelledText(name, r.text, r.label, language) for r in recipe_rows(recipe, data, split)]
