@@ -36,7 +36,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import peak_rss_mib, shared_data_dir
 
-from corpusgate.transforms.harm import corpora
+from corpusgate.transforms.harm import corpora, labelled
 from corpusgate.transforms.harm.detect import HarmDetector, HarmPolicy
 
 HERE = Path(__file__).resolve().parent
@@ -65,7 +65,7 @@ def harmful_sets(data: Path, decide: Callable[..., list[Any]]) -> dict[str, Any]
     out: dict[str, Any] = {}
     attribution: dict[str, list[int]] = {}
     for name in ("cold_dev", "swsr_dev", "davidson_dev"):
-        rows = corpora.labelled_texts(data, name)
+        rows = labelled.labelled_texts(data, name)
         results = decide([r.text for r in rows])
         out[name] = _prf([r.label for r in rows], [res.flagged for res in results])
         for row, res in zip(rows, results, strict=True):
@@ -138,7 +138,7 @@ def gate_simulation(
     harmful = [
         r.text
         for name in ("cold_dev", "swsr_dev", "davidson_dev")
-        for r in corpora.labelled_texts(data, name)
+        for r in labelled.labelled_texts(data, name)
         if r.label and corpora.clean_part(r.text) == "holdout"
     ]
     clean_res = decide(clean)
@@ -181,8 +181,8 @@ def speed(data: Path, decide: Callable[..., list[Any]]) -> dict[str, Any]:
     mixed += [r.text for r in corpora.clean_texts(data, "poet_tang")[:6000]]
     mixed += [r.text for r in corpora.clean_texts(data, "cmrc2018")]
     mixed += [r.text for r in corpora.clean_texts(data, "wikitext2")[:2000]]
-    mixed += [r.text for r in corpora.labelled_texts(data, "cold_dev")[:3000]]
-    mixed += [r.text for r in corpora.labelled_texts(data, "davidson_dev")[:2000]]
+    mixed += [r.text for r in labelled.labelled_texts(data, "cold_dev")[:3000]]
+    mixed += [r.text for r in labelled.labelled_texts(data, "davidson_dev")[:2000]]
     mixed += [r.text for r in corpora.clean_texts(data, "web_pages")]
     random.Random(0).shuffle(mixed)
     rates = []

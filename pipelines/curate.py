@@ -181,7 +181,12 @@ def settle_stages(
     if config.provenance.enabled and facts:
         provenance = ProvenanceSpec.settle(config.provenance, facts, folder)
     if config.harm.enabled and facts:
-        harm = HarmSpec(config.harm.load_policy(), None, run_id)
+        harm = HarmSpec(
+            config.harm.load_policy(),
+            None,
+            run_id,
+            {sid: f.extra.get("content_type") for sid, f in facts.items()},
+        )
         detector = harm.detector()  # a bad policy, model or library fails here, not on a worker
         lib = detector.matcher.library
         today = datetime.now(UTC).date()

@@ -101,7 +101,14 @@ PII_TYPE = pa.struct(
         ("redactions", pa.int32()),
     ]
 )
-HARM_TYPE = pa.struct([("code", pa.string()), ("detector", pa.string()), ("score", pa.float64())])
+HARM_TYPE = pa.struct(
+    [
+        ("code", pa.string()),
+        ("detector", pa.string()),
+        ("score", pa.float64()),
+        ("tier", pa.string()),  # expression | mention | model: what kind of signal decided
+    ]
+)
 
 LINEAGE_TYPE = pa.struct(
     [

@@ -306,6 +306,10 @@ class EntryFile(Settings):
     location: _Location
     fields: _Fields = Field(default_factory=_Fields)
     licence: str | None = None
+    # What kind of text the source holds (encyclopedic, classical_poetry, web,
+    # social_comments, ...): the harm gate corrects its sampled rate with the detector error
+    # the harm policy measured on that kind of text (`gate.detector_error`).
+    content_type: str | None = None
     evidence: list[_Evidence] = Field(default_factory=list)
     # Kind-specific facts (DESIGN §3): the agent a crawl fetched as; the contract's number.
     user_agent: str | None = None
@@ -373,7 +377,11 @@ def parse_entry(data: Any, path: Path, raw: bytes, doc: Document | None = None) 
         raise RegistryError(path, "", "\n  ".join([first, *rest])) from None
     extra = {
         k: v
-        for k, v in (("user_agent", checked.user_agent), ("contract_id", checked.contract_id))
+        for k, v in (
+            ("user_agent", checked.user_agent),
+            ("contract_id", checked.contract_id),
+            ("content_type", checked.content_type),
+        )
         if v is not None
     }
     return SourceEntry(

@@ -11,6 +11,8 @@ validation found problems, a check failed); 2 bad usage or configuration.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import faulthandler
 import importlib
 import logging
 import sys
@@ -68,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # A crash in native code (fastText, Arrow, gRPC) then leaves a Python traceback on stderr.
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        faulthandler.enable(sys.__stderr__)
     # Beam and Presidio log warnings at import (missing optional cloud clients, ...) that say
     # nothing about the user's run; commands raise the level when asked (`run --verbose`).
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")

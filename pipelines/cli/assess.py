@@ -95,7 +95,11 @@ def handle(args: argparse.Namespace) -> int:
     store = open_store(args, config)
     detector = HarmDetector.load(policy)
     try:
-        report = assess_records(read_source_records(entry), detector)
+        report = assess_records(
+            read_source_records(entry),
+            detector,
+            source_type=entry.extra.get("content_type"),
+        )
     except (OSError, ValueError) as err:
         raise CliError(f"{args.source_id}: {err}") from err
     actor = args.actor or os.environ.get("USER") or "unknown"

@@ -18,12 +18,19 @@ would have requested them.
 --status gives the HTTP status the robots.txt fetch ended with (RFC 9309 2.3.1): 2xx parses
 FILE; 4xx allows everything (no FILE needed); 5xx, 429 and 'unreachable' disallow everything.
 
+UA is the crawler's name. Groups are matched by its product token (RFC 9309 2.2.1): the name's
+leading letters, '-' and '_' ('Sogou web spider' -> Sogou, 'AB42bot' -> AB), as Google's parser
+does; a name with none ('360Spider') is matched with the groups' user-agent lines as written.
+Anything but a plain product token gets a warning on stderr saying which token was matched.
+
 Output: one line per URL, `allowed` or `disallowed`, the URL, the rule and its line. With
---json, one JSON object per URL, one per line (JSON Lines), with the keys url, path,
-user_agent, allowed, rule, line, note.
+--json, one JSON document: {user_agent, matched_token, matched_by, note, status, allowed,
+results: [{url, path, allowed, rule, line, note}]}. With --jsonl, one JSON object per URL, one
+per line (JSON Lines), with the keys url, path, user_agent, matched_token, allowed, rule, line,
+note.
 
 Exit status: 0 when every URL is allowed, 1 when any is disallowed, 2 for usage errors
-(unreadable FILE, a user agent that is not a product token, a bad --status)."""
+(unreadable FILE, an empty user agent, a bad --status)."""
 
 CHECK_EPILOG = """\
 examples:
@@ -33,7 +40,8 @@ examples:
   disallowed  https://example.org/private/report.html  Disallow: /private/ (line 3)
 
   corpusgate robots check --status 503 --user-agent corpusgate-bot https://example.org/
-  corpusgate robots check --robots-txt robots.txt --user-agent corpusgate-bot --json URL"""
+  corpusgate robots check --robots-txt robots.txt --user-agent corpusgate-bot --json URL
+  corpusgate robots check --robots-txt robots.txt --user-agent "Sogou web spider" --jsonl URL"""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -57,7 +65,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--user-agent",
         metavar="UA",
         required=True,
-        help="the crawler's product token, e.g. corpusgate-bot (not a full UA string)",
+        help="the crawler's name, e.g. corpusgate-bot or 'Sogou web spider' (matched by its "
+        "product token, see above)",
     )
     check.add_argument(
         "--status",
@@ -65,7 +74,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         default="200",
         help="HTTP status of the robots.txt fetch, or 'unreachable' (default: 200)",
     )
-    check.add_argument("--json", action="store_true", help="JSON Lines: one object per URL")
+    output = check.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="one JSON document for all URLs")
+    output.add_argument("--jsonl", action="store_true", help="JSON Lines: one object per URL")
     check.add_argument("urls", nargs="+", metavar="URL", help="URLs (or paths) to check")
     check.set_defaults(handler=_check)
 
@@ -92,17 +103,18 @@ def _status(value: str) -> int | None:
 def _check(args: argparse.Namespace) -> int:
     from corpusgate.pipelines.cli import EXIT_NEGATIVE, EXIT_OK, CliError
     from corpusgate.transforms.provenance.robots import (
-        is_valid_user_agent,
         normalize_url,
         path_from_url,
         robots_for_status,
+        user_agent_token,
     )
 
-    if not is_valid_user_agent(args.user_agent):
-        raise CliError(
-            f"--user-agent {args.user_agent!r} is not a product token: RFC 9309 2.2.1 matches "
-            "groups by letters, '-' and '_' only (e.g. use 'Googlebot', not 'Googlebot/2.1')"
-        )
+    try:
+        agent = user_agent_token(args.user_agent)
+    except ValueError as err:
+        raise CliError(f"--user-agent: {err}") from None
+    if agent.note:
+        print(f"corpusgate: warning: {agent.note}", file=sys.stderr)
     status = _status(args.status)
     content: bytes | None = None
     if status is not None and 200 <= status < 300:
@@ -115,28 +127,46 @@ def _check(args: argparse.Namespace) -> int:
             raise CliError(f"cannot read --robots-txt {args.robots_txt}: {err.strerror}") from None
     robots = robots_for_status(status, content)
 
-    any_disallowed = False
+    results = []
     for url in args.urls:
         encoded = normalize_url(url)
-        verdict = robots.verdict(encoded, args.user_agent)
-        any_disallowed |= not verdict.allowed
-        if args.json:
-            print(
-                json.dumps(
-                    {
-                        "url": url,
-                        "path": path_from_url(encoded),
-                        "user_agent": args.user_agent,
-                        "allowed": verdict.allowed,
-                        "rule": verdict.rule,
-                        "line": verdict.line,
-                        "note": verdict.note,
-                    },
-                    ensure_ascii=False,
-                )
+        verdict = robots.verdict_for(encoded, agent)
+        results.append(
+            {
+                "url": url,
+                "path": path_from_url(encoded),
+                "allowed": verdict.allowed,
+                "rule": verdict.rule,
+                "line": verdict.line,
+                "note": verdict.note,
+            }
+        )
+    every = all(r["allowed"] for r in results)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "user_agent": args.user_agent,
+                    "matched_token": agent.token,
+                    "matched_by": "name" if agent.by_name else "product_token",
+                    "note": agent.note,
+                    "status": "unreachable" if status is None else status,
+                    "allowed": every,
+                    "results": results,
+                },
+                ensure_ascii=False,
             )
-        else:
-            word = "allowed" if verdict.allowed else "disallowed"
-            why = f"{verdict.rule} (line {verdict.line})" if verdict.rule else f"({verdict.note})"
-            print(f"{word:10}  {url}  {why}")
-    return EXIT_NEGATIVE if any_disallowed else EXIT_OK
+        )
+    for result in results:
+        if args.jsonl:
+            row = {"user_agent": args.user_agent, "matched_token": agent.token, **result}
+            print(json.dumps(row, ensure_ascii=False))
+        elif not args.json:
+            word = "allowed" if result["allowed"] else "disallowed"
+            why = (
+                f"{result['rule']} (line {result['line']})"
+                if result["rule"]
+                else f"({result['note']})"
+            )
+            print(f"{word:10}  {result['url']}  {why}")
+    return EXIT_OK if every else EXIT_NEGATIVE

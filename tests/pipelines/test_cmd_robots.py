@@ -76,7 +76,7 @@ def test_json_lines_one_object_per_url(capsys, robots_file: Path) -> None:
         str(robots_file),
         "--user-agent",
         "Other",
-        "--json",
+        "--jsonl",
         "https://example.org/public?q=1#f",
         "https://example.org/ツ",
     )
@@ -86,12 +86,57 @@ def test_json_lines_one_object_per_url(capsys, robots_file: Path) -> None:
         "url": "https://example.org/public?q=1#f",
         "path": "/public?q=1",
         "user_agent": "Other",
+        "matched_token": "other",
         "allowed": False,
         "rule": "Disallow: /",
         "line": 6,
         "note": "",
     }
     assert rows[1]["path"] == "/%E3%83%84"
+
+
+def test_json_is_one_document(capsys, robots_file: Path) -> None:
+    code, out, _ = run(
+        capsys,
+        "robots",
+        "check",
+        "--robots-txt",
+        str(robots_file),
+        "--user-agent",
+        "Other",
+        "--json",
+        "/public",
+        "/ツ",
+    )
+    document = json.loads(out)  # exactly one document, whatever the number of URLs
+    assert code == 1 and document["allowed"] is False and len(document["results"]) == 2
+    assert document["matched_token"] == "other" and document["matched_by"] == "product_token"
+
+
+@pytest.mark.parametrize(
+    ("name", "token", "warned"),
+    [
+        ("corpusgate-bot", "corpusgate-bot", False),
+        ("Googlebot/2.1", "googlebot", True),
+        ("Sogou web spider", "sogou", True),
+        ("AB42bot", "ab", True),
+        ("360Spider", "360spider", True),
+    ],
+)
+def test_crawler_names_people_use_are_matched_with_a_warning(
+    capsys, tmp_path: Path, name: str, token: str, warned: bool
+) -> None:
+    robots = tmp_path / "robots.txt"
+    robots.write_text(
+        "User-agent: *\nDisallow: /\n\nUser-agent: corpusgate-bot\nUser-agent: Googlebot\n"
+        "User-agent: Sogou\nUser-agent: AB\nUser-agent: 360Spider\nAllow: /\n"
+    )
+    code, out, err = run(
+        capsys, "robots", "check", "--robots-txt", str(robots), "--user-agent", name, "--json", "/x"
+    )
+    document = json.loads(out)
+    assert code == 0 and document["matched_token"] == token  # its own group allows /x
+    assert ("warning" in err and repr(name) in err) is warned
 
 
 @pytest.mark.parametrize(
@@ -114,7 +159,7 @@ def test_status_rules_need_no_file(capsys, status: str, code: int, word: str) ->
     [
         (["--robots-txt", "/nonexistent/robots.txt", "--user-agent", "bot", "/x"], "cannot read"),
         (["--user-agent", "bot", "/x"], "needs --robots-txt"),
-        (["--robots-txt", "ROBOTS", "--user-agent", "Googlebot/2.1", "/x"], "product token"),
+        (["--robots-txt", "ROBOTS", "--user-agent", " ", "/x"], "a user agent is needed"),
         (["--robots-txt", "ROBOTS", "--user-agent", "bot", "--status", "abc", "/x"], "--status"),
         (["--robots-txt", "ROBOTS", "--user-agent", "bot", "--status", "700", "/x"], "100 to 599"),
     ],
@@ -138,5 +183,12 @@ def test_help_teaches(capsys) -> None:
         main(["robots", "check", "--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
-    for needle in ("JSON Lines", "Exit status", "examples:", "--status", "product token"):
+    for needle in (
+        "JSON Lines",
+        "Exit status",
+        "examples:",
+        "--status",
+        "product token",
+        "--jsonl",
+    ):
         assert needle in out

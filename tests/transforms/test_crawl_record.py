@@ -159,9 +159,9 @@ def test_registry_sha256_of_the_record_itself(tmp_path: Path) -> None:
         (RECORD.replace("status: 503", "status: 999"), FILES, r"snapshot 3 .*status 999"),
         (RECORD.replace("status: 503", "status: gone"), FILES, "status 'gone'"),
         (
-            RECORD.replace("user_agent: corpusgate-demo-bot", "user_agent: Bot/1.0"),
+            RECORD.replace("user_agent: corpusgate-demo-bot", "user_agent: ' '"),
             FILES,
-            "product token",
+            "user_agent is empty",
         ),
         (RECORD.replace("      status: 200\n", "", 1), FILES, "status is missing"),
         (

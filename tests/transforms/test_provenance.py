@@ -437,7 +437,7 @@ def test_self_collected_pages(
             },
             "needs the robots.txt file",
         ),
-        ({"user_agent": "corpusgate bot/1.0"}, "is not a product token"),
+        ({"user_agent": " "}, "names no crawler"),
     ],
 )
 def test_a_broken_crawl_record_refuses_every_page_once(

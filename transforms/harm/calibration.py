@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from corpusgate.transforms.harm import corpora
+from corpusgate.transforms.harm import corpora, labelled
 
 __all__ = ["SOURCE_TYPES", "measure_error"]
 
@@ -54,7 +54,7 @@ def _clean(data: Path, name: str) -> list[str]:
     if kind == "safe":
         return [
             r.text
-            for r in corpora.labelled_texts(data, base)
+            for r in labelled.labelled_texts(data, base)
             if not r.label and corpora.clean_part(r.text) != "holdout"
         ]
     plain = base.removesuffix("_traditional")
@@ -65,7 +65,7 @@ def _clean(data: Path, name: str) -> list[str]:
 def _harmful(data: Path, name: str) -> list[str]:
     return [
         r.text
-        for r in corpora.labelled_texts(data, name)
+        for r in labelled.labelled_texts(data, name)
         if r.label and corpora.clean_part(r.text) != "holdout"
     ]
 

@@ -33,12 +33,10 @@ from corpusgate.transforms.harm.gate.statistics import RANK_BITS, bottom_k_rank
 
 __all__ = [
     "CLEAN_SETS",
-    "LABELLED_SETS",
     "CleanText",
     "LabelledText",
     "clean_part",
     "clean_texts",
-    "labelled_texts",
     "to_traditional",
 ]
 
@@ -209,33 +207,3 @@ def to_traditional(texts: list[str]) -> list[str]:
 
     s2t = opencc.OpenCC("s2t.json")
     return [s2t.convert(t) for t in texts]
-
-
-LABELLED_SETS = (
-    "cold_train",
-    "cold_dev",
-    "swsr_train",
-    "swsr_dev",
-    "davidson_train",
-    "davidson_dev",
-)
-
-
-def labelled_texts(data: Path, name: str) -> list[LabelledText]:
-    """A labelled set by name; the SWSR and Davidson dev splits are the model recipes' own."""
-    from corpusgate.transforms.harm.training import RECIPES, recipe_rows
-
-    if name not in LABELLED_SETS:
-        raise ValueError(f"unknown labelled set {name!r}; known: {', '.join(LABELLED_SETS)}")
-    corpus, split = name.rsplit("_", 1)
-    if corpus == "cold":
-        rows = csv.DictReader(io.StringIO(_read(data / "cold" / f"{split}.csv")))
-        return [
-            LabelledText(name, r["TEXT"], int(r["label"]), "zh", r.get("topic", "")) for r in rows
-        ]
-    recipe = {
-        "swsr": RECIPES["zh_sexism_swsr_v2"],
-        "davidson": RECIPES["en_hate_offensive_davidson_v2"],
-    }[corpus]
-    language = recipe.language
-    return [LabelledText(name, r.text, r.label, language) for r in recipe_rows(recipe, data, split)]

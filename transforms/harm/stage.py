@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
@@ -66,7 +66,7 @@ def library_warning(library: KeywordLibrary, today: dt.date) -> str | None:
     return (
         f"keyword library v{library.version} was built {library.build_date.isoformat()}, "
         f"{age} days ago; B.1.1 c expects an update at least every {UPDATE_INTERVAL.days} days "
-        "(corpusgate keywords build)"
+        "(review new terms: corpusgate keywords review import / keywords add)"
     )
 
 
@@ -87,7 +87,19 @@ class HarmSpec:
     policy: HarmPolicy
     library_dir: str | None = None
     run_id: str = ""
+    # source -> the kind of text it holds, whose measured detector error the gate corrects by
+    source_types: Mapping[str, str | None] = field(default_factory=dict)
     name: str = NAME
+
+    def __post_init__(self) -> None:
+        known = set(self.policy.detector_error)
+        for source_id, kind in self.source_types.items():
+            if kind is not None and kind not in known:
+                raise ValueError(
+                    f"source {source_id}: content_type {kind!r} has no measured detector error "
+                    f"in the harm policy; use one of {', '.join(sorted(known))} "
+                    "(or measure it: corpusgate harm calibrate)"
+                )
 
     def detector(self) -> HarmDetector:
         return HarmDetector.load(self.policy, self.library_dir)
@@ -241,6 +253,7 @@ class _DecideFn(beam.DoFn):
             self._spec.policy,
             methods=self._detector.methods,
             accuracy=self._accuracy,
+            source_type=self._spec.source_types.get(source_id),
         )
         report["assessment_id"] = assessment_id_for(self._spec.run_id, source_id)
         report["run_id"] = self._spec.run_id

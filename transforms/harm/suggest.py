@@ -75,7 +75,7 @@ def log_odds(
 
 def suggest_terms(data: Path, code: str, library: KeywordLibrary, *, top: int = 100) -> str:
     """A review sheet of the `top` candidates for `code` the library does not hold."""
-    from corpusgate.transforms.harm import corpora
+    from corpusgate.transforms.harm import labelled
     from corpusgate.transforms.harm.classifier import model_input
 
     if code not in TOPIC_OF_CODE:
@@ -85,7 +85,7 @@ def suggest_terms(data: Path, code: str, library: KeywordLibrary, *, top: int = 
     harmful: list[str] = []
     safe: list[str] = []
     for name, topic in TOPIC_OF_CODE[code]:
-        for row in corpora.labelled_texts(data, name):
+        for row in labelled.labelled_texts(data, name):
             if topic is not None and row.topic != topic:
                 continue
             (harmful if row.label else safe).append(model_input(row.text))

@@ -49,9 +49,9 @@ import yaml
 from corpusgate.schemas.reasons import NO_COLLECTION_TIME, NO_CRAWL_RECORD, ROBOTS_DISALLOWED
 from corpusgate.transforms.provenance.robots import (
     RobotsTxt,
-    is_valid_user_agent,
     normalize_url,
     robots_for_status,
+    user_agent_token,
 )
 
 __all__ = ["CrawlRecord", "RobotsResult", "RobotsSnapshot", "load_crawl_record"]
@@ -105,11 +105,8 @@ class CrawlRecord:
     def __init__(
         self, user_agent: str, snapshots: dict[str, list[RobotsSnapshot]], source: str = "<memory>"
     ) -> None:
-        if not is_valid_user_agent(user_agent):
-            raise ValueError(
-                f"{source}: user_agent {user_agent!r} is not a product token "
-                "(RFC 9309 2.2.1: letters, '-' and '_' only, e.g. corpusgate-bot)"
-            )
+        if not user_agent.strip():
+            raise ValueError(f"{source}: user_agent is empty; give the crawler's name")
         self.user_agent = user_agent
         self.source = source
         self._snapshots = {h: sorted(s, key=lambda x: x.fetched_at) for h, s in snapshots.items()}
@@ -152,9 +149,15 @@ class CrawlRecord:
                 f"of {host} ({_iso(first.fetched_at)})",
             )
         snapshot = self._snapshots[host][index - 1]
-        verdict = self._robots(host, index - 1).verdict(normalize_url(url), self.user_agent)
+        agent = user_agent_token(self.user_agent)
+        verdict = self._robots(host, index - 1).verdict_for(normalize_url(url), agent)
         why = f"{verdict.rule} (line {verdict.line})" if verdict.rule is not None else verdict.note
-        detail = f"{snapshot.describe()}, user agent {self.user_agent}: {why}"
+        named = (
+            self.user_agent
+            if agent.token == self.user_agent.lower()
+            else (f"{self.user_agent} (matched as {agent.token!r})")
+        )
+        detail = f"{snapshot.describe()}, user agent {named}: {why}"
         if verdict.allowed:
             return RobotsResult(True, "", detail, snapshot.sha256)
         return RobotsResult(False, ROBOTS_DISALLOWED, detail, snapshot.sha256)

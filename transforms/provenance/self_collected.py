@@ -20,7 +20,7 @@ from corpusgate.transforms.common.yamlfile import YamlError, load_yaml
 from corpusgate.transforms.provenance.crawl_record import CrawlRecord, load_crawl_record
 from corpusgate.transforms.provenance.evidence import Shortener, entry_relative
 from corpusgate.transforms.provenance.optout import check_optout
-from corpusgate.transforms.provenance.robots import is_valid_user_agent
+from corpusgate.transforms.provenance.robots import user_agent_token
 from corpusgate.transforms.spine.checks import (
     SourceFacts,
     Verdict,
@@ -59,12 +59,11 @@ class SelfCollectedCheck:
             return
         user_agent = facts.extra.get("user_agent")
         if user_agent is not None:
-            if not isinstance(user_agent, str) or not is_valid_user_agent(user_agent):
+            if not isinstance(user_agent, str) or not user_agent.strip():
                 self.refusal = quarantine(
                     ROBOTS,
                     NO_CRAWL_RECORD,
-                    f"the entry's user_agent {user_agent!r} is not a product token "
-                    "(RFC 9309 2.2.1: letters, '-' and '_')",
+                    f"the entry's user_agent {user_agent!r} names no crawler",
                 )
                 return
             # The entry names the agent the pages were fetched as; the crawl record's own
@@ -106,7 +105,9 @@ class SelfCollectedCheck:
                 lineage=changes,
             )
         optout = check_optout(
-            extras.get("http_headers") or [], extras.get("html"), self.crawl.user_agent
+            extras.get("http_headers") or [],
+            extras.get("html"),
+            user_agent_token(self.crawl.user_agent).token,
         )
         if not optout.ok:
             return quarantine(

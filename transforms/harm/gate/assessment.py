@@ -208,16 +208,24 @@ def _corrected_settling(
     return hi
 
 
-def assess_records(records: Iterable[Mapping[str, Any]], detector: HarmDetector) -> dict[str, Any]:
-    """Sample `records` (dicts with record_id and text), detect on the sample, report."""
+def assess_records(
+    records: Iterable[Mapping[str, Any]],
+    detector: HarmDetector,
+    *,
+    source_type: str | None = None,
+) -> dict[str, Any]:
+    """Sample `records` (dicts with record_id, text and, as the run has it, language), detect
+    on the sample, report: what the run's gate does, so both agree record for record."""
     policy = detector.policy
     sample = BottomK(policy.sample_size, policy.seed)
     population = 0
     for record in records:
         population += 1
-        sample.add(str(record["record_id"]), str(record["text"]))
+        sample.add(str(record["record_id"]), (str(record["text"]), record.get("language")))
     picked = sample.items()
-    results = detector.detect_batch([text for _, _, text in picked])
+    results = detector.detect_batch(
+        [text for _, _, (text, _) in picked], [language for _, _, (_, language) in picked]
+    )
     items = [
         (
             rank,
@@ -229,5 +237,10 @@ def assess_records(records: Iterable[Mapping[str, Any]], detector: HarmDetector)
     if not items:
         raise ValueError("the source has no readable records: nothing to sample")
     return gate_report(
-        items, population, policy, methods=detector.methods, accuracy=model_accuracy(detector)
+        items,
+        population,
+        policy,
+        methods=detector.methods,
+        accuracy=model_accuracy(detector),
+        source_type=source_type,
     )

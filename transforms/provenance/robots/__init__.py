@@ -6,6 +6,7 @@ robots_for_status(503, None).verdict(...)   # unreachable: disallowed
 """
 
 from corpusgate.transforms.provenance.robots.matcher import (
+    AgentToken,
     RobotsTxt,
     RobotsVerdict,
     is_valid_user_agent,
@@ -13,11 +14,13 @@ from corpusgate.transforms.provenance.robots.matcher import (
     parse_robots,
     path_from_url,
     robots_for_status,
+    user_agent_token,
 )
 from corpusgate.transforms.provenance.robots.parser import MAX_ROBOTS_BYTES, escape_pattern
 
 __all__ = [
     "MAX_ROBOTS_BYTES",
+    "AgentToken",
     "RobotsTxt",
     "RobotsVerdict",
     "escape_pattern",
@@ -26,4 +29,5 @@ __all__ = [
     "parse_robots",
     "path_from_url",
     "robots_for_status",
+    "user_agent_token",
 ]

@@ -27,9 +27,16 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpusgate.transforms.provenance.robots.parser import ParsedRobots, Rule, parse_robots_txt
+from corpusgate.transforms.provenance.robots.parser import (
+    ParsedRobots,
+    Rule,
+    extract_product_token,
+    first_word,
+    parse_robots_txt,
+)
 
 __all__ = [
+    "AgentToken",
     "RobotsTxt",
     "RobotsVerdict",
     "is_valid_user_agent",
@@ -37,6 +44,7 @@ __all__ = [
     "parse_robots",
     "path_from_url",
     "robots_for_status",
+    "user_agent_token",
 ]
 
 _VALID_UA_RE = re.compile(r"[A-Za-z_-]+")
@@ -58,6 +66,47 @@ class RobotsVerdict:
 def is_valid_user_agent(user_agent: str) -> bool:
     """RFC 9309 2.2.1: a crawler's product token is non-empty and only `[A-Za-z_-]`."""
     return bool(_VALID_UA_RE.fullmatch(user_agent))
+
+
+# `verdict` takes a product token, exactly as RFC 9309 and Google's parser do (an invalid one
+# names no group); this prefix asks it to match the user-agent lines' first words instead.
+_BY_NAME = "\x00by-name:"
+
+
+@dataclass(frozen=True)
+class AgentToken:
+    """How a crawler's name is matched against robots.txt groups."""
+
+    token: str  # what is compared, lower-cased
+    by_name: bool  # True: no product token could be read; compared with the lines' first words
+    note: str  # "" for a plain product token; else what was done with the name, for a warning
+
+
+def user_agent_token(user_agent: str) -> AgentToken:
+    """The token RFC 9309 2.2.1 and Google's parser match groups by: the name's leading
+    letters, '-' and '_' ("Sogou web spider" -> "sogou", "AB42bot" -> "ab",
+    "Googlebot/2.1" -> "googlebot"). A name with none ("360Spider") is matched, as a lenient
+    extension, with the user-agent lines' first words ("360spider")."""
+    name = user_agent.strip()
+    if not name:
+        raise ValueError("a user agent is needed: the crawler's name, e.g. corpusgate-bot")
+    token = extract_product_token(name)
+    if token and token == name:
+        return AgentToken(token.lower(), False, "")
+    if token:
+        return AgentToken(
+            token.lower(),
+            False,
+            f"user agent {name!r} is not a product token (RFC 9309 2.2.1: letters, '-', '_'); "
+            f"groups are matched by its leading {token!r}, as RFC 9309 and Google's parser do",
+        )
+    word = first_word(name)
+    return AgentToken(
+        word.lower(),
+        True,
+        f"user agent {name!r} has no product token (it does not start with a letter); groups "
+        f"are matched by the user-agent lines' first word {word!r} (a lenient extension)",
+    )
 
 
 def path_from_url(url: str) -> str:
@@ -241,6 +290,12 @@ class RobotsTxt:
             path = _ESCAPE_RE.sub(_upper, path)
         return rules.decide(path)
 
+    def verdict_for(self, url_or_path: str, agent: AgentToken) -> RobotsVerdict:
+        """The verdict for a crawler named as people name it (see `user_agent_token`)."""
+        return self.verdict(
+            url_or_path, f"{_BY_NAME}{agent.token}" if agent.by_name else agent.token
+        )
+
     def allowed(self, url_or_path: str, user_agent: str) -> bool:
         return self.verdict(url_or_path, user_agent).allowed
 
@@ -249,8 +304,11 @@ class RobotsTxt:
         groups = self.parsed.groups
         # Product tokens are ASCII, so a non-ASCII agent names no group (and Unicode
         # case-folding, e.g. the Kelvin sign to "k", must not make it name one).
+        by_name = user_agent.startswith(_BY_NAME)
+        if by_name:
+            user_agent = user_agent[len(_BY_NAME) :]
         key = user_agent.lower() if user_agent.isascii() else None
-        chosen = tuple(i for i, g in enumerate(groups) if key in g.agents)
+        chosen = tuple(i for i, g in enumerate(groups) if key in (g.names if by_name else g.agents))
         if chosen:
             label = f"the group(s) for {user_agent!r}"
         else:

@@ -57,6 +57,7 @@ _SITEMAP_KEYS = ("sitemap", "site-map")
 _ESCAPE_RE = re.compile(r"%[0-9A-Fa-f]{2}|[\x80-\xff]")
 _NEEDS_ESCAPE_RE = re.compile(r"%[0-9A-Fa-f]?[a-f]|%[a-f][0-9A-Fa-f]|[\x80-\xff]")
 _PRODUCT_TOKEN_RE = re.compile(r"[A-Za-z_-]*")
+_FIRST_WORD_RE = re.compile(r"[^\s/]*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,9 @@ class Group:
 
     line: int
     agents: set[str] = field(default_factory=set)  # lower-cased product tokens
+    # Lower-cased first words of the user-agent lines ("360spider"): how a crawler whose name
+    # is no product token at all (it starts with a digit) still finds the group meant for it.
+    names: set[str] = field(default_factory=set)
     is_global: bool = False
     rules: list[Rule] = field(default_factory=list)
 
@@ -113,6 +117,11 @@ def _escape_one(m: re.Match[str]) -> str:
     if s[0] == "%":
         return s.upper()
     return f"%{ord(s):02X}"
+
+
+def first_word(value: str) -> str:
+    """A user-agent value up to its first space or '/' ("Sogou web spider" -> "Sogou")."""
+    return _FIRST_WORD_RE.match(value).group()  # type: ignore[union-attr]
 
 
 def extract_product_token(user_agent: str) -> str:
@@ -210,6 +219,7 @@ def parse_robots_txt(content: bytes | str, *, max_bytes: int = MAX_ROBOTS_BYTES)
                 current.is_global = True
             else:
                 current.agents.add(extract_product_token(value).lower())
+                current.names.add(first_word(value).lower())
         elif kind in ("allow", "disallow"):
             if current is None:
                 continue

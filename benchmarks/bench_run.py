@@ -1,0 +1,215 @@
+"""The whole run with every check on, at N and 10×N: docs/s per core, peak RSS, where time goes.
+
+A mixed corpus from ../shared/data, split over 16 JSON Lines files per size: Chinese
+Wikipedia (CMRC 2018), English Wikipedia (WikiText-2), web pages (Common Crawl documents and
+the text of the WET sample), forum comments (COLD, every label) and user messages with
+personal information (presidio-research's synthetic texts), one malformed line per 1,000.
+Every check runs: language identification, provenance, harm with the two-pass 5% gate, PII.
+
+    .venv/bin/python benchmarks/bench_run.py                 # N = 5,000
+    .venv/bin/python benchmarks/bench_run.py --n 20000
+    .venv/bin/python benchmarks/bench_run.py --workers 2     # also multi-process ×2 at 10×N
+    .venv/bin/python benchmarks/bench_run.py --profile       # where the time goes, at N
+
+Prints, per size: docs/s for the whole command and from the run's start to its manifest (per
+core: one worker), peak RSS of the run's process, and the RSS ratio 10×N / N (flat: ≤ 1.15).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import csv
+import gzip
+import io
+import json
+import pstats
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _data import shared_data_dir
+
+FILES = 16
+
+
+def texts(data: Path) -> list[str]:
+    out = [
+        c["context_text"]
+        for c in json.loads((data / "zh-wiki-cmrc2018/cmrc2018_dev.json").read_text())
+    ]
+    out += [
+        line.strip()
+        for line in (data / "en-wikitext2/valid.txt").read_text().splitlines()
+        if len(line.strip()) > 80
+    ]
+    for name in (
+        "dolma__multiple_files__cc_en_head-0091.jsonl.gz",
+        "dolma__multiple_files__cc_en_head-0174.jsonl.gz",
+    ):
+        with gzip.open(data / "web-cc-samples" / name, "rt") as handle:
+            out += [json.loads(line)["text"] for line in handle]
+    with gzip.open(data / "web-cc-samples/whirlwind__whirlwind.warc.wet.gz", "rb") as handle:
+        wet = handle.read()
+    out += [p.decode("utf-8", "replace") for p in wet.split(b"WARC/1.0")[2:] if len(p) > 200]
+    with open(data / "cold/dev.csv", encoding="utf-8") as handle:
+        out += [row["TEXT"] for row in csv.DictReader(handle)]
+    synth = json.loads((data / "pii-presidio-research/synth_dataset_v2.json").read_text())
+    out += [item["full_text"] for item in synth]
+    return [t for t in out if t.strip()]
+
+
+def build(folder: Path, n: int, corpus: list[str]) -> Path:
+    data = folder / "data"
+    data.mkdir(parents=True)
+    parts: list[list[str]] = [[] for _ in range(FILES)]
+    for i in range(n):
+        if i % 1000 == 999:
+            line = '{"id": "broken", "text": \n'  # invalid JSON: quarantined
+        else:
+            record = {"id": f"doc-{i}", "text": corpus[(i * 7919) % len(corpus)]}
+            line = json.dumps(record, ensure_ascii=False) + "\n"
+        parts[i % FILES].append(line)
+    for i, lines in enumerate(parts):
+        (data / f"part-{i:02d}.jsonl").write_text("".join(lines), encoding="utf-8")
+    (folder / "registry").mkdir()
+    (folder / "registry/bench.yaml").write_text(
+        "source_id: bench\nkind: open_source\nlanguages: [zh, en]\norigin: foreign\n"
+        "location: {paths: ['../data/*.jsonl']}\nfields: {text: text, id: id}\n"
+        "licence: CC-BY-SA-4.0\n"
+    )
+    config = folder / "run.yaml"
+    config.write_text(
+        f"registry: registry\nstore: sqlite:///{folder}/store.sqlite\noutput: out\n"
+        "profile: local\nindex: {buckets: 256}\n"
+    )
+    return config
+
+
+def run_once(config: Path, n: int, extra: list[str]) -> dict:
+    corpusgate = str(Path(sys.executable).parent / "corpusgate")
+    started = time.perf_counter()
+    done = subprocess.run(
+        [corpusgate, "run", "--config", str(config), "--json", *extra],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    seconds = time.perf_counter() - started
+    if done.returncode != 0:
+        sys.exit(f"run failed:\n{done.stderr}")
+    manifest = json.loads(done.stdout)
+    assert manifest["balanced"] and manifest["totals"]["read"] == n
+    run_seconds = (
+        datetime.fromisoformat(manifest["finished_at"])
+        - datetime.fromisoformat(manifest["started_at"])
+    ).total_seconds()
+    return {
+        "records": n,
+        "seconds": seconds,
+        "docs_per_s": n / seconds,
+        "run_docs_per_s": n / run_seconds,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "written": manifest["totals"]["written"],
+        "quarantined": manifest["totals"]["quarantined"],
+        "reasons": manifest["totals"]["quarantined_by_reason"],
+    }
+
+
+STAGES = (
+    ("readers", "/spine/readers/"),
+    ("language", "/transforms/language/"),
+    ("provenance", "/transforms/provenance/"),
+    ("harm", "/transforms/harm/"),
+    ("harm", "fasttext"),
+    ("harm", "ahocorasick"),
+    ("harm", "jieba"),
+    ("pii", "/transforms/pii/"),
+    ("pii", "presidio"),
+    ("pii", "phonenumbers"),
+    ("output", "/transforms/output/"),
+    ("output", "pyarrow"),
+    ("beam", "apache_beam"),
+)
+
+
+def profile(config: Path) -> None:
+    """Where the time goes in one run at N, by the module the time was spent in."""
+    from corpusgate.pipelines.config import load_config
+    from corpusgate.pipelines.curate import run_curation
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    run_curation(load_config(config), progress=lambda _: None, warn=lambda _: None)
+    profiler.disable()
+    stats = pstats.Stats(profiler, stream=io.StringIO())
+    shares: Counter[str] = Counter()
+    total = 0.0
+    for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+        total += tottime
+        stage = next((name for name, part in STAGES if part in filename), "other")
+        shares[stage] += tottime
+    print("time by stage (cProfile self time, one run at N):")
+    for stage, seconds in shares.most_common():
+        print(f"  {stage:<11} {seconds / total:6.1%}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--n", type=int, default=5_000, help="records at N (default 5,000)")
+    parser.add_argument("--workers", type=int, default=1, help="also run 10×N on this many")
+    parser.add_argument("--profile", action="store_true", help="print time by stage at N")
+    args = parser.parse_args()
+    corpus = texts(shared_data_dir())
+    print(f"corpus: {len(corpus)} distinct texts from shared/data in {FILES} files; every check on")
+    print(
+        f"{'records':>9} {'workers':>7} {'seconds':>8} {'docs/s':>8} {'run docs/s':>10} "
+        f"{'/core':>7} {'peak RSS':>9}  written/quarantined"
+    )
+    peaks = {}
+    with tempfile.TemporaryDirectory(prefix="corpusgate-bench-") as tmp:
+        configs = {n: build(Path(tmp) / f"n{n}", n, corpus) for n in (args.n, 10 * args.n)}
+        runs = [(args.n, 1), (10 * args.n, 1)]
+        if args.workers > 1:
+            runs.append((10 * args.n, args.workers))
+        singles = {}
+        for n, workers in runs:
+            extra = (
+                ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+                if workers > 1
+                else []
+            )
+            # A fresh process per run; RUSAGE_CHILDREN keeps the largest child so far, and the
+            # runs go up in size, so the figure printed is that run's peak.
+            r = run_once(configs[n], n, extra)
+            peaks[(n, workers)] = r["peak_rss_mib"]
+            if workers == 1:
+                singles[n] = r["run_docs_per_s"]
+            print(
+                f"{n:>9,} {workers:>7} {r['seconds']:>8.1f} {r['docs_per_s']:>8,.0f} "
+                f"{r['run_docs_per_s']:>10,.0f} {r['run_docs_per_s'] / workers:>7,.0f} "
+                f"{r['peak_rss_mib']:>7.0f} MiB  {r['written']:,}/{r['quarantined']:,}"
+            )
+            if workers > 1:
+                print(
+                    f"{'':>9} ×{workers} workers: {r['run_docs_per_s'] / singles[n]:.2f}× one "
+                    "worker (peak RSS is the largest worker process)"
+                )
+        ratio = peaks[(10 * args.n, 1)] / peaks[(args.n, 1)]
+        print(f"peak RSS 10×N / N: {ratio:.2f} (flat: ≤ 1.15)")
+        if args.profile:
+            profile(configs[args.n])
+    print("docs/s counts the whole command (start-up included); run docs/s counts from the")
+    print("run's start to its manifest; /core divides run docs/s by the workers used.")
+
+
+if __name__ == "__main__":
+    main()
