@@ -98,4 +98,8 @@ def test_report_html_escapes_and_lists_everything() -> None:
     manifest = {**MANIFEST, "run_id": "<run>"}
     page = format_html(build_report(manifest, [SPOTCHECK]), manifest)
     assert "&lt;run&gt;" in page and "<run>" not in page
-    assert page.count("<tr>") == 3 and "Not collected" in page and "Spot checks" in page
+    assert "Not collected" in page and "Spot checks" in page
+    # the sources table: header, two sources, and the totals row
+    sources = page.split("Sources: accepted and rejected", 1)[1].split("</table>", 1)[0]
+    assert sources.count("<tr>") == 3 and sources.count("<tr class='total'>") == 1
+    assert "<script" not in page and "http://" not in page.replace("http://www.w3.org", "")
