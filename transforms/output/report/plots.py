@@ -44,6 +44,7 @@ REASON_COLOURS = (
     "#8c959f",
 )
 _XML_PROLOGUE = re.compile(r"^.*?(?=<svg)", re.S)
+_METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)  # RDF creator notes: not shown
 
 
 def _svg(figure: Figure, name: str) -> str:
@@ -53,7 +54,7 @@ def _svg(figure: Figure, name: str) -> str:
     # the same run draws the same bytes.
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": name}):
         figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
-    svg = _XML_PROLOGUE.sub("", out.getvalue(), count=1)
+    svg = _METADATA.sub("", _XML_PROLOGUE.sub("", out.getvalue(), count=1), count=1)
     return svg.replace("<svg ", f"<svg role='img' aria-label='{name}' data-plot='{name}' ", 1)
 
 
