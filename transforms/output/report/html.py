@@ -23,7 +23,7 @@ h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1.6em 0 .5em;
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;width:100%;font-size:.9em}
 th,td{padding:4px 8px;text-align:left;vertical-align:top;border-bottom:1px solid #e5e7eb;
- overflow-wrap:anywhere}
+ overflow-wrap:break-word}
 th{background:#f6f8fa}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;
  white-space:nowrap}
 tr.total td{font-weight:600;border-top:2px solid #1d2327;background:#f6f8fa}
