@@ -53,9 +53,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from corpusgate.pipelines.cli import EXIT_NEGATIVE, CliError
+    from corpusgate.transforms.evidence.usage import written_usage
     from corpusgate.transforms.output.publish import write_reports
     from corpusgate.transforms.output.published import OutputError, open_output
-    from corpusgate.transforms.evidence.usage import written_usage
     from corpusgate.transforms.output.report import (
         load_evidence,
         load_spotchecks,
