@@ -33,6 +33,7 @@ COMMAND_MODULES = [
     "corpusgate.pipelines.cli.classifier",
     "corpusgate.pipelines.cli.assess",
     "corpusgate.pipelines.cli.spotcheck",
+    "corpusgate.pipelines.cli.evidence",
     "corpusgate.pipelines.cli.consent",
     "corpusgate.pipelines.cli.forget",
     "corpusgate.pipelines.cli.runs",

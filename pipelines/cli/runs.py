@@ -71,12 +71,37 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=_usage)
 
 
+def _with_writes(output: str, runs: list[dict]) -> list[dict]:
+    """Each published run with the records it wrote per source (from its own manifest)."""
+    from corpusgate.transforms.output.published import OutputError, open_output
+
+    out = []
+    for run in runs:
+        if run["state"] == "published":
+            try:
+                sources = open_output(output, run["run_id"]).manifest["sources"]
+            except OutputError:
+                sources = {}
+            run = {**run, "written": {sid: row["written"] for sid, row in sources.items()}}
+        out.append(run)
+    return out
+
+
 def print_runs(output: str, *, as_json: bool) -> int:
     from corpusgate.transforms.output.history import list_runs
+    from corpusgate.transforms.output.report.history import source_history
 
-    runs = list_runs(output)
+    runs = _with_writes(output, list_runs(output))
+    history = source_history(r for r in runs if r["state"] == "published")
     if as_json:
-        print_json({"output": output, "runs": runs})
+        print_json(
+            {
+                "output": output,
+                "runs": runs,
+                "sources": [h.as_dict() for h in history],
+                "rejected_sources_used": sorted(h.source_id for h in history if h.breaches),
+            }
+        )
         return 0 if runs else 1
     if not runs:
         print(f"{output}: no runs (run `corpusgate run` first)", file=sys.stderr)
@@ -94,6 +119,15 @@ def print_runs(output: str, *, as_json: bool) -> int:
             + (f"  gate rejected: {', '.join(rejected)}" if rejected else "")
         )
     print("(* the current publication)")
+    if history:
+        published = sum(1 for r in runs if r["state"] == "published")
+        print(f"\nper source, over {published} published run(s) (B.2.1.1.1 b):")
+        width = max(len(h.source_id) for h in history)
+        for h in history:
+            print(
+                f"  {h.source_id:<{width}}  rejected in {len(h.rejected_in)}  "
+                f"written in {len(h.written_in)}  {h.answer}"
+            )
     return 0
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from corpusgate.transforms.output.report import build_report, format_html, format_report
 
 MANIFEST = {
@@ -98,4 +100,10 @@ def test_report_html_escapes_and_lists_everything() -> None:
     manifest = {**MANIFEST, "run_id": "<run>"}
     page = format_html(build_report(manifest, [SPOTCHECK]), manifest)
     assert "&lt;run&gt;" in page and "<run>" not in page
-    assert page.count("<tr>") == 3 and "Not collected" in page and "Spot checks" in page
+    assert "Not collected" in page and "Spot checks" in page
+    # the sources table: header, two sources, and the totals row
+    sources = page.split("Sources: accepted and rejected", 1)[1].split("</table>", 1)[0]
+    assert sources.count("<tr>") == 3 and sources.count("<tr class='total'>") == 1
+    # self-contained: nothing fetched, nothing to run
+    assert not re.search(r"<script|<link|<img|src=|url\((?!#)", page)
+    assert page.count("<svg") == 2  # outcomes and gate; no languages, no mix plot
