@@ -213,7 +213,8 @@ def settle_stages(
     return Stages(language, provenance, harm, pii, tuple(warnings), library)
 
 
-LANGUAGES = "languages"  # the summary's per-source language counts
+LANGUAGES = "languages"  # the summary's per-source language counts (records read)
+USAGE = "usage"  # records written per (source, language)
 
 
 def _cause_prefix(records: beam.PCollection, stages: Stages, label: str) -> dict[str, Any]:
@@ -274,6 +275,14 @@ def build_pipeline(
         quarantined.append(out[QUARANTINE])
         pairs.append(out[PAIRS])
 
+    # What the shards will hold per (source, language): the report's diversity counts.
+    summary.append(
+        records
+        | "WrittenLanguage"
+        >> beam.Map(lambda r: ((r["source_id"], r["lineage"].get("language") or "und"), 1))
+        | "CountWritten" >> beam.CombinePerKey(sum)
+        | "TagUsage" >> beam.MapTuple(lambda key, n: (USAGE, list(key), n))
+    )
     sizes = {
         "roll_rows": shards.max_rows,
         "roll_bytes": shards.target_bytes,
@@ -352,6 +361,7 @@ def _write_summary(items: list[tuple[str, Any, Any]], location: str) -> None:
         "skipped": [],
         GATE: [],
         LANGUAGES: [],
+        USAGE: [],
     }
     for tag, key, value in items:
         if tag == "file":
@@ -572,11 +582,12 @@ def _real_run(
         f"runner {_runner_name(options)}"
     )
     try:
-        manifest = _run_and_check(
+        summary = _run_and_check(
             config, options, tasks, layout, stages, config_sha256, progress_interval
         )
+        usage = {(source, language): n for (source, language), n in summary[USAGE]}
         manifest = _finish_manifest(
-            manifest, layout, entries, not_collected, stages, started_at, config, options
+            summary, layout, entries, not_collected, stages, started_at, config, options
         )
         problems = manifest_core.balance_problems(manifest)
         if problems:
@@ -587,7 +598,7 @@ def _real_run(
         # the run here, with nothing published and the store's own error in the message.
         store.log_run(run_id, "publishing", config_sha256=config_sha256, output=config.output)
         # A new run's report has no spot checks yet: those are made on its output afterwards.
-        current = publish(layout, manifest, report_files(manifest, spotchecks=[]))
+        current = publish(layout, manifest, report_files(manifest, spotchecks=[], usage=usage))
     except BaseException as err:
         discard_run(layout)
         try:
