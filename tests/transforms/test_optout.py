@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from corpusgate.schemas.reasons import OPTOUT_DECLARED
@@ -95,15 +93,21 @@ def test_check_optout_reason_and_detail() -> None:
 
 
 @pytest.mark.parametrize(
-    "page",
+    ("page", "signals"),
     [
-        "<html><head>" + "<p>" * 300_000 + '<meta name="robots" content="noai">',  # no </head>
-        "<html><head><title>x</title></head><body>" + "<div>text</div>" * 80_000,
-        "<html><head>" + "<!-- c -->" * 20_000 + '<meta name="robots" content="noai"></head>',
+        (
+            "<html><head>" + "<p>" * 300_000 + '<meta name="robots" content="noai">',
+            ["meta-robots:noai"],
+        ),
+        ("<html><head><title>x</title></head><body>" + "<div>text</div>" * 80_000, []),
+        (
+            "<html><head>" + "<!-- c -->" * 20_000 + '<meta name="robots" content="noai"></head>',
+            ["meta-robots:noai"],
+        ),
     ],
 )
-def test_large_pages_stay_fast(page: str) -> None:
+def test_large_pages_are_read_to_the_end_of_the_head(page: str, signals: list[str]) -> None:
+    # The scan is linear (each opener is searched for once per pass); a quadratic one would make
+    # these pages take minutes, which the suite's time budget catches rather than a clock assert.
     assert len(page) > 150_000
-    start = time.perf_counter()
-    optout_signals([], page)
-    assert time.perf_counter() - start < 0.5
+    assert optout_signals([], page) == signals
