@@ -57,6 +57,7 @@ DUPLICATE_RECORD_ID = "duplicate_record_id"
 # Provenance (issue: provenance gate).
 LICENCE_NOT_ALLOWED = "licence_not_allowed"
 LICENCE_UNKNOWN = "licence_unknown"
+LICENCE_EVIDENCE_CHANGED = "licence_evidence_changed"
 ROBOTS_DISALLOWED = "robots_disallowed"
 NO_CRAWL_RECORD = "no_crawl_record"
 NO_COLLECTION_TIME = "no_collection_time"

@@ -11,14 +11,16 @@ DESCRIPTION = """\
 Run the curation job on the sources of a registry.
 
 Reads every input file of the selected sources, gives each record a deterministic id and a
-lineage, and writes:
-  OUTPUT/shards/*.parquet      records that passed every check (one row each, with lineage)
-  OUTPUT/quarantine/*.parquet  records removed, each with its check, reason and raw bytes
-  OUTPUT/index/*.parquet       where every record id landed (used by `corpusgate audit`)
-  OUTPUT/reports/              the per-source read / written / quarantined table
-  OUTPUT/manifest.json         written last: every file with rows and sha256, and the counts
-The run is staged in OUTPUT/.staging-RUN_ID and published only when, for every source,
-read = written + quarantined. A failed run publishes nothing and leaves the previous output.
+lineage, and writes one run folder, OUTPUT/runs/RUN_ID/:
+  shards/*.parquet      records that passed every check (one row each, with lineage)
+  quarantine/*.parquet  records removed, each with its check, reason and raw bytes
+  index/*.parquet       where every record id landed (used by `corpusgate audit`)
+  files.parquet         every file of the run with its rows and sha256
+  reports/              the per-source table (txt, json, html) and the evidence package
+  manifest.json         the counts, languages and gate decisions of every source
+The run is published only when, for every source, read = written + quarantined: then
+OUTPUT/manifest.json, the pointer every reader follows, moves to it in one write. A failed
+run publishes nothing and readers keep the previous run (`corpusgate runs list|gc`).
 
 Any option not listed below is passed to Apache Beam unchanged, e.g.
 --direct_running_mode=multi_processing --direct_num_workers=2, or --project/--region for

@@ -4,6 +4,7 @@ refusal is a reason in the manifest, and `audit` tells why (demo/PROVENANCE.md l
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -192,3 +193,28 @@ def test_user_input_cases(
     assert (answer.get("quarantine") or {}).get("reason") == reason
     rows = [e["path"] for e in answer["evidence"] if e["role"] == "user_authorization"]
     assert rows == ([row_id] if row_id else [])
+
+
+def test_a_run_refuses_a_source_whose_licence_text_changed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The registry validates the entry's sha256 when asked; the run must check it too, or the
+    # published lineage cites a licence text nobody holds any more.
+    demo_dir = tmp_path / "demo"
+    shutil.copytree(REPO / "demo", demo_dir)
+    licence = demo_dir / "licences/CC-BY-SA-3.0.md"
+    licence.write_text(licence.read_text() + "\nAmended after the entry was written.\n")
+    config = tmp_path / "run.yaml"
+    config.write_text(
+        f"registry: {demo_dir}/registry\nstore: sqlite:///{tmp_path}/store.sqlite\n"
+        f"output: {tmp_path}/out\nprofile: local\nsources: [en-wikitext2]\n"
+    )
+    code = main(["run", "--config", str(config), "--json"])
+    manifest = json.loads(capsys.readouterr().out)
+    assert code == 0
+    counts = manifest["sources"]["en-wikitext2"]
+    assert counts["written"] == 0 and counts["read"] > 0
+    assert counts["quarantined_by_reason"] == {"licence_evidence_changed": counts["read"]}
+    rows = _rows(tmp_path / "out", "quarantine")
+    assert {row["reason"] for row in rows} == {"licence_evidence_changed"}
+    assert "licence_text ../licences/CC-BY-SA-3.0.md has sha256" in rows[0]["detail"]

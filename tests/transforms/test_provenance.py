@@ -20,6 +20,7 @@ from corpusgate.schemas.reasons import (
     COMMERCIAL,
     COMMERCIAL_EVIDENCE_MISSING,
     LICENCE,
+    LICENCE_EVIDENCE_CHANGED,
     LICENCE_NOT_ALLOWED,
     LICENCE_UNKNOWN,
     NO_COLLECTION_TIME,
@@ -251,6 +252,44 @@ def test_an_authorization_document_that_changed_does_not_count(
     assert "../evidence/authorization.md has sha256" in row["detail"]  # type: ignore[typeddict-item]
     assert "not counted" in row["detail"]  # type: ignore[typeddict-item]
     assert row["lineage"]["licence"]["authorization"] is None
+
+
+@pytest.mark.parametrize("damage", ["edited", "missing"])
+def test_a_licence_text_that_is_not_the_recorded_one_refuses_the_source(
+    tmp_path: Path, policy: LicencePolicy, damage: str
+) -> None:
+    text = b"Creative Commons Attribution 4.0 International\n"
+    path, sha = _put(tmp_path, "licences/CC-BY-4.0.txt", text)
+    if damage == "edited":
+        Path(path).write_bytes(text + b"amended\n")
+    else:
+        Path(path).unlink()
+    facts = _facts(
+        tmp_path, "oss", "open_source", [("licence_text", path, sha)], licence="CC-BY-4.0"
+    )
+    checker = ProvenanceChecker({"oss": facts}, policy)
+    assert checker.refusal("oss") is not None
+    results = [_apply(checker, _record(facts, f"r{i}")) for i in range(3)]
+    assert not any(ok for ok, _ in results)
+    for _, row in results:
+        assert (row["check"], row["reason"]) == (LICENCE, LICENCE_EVIDENCE_CHANGED)
+        shown = "has sha256" if damage == "edited" else "does not exist"
+        assert row["detail"].startswith(f"licence_text ../licences/CC-BY-4.0.txt {shown}")
+        assert "registry validate" in row["detail"]
+
+
+def test_an_unchanged_licence_text_lets_the_licence_decide(
+    tmp_path: Path, policy: LicencePolicy
+) -> None:
+    path, sha = _put(tmp_path, "licences/CC-BY-4.0.txt", b"CC BY 4.0\n")
+    facts = _facts(
+        tmp_path, "oss", "open_source", [("licence_text", path, sha)], licence="CC-BY-4.0"
+    )
+    ok, kept = _apply(ProvenanceChecker({"oss": facts}, policy), _record(facts, "r1"))
+    assert ok and kept["lineage"]["licence"]["expression"] == "CC-BY-4.0"
+    assert _evidence(kept, "licence_text") == [
+        {"role": "licence_text", "path": path, "sha256": sha}
+    ]
 
 
 # --------------------------------------------------------------------------- self-collected

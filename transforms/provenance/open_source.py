@@ -6,11 +6,15 @@ classified by the licence policy (`licences.LicencePolicy`). An authorization do
 the rights holder (path + sha256 in the entry, verified once on the launcher) lets a source
 with no licence, or one nobody can read, be used — never one the policy refuses. Kept records
 carry the licence class and its obligations (attribution, share-alike) in their lineage.
+
+A licence text the entry references is the copy of the terms the source is used under; when it
+is missing or its bytes are no longer the ones recorded, the lineage would cite terms nobody
+can show, so the source is refused whole (`licence_evidence_changed`, naming the document).
 """
 
 from __future__ import annotations
 
-from corpusgate.schemas.reasons import LICENCE
+from corpusgate.schemas.reasons import LICENCE, LICENCE_EVIDENCE_CHANGED
 from corpusgate.schemas.records import Record
 from corpusgate.transforms.provenance.evidence import document_problem, entry_relative
 from corpusgate.transforms.provenance.licences import LicencePolicy, check_licence, choose_licence
@@ -32,8 +36,22 @@ class OpenSourceCheck:
                 notes.append(f"authorization {self.authorization_path} sha256 {recorded[:12]}…")
         self.authorization_note = "; ".join(notes)
         self.refusal: Verdict | None = None
+        problems = [
+            p
+            for path, recorded in facts.evidence_paths("licence_text")
+            if (p := document_problem(facts, "licence_text", path, recorded))
+        ]
+        if problems:
+            fix = (
+                "restore the document, or record its new sha256 in the entry "
+                "(`corpusgate registry validate` prints it)"
+            )
+            detail = f"{'; '.join(problems)}: {fix}"
+            self.refusal = quarantine(LICENCE, LICENCE_EVIDENCE_CHANGED, detail)
 
     def check(self, record: Record) -> Verdict:
+        if self.refusal is not None:
+            return self.refusal
         lineage = record["lineage"]
         entry_licence = self.facts.licence
         # The record mapper puts the record's own licence field over the entry's, so an
