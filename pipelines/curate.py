@@ -291,12 +291,19 @@ def build_pipeline(
     kept = records | "WriteShardPieces" >> WritePieces(
         run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes
     )
-    held = (
-        quarantined
-        | "AllQuarantine" >> beam.Flatten()
-        | "WriteQuarantinePieces"
+    # One writer per stage that quarantines, each fused with its stage: a Flatten of the rows
+    # first would be a barrier on the local runner (FnApiRunner buffers every input of a
+    # multi-input Flatten in memory), holding every quarantined record and its raw bytes.
+    held_writes = [
+        rows
+        | f"WriteQuarantinePieces{i}"
         >> WritePieces(run_dir, QUARANTINE_KIND, QUARANTINE_SCHEMA, QUARANTINED, **sizes)
-    )
+        for i, rows in enumerate(quarantined)
+    ]
+    held = {
+        tag: [w[tag] for w in held_writes] | f"AllQuarantine{tag.title()}" >> beam.Flatten()
+        for tag in (PIECES, OUTCOMES)
+    }
     meta = shard_metadata(layout.run_id, config_sha256)
     final = (
         (kept[PIECES], held[PIECES])
