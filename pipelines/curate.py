@@ -287,6 +287,7 @@ def build_pipeline(
         "roll_rows": shards.max_rows,
         "roll_bytes": shards.target_bytes,
         "group_rows": shards.row_group_rows,
+        "group_bytes": shards.row_group_bytes,
     }
     kept = records | "WriteShardPieces" >> WritePieces(
         run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes

@@ -59,6 +59,41 @@ def test_pieces_roll_by_bytes(tmp_path: Path) -> None:
     assert [p.rows for p in pieces] == [10, 10, 10, 10]
 
 
+def test_row_groups_close_by_the_bytes_a_writer_holds(tmp_path: Path) -> None:
+    # Ten 1 MiB texts: with a 3 MiB budget no row group holds more than three of them, so a
+    # writer never holds group_rows large records at once.
+    data = rows(10)
+    for row in data:
+        row["text"] = "x" * (1 << 20)
+    pieces, _ = write_pieces(
+        tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=1_000, group_bytes=3 << 20
+    )
+    (piece,) = pieces
+    meta = pq.ParquetFile(tmp_path / piece.path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [3, 3, 3, 1]
+
+
+def test_a_shard_reads_only_the_row_groups_of_its_slice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = rows(12)
+    pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
+    plans = plan_shards(pieces, ShardSettings(num_shards=3))
+    schema = SHARD_SCHEMA.with_metadata(shard_metadata("run-1", "c"))
+    read: list[int] = []
+    original = pq.ParquetFile.read_row_group
+
+    def recording(self: pq.ParquetFile, i: int, *args: object, **kwargs: object) -> pa.Table:
+        read.append(i)
+        return original(self, i, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", recording)
+    written = write_shard(str(tmp_path), plans[1], schema, "written", group_rows=4, digits=1)[0]
+    assert read == [1]  # rows 4..7 of the piece: its second row group only
+    got = pq.read_table(tmp_path / written.path).column("record_id").to_pylist()
+    assert got == [r["record_id"] for r in data[4:8]]
+
+
 @pytest.mark.parametrize(
     ("settings", "rows_per_shard"),
     [

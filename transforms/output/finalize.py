@@ -96,14 +96,20 @@ def plan_shards(pieces: Sequence[Piece], settings: ShardSettings) -> list[ShardP
     return plans
 
 
-def _slice_batches(run_dir: str, cut: Slice, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def _slice_batches(run_dir: str, cut: Slice) -> Iterator[pa.RecordBatch]:
+    """The slice's rows, one piece row group at a time (the piece writer bounds their size);
+    row groups before the slice are skipped by their metadata, never read."""
     with files.open_read(files.join(run_dir, cut.piece)) as handle:
+        piece = pq.ParquetFile(handle)
         at = 0
-        for batch in pq.ParquetFile(handle).iter_batches(batch_size=batch_rows):
-            lo, hi = max(cut.start, at), min(cut.stop, at + batch.num_rows)
+        for i in range(piece.num_row_groups):
+            rows = piece.metadata.row_group(i).num_rows
+            lo, hi = max(cut.start, at), min(cut.stop, at + rows)
             if lo < hi:
-                yield batch.slice(lo - at, hi - lo)
-            at += batch.num_rows
+                yield from (
+                    piece.read_row_group(i).slice(lo - at, hi - lo).combine_chunks().to_batches()
+                )
+            at += rows
             if at >= cut.stop:
                 return
 
@@ -124,7 +130,7 @@ def write_shard(
     sources: list[pa.Array] = []
     reasons: list[pa.Array] = []
     for cut in plan.slices:
-        for batch in _slice_batches(run_dir, cut, group_rows):
+        for batch in _slice_batches(run_dir, cut):
             writer.write(batch, row_group_size=group_rows)
             ids.append(batch.column("record_id"))
             sources.append(batch.column("source_id"))

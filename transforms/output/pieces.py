@@ -43,9 +43,19 @@ class Piece:
     bytes: int
 
 
+# What a buffered row costs beyond its text and raw bytes (ids, lineage, decisions), roughly.
+_ROW_OVERHEAD = 2_048
+
+
+def row_bytes(row: dict[str, Any]) -> int:
+    """A buffered row's approximate size: its text and raw bytes dominate large records."""
+    return _ROW_OVERHEAD + len(row.get("text") or "") + len(row.get("raw") or b"")
+
+
 class PieceWriter:
     """Rows of one schema into pieces under `run_dir/_tmp/pieces/<kind>/`, rolled when a piece
-    reaches `roll_rows` rows or `roll_bytes` written bytes."""
+    reaches `roll_rows` rows or `roll_bytes` written bytes. Rows are buffered into row groups of
+    at most `group_rows` rows and `group_bytes` of text and raw bytes (what the writer holds)."""
 
     def __init__(
         self,
@@ -57,8 +67,9 @@ class PieceWriter:
         roll_rows: int,
         roll_bytes: int,
         group_rows: int,
+        group_bytes: int = 32 << 20,
     ) -> None:
-        if min(roll_rows, roll_bytes, group_rows) < 1:
+        if min(roll_rows, roll_bytes, group_rows, group_bytes) < 1:
             raise ValueError("piece sizes must be >= 1")
         self._run_dir = run_dir
         self._kind = kind
@@ -67,6 +78,8 @@ class PieceWriter:
         self._roll_rows = roll_rows
         self._roll_bytes = roll_bytes
         self._group_rows = group_rows
+        self._group_bytes = group_bytes
+        self._buffered_bytes = 0
         self._attempt = uuid.uuid4().hex[:12]  # a retried bundle writes under another name
         self._seq = 0
         self._buffer: list[dict[str, Any]] = []
@@ -78,8 +91,9 @@ class PieceWriter:
 
     def add(self, row: dict[str, Any]) -> Iterator[Piece]:
         self._buffer.append(row)
+        self._buffered_bytes += row_bytes(row)
         self.outcomes[(row["source_id"], self._status, row.get("reason") or "")] += 1
-        if len(self._buffer) >= self._group_rows:
+        if len(self._buffer) >= self._group_rows or self._buffered_bytes >= self._group_bytes:
             yield from self._flush()
 
     def close(self) -> Iterator[Piece]:
@@ -98,6 +112,7 @@ class PieceWriter:
         self._writer.write_table(table, row_group_size=len(self._buffer))
         self._rows += len(self._buffer)
         self._buffer = []
+        self._buffered_bytes = 0
         assert self._stream is not None
         if self._rows >= self._roll_rows or self._stream.size >= self._roll_bytes:
             yield from self._finish()
@@ -151,9 +166,15 @@ class WritePieces(beam.PTransform):
         roll_rows: int,
         roll_bytes: int,
         group_rows: int,
+        group_bytes: int = 32 << 20,
     ) -> None:
         super().__init__()
-        sizes = {"roll_rows": roll_rows, "roll_bytes": roll_bytes, "group_rows": group_rows}
+        sizes = {
+            "roll_rows": roll_rows,
+            "roll_bytes": roll_bytes,
+            "group_rows": group_rows,
+            "group_bytes": group_bytes,
+        }
         PieceWriter(run_dir, kind, schema, status, **sizes)  # bad sizes fail the build
         self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes)
 
