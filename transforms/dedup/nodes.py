@@ -32,6 +32,7 @@ NODE_SCHEMA = pa.schema(
         pa.field("method", pa.uint8(), nullable=False),  # item.METHOD_TAGS
         pa.field("signature", pa.binary(), nullable=False),
         pa.field("bands", pa.binary(), nullable=False),
+        pa.field("shingles", pa.int32(), nullable=False),
         pa.field("previous", pa.bool_(), nullable=False),
         pa.field("ref", pa.binary(), nullable=False),  # pickled
     ]
@@ -44,8 +45,8 @@ def handle_of(record_id: str, previous: bool) -> bytes:
 
 
 def node_table(items: Sequence[DedupItem]) -> pa.Table:
-    columns: list[list[object]] = [[] for _ in range(9)]
-    node, order, record, source, exact, method, signature, bands, previous = columns
+    columns: list[list[object]] = [[] for _ in range(10)]
+    node, order, record, source, exact, method, signature, bands, shingles, previous = columns
     refs = []
     for i in items:
         node.append(handle_of(i.record_id, i.previous))
@@ -56,6 +57,7 @@ def node_table(items: Sequence[DedupItem]) -> pa.Table:
         method.append(METHOD_TAGS[i.method])
         signature.append(i.signature)
         bands.append(i.bands)
+        shingles.append(i.shingles)
         previous.append(i.previous)
         refs.append(pickle.dumps(i.ref, protocol=pickle.HIGHEST_PROTOCOL))
     return pa.Table.from_arrays(
@@ -68,6 +70,7 @@ def node_table(items: Sequence[DedupItem]) -> pa.Table:
             pa.array(method, pa.uint8()),
             pa.array(signature, pa.binary()),
             pa.array(bands, pa.binary()),
+            pa.array(shingles, pa.int32()),
             pa.array(previous, pa.bool_()),
             pa.array(refs, pa.binary()),
         ],

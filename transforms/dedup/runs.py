@@ -1,9 +1,9 @@
 """Partitioned run files: how dedup's shuffles move data (GB/T 45654-2025 4.2.1/4.2.2 at corpus
 scale, DESIGN §8: no step holds the corpus).
 
-A step writes the rows it produced as one Arrow IPC file with one record batch per target
-partition and emits a small reference (partition, file, offset, length) per partition it holds; Beam's
-GroupByKey then moves only those references (the same pattern as the audit index,
+A step writes the rows it produced as one file with one Arrow record batch per target
+partition and emits a small reference (partition, file, offset, length) per partition it
+holds; Beam's GroupByKey then moves only those references (the same pattern as the audit index,
 `transforms/output/buckets.py`), and the next step reads the batches of its partition. So the
 runner shuffles a few thousand references per million rows instead of millions of elements:
 the local runner's memory stays flat in the corpus size, and the per-element cost of a Beam

@@ -223,7 +223,7 @@ def shingle_sets(tokens: TokenBatch, sizes: np.ndarray) -> ShingleSets:
         short = np.flatnonzero(mine & (counts < width))
         if len(short):
             # One shingle of all the text's tokens; its width is mixed in, so it never equals
-            # a full-width n-gram of another text.
+            # an n-gram of a longer text shingled with the same n.
             positions = concat_ranges(tokens.offsets[short], counts[short])
             rank = positions - np.repeat(tokens.offsets[short], counts[short])
             heads = np.cumsum(counts[short]) - counts[short]

@@ -43,7 +43,13 @@ from corpusgate.transforms.dedup.candidates import (
 from corpusgate.transforms.dedup.decide import MEMBER_SCHEMA, decide, members
 from corpusgate.transforms.dedup.graph import NotConverged, labels, large_star, small_star
 from corpusgate.transforms.dedup.item import DedupItem, DupDecision
-from corpusgate.transforms.dedup.nodes import NODE_SCHEMA, node_table
+from corpusgate.transforms.dedup.nodes import NODE_SCHEMA, handle_of, node_table
+from corpusgate.transforms.dedup.published import (
+    check_params,
+    read_params,
+    read_signature_file,
+    write_kept,
+)
 from corpusgate.transforms.dedup.runs import (
     ID,
     RunRef,
@@ -55,9 +61,9 @@ from corpusgate.transforms.dedup.runs import (
     read_runs,
     write_run,
 )
-from corpusgate.transforms.dedup.settings import DedupSettings
+from corpusgate.transforms.dedup.settings import DedupSettings, DedupSpec
 
-__all__ = ["FindDuplicates", "Grouping", "group_by_key"]
+__all__ = ["FindDuplicates", "Grouping", "PublishSignatures", "ReadSignatures", "group_by_key"]
 
 NAMESPACE = "dedup"
 Grouping = Callable[[], beam.PTransform]
@@ -189,8 +195,9 @@ def _at_larger(out: _Output, u: np.ndarray, v: np.ndarray) -> list[Ref]:
 class _SpillItemsFn(_StepFn):
     outputs = (NODES, EXACT, BANDS)
 
-    def __init__(self, folder: str, settings: DedupSettings) -> None:
+    def __init__(self, folder: str, settings: DedupSettings, nodes_only: bool = False) -> None:
         super().__init__(folder, settings)
+        self._nodes_only = nodes_only
         self._items: list[DedupItem] = []
 
     def start_bundle(self) -> None:
@@ -209,7 +216,9 @@ class _SpillItemsFn(_StepFn):
         self._items = []
         s = self._settings
         pieces: list[tuple[str, list[Ref]]] = [(NODES, self._out[NODES].by_id(table, "node"))]
-        if s.exact:
+        if self._nodes_only:
+            pass
+        elif s.exact:
             keyed = pa.Table.from_arrays([table["exact"], table["node"]], schema=KEYED)
             pieces.append((EXACT, self._out[EXACT].by_id(keyed, "key")))
         elif s.near:  # no exact groups: every item is its own representative
@@ -416,3 +425,110 @@ class FindDuplicates(beam.PTransform):
         found = self._step("Labels", _LabelsFn(folder, s), graph)[LABELS]
         rows = self._step("Members", _MembersFn(folder, s), nodes, found)[MEMBERS]
         return rows | "DecideGroup" >> self._grouping() | "Decide" >> beam.ParDo(_DecideFn())
+
+
+class ReadSignatures(beam.PTransform):
+    """Locations of signature files (`published.py`) -> PCollection[DedupItem] of records
+    published before, for `FindDuplicates(..., previous=...)`. The files' parameters are
+    checked here, on the launcher, so a mismatch fails before the job starts."""
+
+    def __init__(self, locations: Sequence[str], spec: DedupSpec) -> None:
+        super().__init__()
+        self._locations = sorted(locations)
+        self._spec = spec
+        for location in self._locations:
+            check_params(read_params(location), spec.settings, location)
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        return (
+            pbegin
+            | "SignatureFiles" >> beam.Create(self._locations)
+            | "Spread" >> beam.Reshuffle()
+            | "Read" >> beam.FlatMap(read_signature_file, self._spec)
+        )
+
+
+class _RemovedFn(beam.DoFn):
+    """Removed records' node handles, spilled to run files by partition."""
+
+    def __init__(self, folder: str, settings: DedupSettings) -> None:
+        self._folder = folder
+        self._settings = settings
+        self._handles: list[bytes] = []
+
+    def start_bundle(self) -> None:
+        self._handles = []
+
+    def process(self, element: tuple[str, DupDecision]) -> Iterator[Ref]:
+        record_id, verdict = element
+        if verdict.removed:
+            self._handles.append(handle_of(record_id, False))
+        if len(self._handles) >= self._settings.spill_rows:
+            yield from self._spill()
+
+    def _spill(self) -> list[Ref]:
+        out = _Output(EXCLUDED, self._folder, self._settings.partitions, 1)
+        table = pa.Table.from_arrays(
+            [from_ids(np.frombuffer(b"".join(self._handles), dtype="S16"))], schema=SINGLE
+        )
+        self._handles = []
+        return out.by_id(table, "node") if table.num_rows else []
+
+    def finish_bundle(self) -> Iterator[Any]:
+        for ref in self._spill():
+            yield GlobalWindows.windowed_value(ref)
+
+
+class _WriteKeptFn(beam.DoFn):
+    def __init__(self, folder: str, settings: DedupSettings) -> None:
+        self._folder = folder
+        self._settings = settings
+
+    def process(
+        self, element: tuple[int, Iterable[tuple[str, RunRef]]]
+    ) -> Iterator[tuple[str, int]]:
+        partition, tagged = element
+        refs: dict[str, list[RunRef]] = {}
+        for tag, ref in tagged:
+            refs.setdefault(tag, []).append(ref)
+        removed = set(read_runs(refs.get(EXCLUDED, []), SINGLE)["node"].to_pylist())
+        # One file per partition, named for it: a retried bundle rewrites the same file.
+        location = files.join(self._folder, f"part-{partition:05d}.parquet")
+        batches = iter_runs(refs.get(NODES, []), NODE_SCHEMA)
+        rows = write_kept(location, batches, removed, self._settings)
+        if rows:
+            yield location, rows
+
+
+class PublishSignatures(beam.PTransform):
+    """(items, decisions) -> the signature files of this run's kept records (`published.py`
+    has the format) under `folder`, one per partition of record handles; outputs (location,
+    rows) per file. Later runs read them with `ReadSignatures`; `takedown` matches
+    complaints against them."""
+
+    def __init__(
+        self,
+        settings: DedupSettings,
+        folder: str,
+        work_dir: str,
+        *,
+        grouping: Grouping = group_by_key,
+    ) -> None:
+        super().__init__()
+        self._settings = settings
+        self._folder = folder
+        self._work = files.join(work_dir, "dedup-publish")
+        self._grouping = grouping
+
+    def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
+        items, decisions = inputs
+        s = self._settings
+        spill = _SpillItemsFn(self._work, s, nodes_only=True)
+        nodes = items | "SpillItems" >> beam.ParDo(spill).with_outputs(*spill.outputs)
+        removed = decisions | "SpillRemoved" >> beam.ParDo(_RemovedFn(self._work, s))
+        return (
+            (nodes[NODES], removed)
+            | "Both" >> beam.Flatten()
+            | "ByPartition" >> self._grouping()
+            | "Write" >> beam.ParDo(_WriteKeptFn(self._folder, s))
+        )
