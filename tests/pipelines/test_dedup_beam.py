@@ -282,6 +282,7 @@ def test_a_graph_longer_than_the_rounds_fails_the_run(tmp_path: Path) -> None:
     rows = [(f"r{i:02d}", "s", " ".join(words[3 * i : 3 * i + 60])) for i in range(40)]
     settings = DedupSettings(max_rounds=1)
     items = _items(rows, DedupSpec(settings))
+    pipeline = TestPipeline(runner="FnApiRunner")
+    _ = pipeline | beam.Create(items) | FindDuplicates(settings, str(tmp_path))
     with pytest.raises(Exception, match="did not settle in 1 rounds"):
-        with TestPipeline(runner="FnApiRunner") as p:
-            _ = p | beam.Create(items) | FindDuplicates(settings, str(tmp_path))
+        pipeline.run().wait_until_finish()

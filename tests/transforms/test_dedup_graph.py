@@ -104,6 +104,7 @@ def test_labels_report_what_is_not_a_star() -> None:
     # A path x - y - z: y has a smaller neighbour and a larger one.
     node, root, broken = labels(*_both(np.array([x, y]), np.array([y, z])))
     assert broken == 1
+    assert node.tolist() == [x, y, z] and root.tolist() == [x, x, y]
 
 
 def test_dedupe_edges_drops_repeats_and_self_loops() -> None:
