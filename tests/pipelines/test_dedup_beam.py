@@ -35,9 +35,9 @@ def _replace(words: list[str], at: list[int], tag: str) -> list[str]:
 
 
 A = " ".join(WORDS)
-B_WORDS = _replace(WORDS, [20, 50], "b")
+B_WORDS = _replace(WORDS, [15, 40, 65], "b")
 B = " ".join(B_WORDS)
-C = " ".join(_replace(B_WORDS, [10, 35, 65], "c"))
+C = " ".join(_replace(B_WORDS, [5, 30, 55, 75], "c"))
 
 
 def _items(
@@ -133,7 +133,8 @@ def test_near_copy_chain_is_one_cluster(tmp_path: Path) -> None:
     spec = DedupSpec(DedupSettings())
     a, b, c = _items([("a", "s", A), ("b", "s", B), ("c", "s", C)], spec)
     # The premise: a ~ b and b ~ c reach the threshold, a and c do not.
-    assert _jaccard(a, b) >= 0.7 and _jaccard(b, c) >= 0.7 and _jaccard(a, c) < 0.7
+    bar = spec.settings.threshold
+    assert _jaccard(a, b) >= bar and _jaccard(b, c) >= bar and _jaccard(a, c) < bar
     expected = [
         _keeper(a, 3, {"s": 2}),
         _removed(b, a, NEAR_DUPLICATE, 3, similarity=_jaccard(a, b), method="minhash"),
@@ -245,7 +246,8 @@ def test_incremental_run_through_signature_files(tmp_path: Path) -> None:
 
 def test_real_poems_golden(tmp_path: Path) -> None:
     """Two editions of 唐詩三百首 against 全唐诗: variant characters fold, exact copies under
-    other authors are found, editions with other readings (~0.5) stay apart."""
+    other authors are found, editions with other readings in two of twenty characters
+    (相思, 靜夜思: estimated Jaccard ~0.5) stay apart."""
     poems = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
     spec = DedupSpec(DedupSettings(keeper_sources=["quantangshi"]))
     rows = [
@@ -266,6 +268,8 @@ def test_real_poems_golden(tmp_path: Path) -> None:
         "mx-067": ("qts-12743", NEAR_DUPLICATE),  # 楓橋夜泊: 漁火 vs 漁父
         "qts-12743": ("qts-12743", None),
         "mx-276": ("qts-00951", NEAR_DUPLICATE),  # 涼州詞 / 出塞: 黃河遠上 vs 黃砂直上
+        "mx-008": ("qts-22939", NEAR_DUPLICATE),  # 問劉十九: 綠蟻 vs 綠螘, 爐 vs 壚
+        "qts-22939": ("qts-22939", None),
         "qts-00951": ("qts-00951", None),
         "qts-00607": ("qts-00375", EXACT_DUPLICATE),  # 壽和, three attributions
         "qts-02451": ("qts-00375", EXACT_DUPLICATE),

@@ -100,7 +100,7 @@ def test_complaint_finds_the_work_and_its_near_copies(
     assert set(by_id) == {"orig", "copy", "simp", "variant"}
     assert [by_id[r].method for r in ("orig", "copy", "simp")] == ["exact", "exact", "minhash"]
     assert by_id["simp"].similarity == 1.0  # folded to the same characters
-    assert 0.7 <= by_id["variant"].similarity < 1.0
+    assert 0.6 <= by_id["variant"].similarity < 1.0
     assert by_id["variant"].location == files[1]
     assert [m.record_id for m in found][-1] == "variant"  # most similar first
 

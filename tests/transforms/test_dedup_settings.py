@@ -10,9 +10,9 @@ from corpusgate.transforms.dedup import DedupSettings, DedupSpec
 
 def test_defaults() -> None:
     s = DedupSettings()
-    assert (s.enabled, s.exact, s.near, s.method, s.threshold) == (True, True, True, "minhash", 0.7)
+    assert (s.enabled, s.exact, s.near, s.method, s.threshold) == (True, True, True, "minhash", 0.6)
     assert (s.shingles.chars, s.shingles.words, s.minhash.num_perm) == (3, 3, 128)
-    assert s.band_shape() == (22, 5)
+    assert s.band_shape() == (29, 4)
 
 
 @pytest.mark.parametrize(
