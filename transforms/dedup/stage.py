@@ -115,14 +115,14 @@ class _Output:
     """Tables on their way to one tag's run files: buffered per bundle (so a bundle writes
     one file per tag, not one per partition it reduced) and written when large."""
 
-    def __init__(self, tag: str, folder: str, partitions: int, limit: int) -> None:
+    def __init__(self, tag: str, folder: str, partitions: int, limit_bytes: int) -> None:
         self.tag = tag
         self._folder = folder
         self._partitions = partitions
-        self._limit = limit
+        self._limit = limit_bytes
         self._tables: list[pa.Table] = []
         self._parts: list[np.ndarray] = []
-        self._rows = 0
+        self._bytes = 0
 
     def by_id(self, table: pa.Table, column: str) -> list[Ref]:
         return self.add(table, id_partitions(ids(table[column]), self._partitions))
@@ -132,15 +132,15 @@ class _Output:
         if table.num_rows:
             self._tables.append(table)
             self._parts.append(partition)
-            self._rows += table.num_rows
-        return self.flush() if self._rows >= self._limit else []
+            self._bytes += table.nbytes
+        return self.flush() if self._bytes >= self._limit else []
 
     def flush(self) -> list[Ref]:
         if not self._tables:
             return []
         table = pa.concat_tables(self._tables)
         partition = np.concatenate(self._parts)
-        self._tables, self._parts, self._rows = [], [], 0
+        self._tables, self._parts, self._bytes = [], [], 0
         written = write_run(files.join(self._folder, self.tag), table, partition)
         return [(part, (self.tag, ref)) for part, ref in written]
 
@@ -158,7 +158,8 @@ class _StepFn(beam.DoFn):
 
     def start_bundle(self) -> None:
         s = self._settings
-        self._out = {t: _Output(t, self._folder, s.partitions, s.spill_rows) for t in self.outputs}
+        limit = s.spill_mb << 20
+        self._out = {t: _Output(t, self._folder, s.partitions, limit) for t in self.outputs}
 
     def process(self, element: tuple[int, Iterable[tuple[str, RunRef]]]) -> Iterator[Any]:
         partition, tagged = element
@@ -203,17 +204,20 @@ class _SpillItemsFn(_StepFn):
     def start_bundle(self) -> None:
         super().start_bundle()
         self._items = []
+        self._bytes = 0
 
     def process(self, item: DedupItem) -> Iterator[Any]:  # type: ignore[override]
         self._items.append(item)
-        if len(self._items) >= self._settings.spill_rows:
+        # An item costs about its signature and bands, plus ~300 bytes of ids and objects.
+        self._bytes += len(item.signature) + len(item.bands) + 300
+        if self._bytes >= self._settings.spill_mb << 20:
             yield from self._spill()
 
     def _spill(self) -> Iterator[Any]:
         if not self._items:
             return
         table = node_table(self._items)
-        self._items = []
+        self._items, self._bytes = [], 0
         s = self._settings
         pieces: list[tuple[str, list[Ref]]] = [(NODES, self._out[NODES].by_id(table, "node"))]
         if self._nodes_only:
@@ -463,7 +467,7 @@ class _RemovedFn(beam.DoFn):
         record_id, verdict = element
         if verdict.removed:
             self._handles.append(handle_of(record_id, False))
-        if len(self._handles) >= self._settings.spill_rows:
+        if len(self._handles) * 64 >= self._settings.spill_mb << 20:
             yield from self._spill()
 
     def _spill(self) -> list[Ref]:
