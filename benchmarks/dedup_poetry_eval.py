@@ -172,6 +172,11 @@ def exact_report(
     )
 
 
+def _quantiles(label: str, values: list[float], at: tuple[float, ...]) -> None:
+    if values:
+        print(f"  {label}: " + " / ".join(f"{q:.2f}" for q in np.quantile(values, at)))
+
+
 # Candidate counterparts come from the rarer bigrams only (a bigram in more than this many
 # poems, such as 不知, finds nothing a rarer one would not), then the best few are checked.
 _POSTING_CAP = 300
@@ -239,12 +244,11 @@ def edition_report(
         f"  clustered with their counterpart: {hit}/{with_counterpart} "
         f"(recall {hit / max(with_counterpart, 1):.4f})"
     )
-    if missed:
-        q = np.quantile(missed, [0.25, 0.5, 0.75])
-        print(
-            f"  missed {len(missed)}: their best counterpart's bigram Jaccard, quartiles "
-            f"{q[0]:.2f} / {q[1]:.2f} / {q[2]:.2f} (other readings, notes inside the text)"
-        )
+    _quantiles(
+        f"missed {len(missed)}: their best counterpart's bigram Jaccard, quartiles",
+        missed,
+        (0.25, 0.5, 0.75),
+    )
 
 
 def sample_report(
@@ -300,11 +304,7 @@ def sample_report(
         f"{good} (decision precision {good / max(len(true_j), 1):.4f}); >= {threshold - 0.1:.1f}: "
         f"{sum(j >= threshold - 0.1 for j in true_j)}"
     )
-    if true_j:
-        q = np.quantile(true_j, [0.05, 0.25, 0.5])
-        print(
-            f"  exact Jaccard to the keeper, 5th/25th/50th percentile: {q[0]:.2f} / {q[1]:.2f} / {q[2]:.2f}"
-        )
+    _quantiles("exact Jaccard to the keeper, 5th/25th/50th percentile", true_j, (0.05, 0.25, 0.5))
 
 
 def main() -> None:

@@ -55,7 +55,17 @@ def _jaccard(a: DedupItem, b: DedupItem) -> float:
     return float(np.count_nonzero(x == y)) / len(x)
 
 
-def _removed(item: DedupItem, keeper: DedupItem, reason: str, size: int, **kw: Any) -> tuple:
+def _expected(
+    item: DedupItem,
+    keeper: DedupItem,
+    size: int,
+    reason: str | None = None,
+    similarity: float = 1.0,
+    method: str = "exact",
+    absorbed: dict[str, int] | None = None,
+) -> tuple[str, DupDecision]:
+    """The decision `item` should get in a cluster of `size` kept by `keeper`."""
+    counts = absorbed or {}
     return (
         item.record_id,
         DupDecision(
@@ -66,35 +76,25 @@ def _removed(item: DedupItem, keeper: DedupItem, reason: str, size: int, **kw: A
             keeper_source=keeper.source_id,
             keeper_previous=keeper.previous,
             reason=reason,
-            similarity=kw.get("similarity", 1.0),
-            method=kw.get("method", "exact"),
+            similarity=similarity,
+            method=method,
             cluster_size=size,
+            absorbed=sum(counts.values()),
+            absorbed_from=tuple(sorted(counts.items())),
             ref=item.ref,
             keeper_ref=None if keeper.previous else keeper.ref,
         ),
     )
 
 
-def _keeper(item: DedupItem, size: int, absorbed: dict[str, int]) -> tuple:
-    return (
-        item.record_id,
-        DupDecision(
-            record_id=item.record_id,
-            source_id=item.source_id,
-            cluster_id=item.record_id,
-            keeper_id=item.record_id,
-            keeper_source=item.source_id,
-            keeper_previous=False,
-            reason=None,
-            similarity=1.0,
-            method="exact",
-            cluster_size=size,
-            absorbed=sum(absorbed.values()),
-            absorbed_from=tuple(sorted(absorbed.items())),
-            ref=item.ref,
-            keeper_ref=item.ref,
-        ),
-    )
+def _keeper(item: DedupItem, size: int, absorbed: dict[str, int]) -> tuple[str, DupDecision]:
+    return _expected(item, item, size, absorbed=absorbed)
+
+
+def _removed(
+    item: DedupItem, keeper: DedupItem, reason: str, size: int, **measured: Any
+) -> tuple[str, DupDecision]:
+    return _expected(item, keeper, size, reason, **measured)
 
 
 def _check(

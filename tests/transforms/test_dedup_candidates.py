@@ -13,10 +13,9 @@ from corpusgate.transforms.dedup.candidates import (
     band_entries,
     bucket_pairs,
     exact_links,
-    lookup,
 )
 from corpusgate.transforms.dedup.nodes import node_table
-from corpusgate.transforms.dedup.runs import ids
+from corpusgate.transforms.dedup.runs import ids, lookup
 
 A, B, C, D, E = (bytes([i]) * 16 for i in range(1, 6))
 

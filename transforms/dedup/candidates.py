@@ -19,9 +19,10 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
+from corpusgate.transforms.dedup.graph import dedupe_edges, distinct_rows
 from corpusgate.transforms.dedup.item import METHOD_TAGS
 from corpusgate.transforms.dedup.minhash import estimated_jaccards
-from corpusgate.transforms.dedup.runs import concat_ranges, from_ids, ids
+from corpusgate.transforms.dedup.runs import concat_ranges, from_ids, ids, lookup
 from corpusgate.transforms.dedup.simhash import BITS
 
 __all__ = [
@@ -31,7 +32,6 @@ __all__ = [
     "band_entries",
     "bucket_pairs",
     "exact_links",
-    "lookup",
 ]
 
 MINHASH = METHOD_TAGS["minhash"]
@@ -60,17 +60,9 @@ def _runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return starts, lengths
 
 
-def _sorted_unique(keys: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.lexsort((nodes, keys))
-    keys, nodes = keys[order], nodes[order]
-    keep = np.ones(len(keys), dtype=bool)
-    keep[1:] = (keys[1:] != keys[:-1]) | (nodes[1:] != nodes[:-1])
-    return keys[keep], nodes[keep]
-
-
 def exact_links(hashes: np.ndarray, nodes: np.ndarray) -> Pairs:
     """(member, representative) for every member of an exact group but its smallest handle."""
-    hashes, nodes = _sorted_unique(hashes, nodes)
+    hashes, nodes = distinct_rows(hashes, nodes)
     starts, lengths = _runs(hashes)
     head = np.repeat(starts, lengths)
     member = np.arange(len(nodes)) != head
@@ -92,7 +84,7 @@ def band_entries(table: pa.Table, exclude: np.ndarray) -> tuple[np.ndarray, np.n
 def bucket_pairs(keys: np.ndarray, nodes: np.ndarray) -> Pairs:
     """Candidate pairs (a < b) from records sharing a band key: per bucket a star from its
     smallest member and a chain through the rest, without repeats."""
-    keys, nodes = _sorted_unique(keys, nodes)
+    keys, nodes = distinct_rows(keys, nodes)
     starts, lengths = _runs(keys)
     shared = lengths > 1
     starts, lengths = starts[shared], lengths[shared]
@@ -111,20 +103,7 @@ def bucket_pairs(keys: np.ndarray, nodes: np.ndarray) -> Pairs:
         left = concat_ranges(starts[long] + 1, lengths[long] - 2)
         a.append(nodes[left])
         b.append(nodes[left + 1])
-    first, second = np.concatenate(a), np.concatenate(b)
-    order = np.lexsort((second, first))
-    first, second = first[order], second[order]
-    keep = np.ones(len(first), dtype=bool)
-    keep[1:] = (first[1:] != first[:-1]) | (second[1:] != second[:-1])
-    return first[keep], second[keep]
-
-
-def lookup(sorted_nodes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
-    """Index of each wanted id in `sorted_nodes`, -1 where absent."""
-    if len(sorted_nodes) == 0:
-        return np.full(len(wanted), -1, dtype=np.int64)
-    at = np.clip(np.searchsorted(sorted_nodes, wanted), 0, len(sorted_nodes) - 1)
-    return np.where(sorted_nodes[at] == wanted, at, -1)
+    return dedupe_edges(np.concatenate(a), np.concatenate(b))
 
 
 def attach(pairs: Pairs, table: pa.Table) -> pa.Table:

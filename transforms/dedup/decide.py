@@ -28,7 +28,7 @@ import pyarrow as pa
 from corpusgate.schemas.reasons import EXACT_DUPLICATE, NEAR_DUPLICATE
 from corpusgate.transforms.dedup.item import METHOD_TAGS, DupDecision
 from corpusgate.transforms.dedup.nodes import NODE_SCHEMA
-from corpusgate.transforms.dedup.runs import ID
+from corpusgate.transforms.dedup.runs import ID, from_ids, ids, lookup
 
 __all__ = ["MEMBER_SCHEMA", "decide"]
 
@@ -47,6 +47,34 @@ class _Keeper:
     previous: bool
     ref: bytes
     size: int = 0
+
+    def decision(
+        self,
+        record_id: str,
+        source_id: str,
+        ref: bytes,
+        reason: str | None,
+        similarity: float | None,
+        method: str,
+        absorbed: Counter[str] | None = None,
+    ) -> tuple[str, DupDecision]:
+        counts = absorbed or Counter()
+        return record_id, DupDecision(
+            record_id=record_id,
+            source_id=source_id,
+            cluster_id=self.record_id,
+            keeper_id=self.record_id,
+            keeper_source=self.source_id,
+            keeper_previous=self.previous,
+            reason=reason,
+            similarity=similarity,
+            method=method,
+            cluster_size=self.size,
+            absorbed=sum(counts.values()),
+            absorbed_from=tuple(sorted(counts.items())),
+            ref=pickle.loads(ref),  # our own bytes, written by node_table
+            keeper_ref=None if self.previous else pickle.loads(self.ref),
+        )
 
 
 def _roots(batch: pa.RecordBatch) -> list[bytes]:
@@ -108,54 +136,20 @@ def decide(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[str, DupDecision
                 continue
             similarity, method = _similarity(row, keeper)
             absorbed[root][row["source_id"]] += 1
-            yield (
-                row["record_id"],
-                DupDecision(
-                    record_id=row["record_id"],
-                    source_id=row["source_id"],
-                    cluster_id=keeper.record_id,
-                    keeper_id=keeper.record_id,
-                    keeper_source=keeper.source_id,
-                    keeper_previous=keeper.previous,
-                    reason=EXACT_DUPLICATE if row["exact"] == keeper.exact else NEAR_DUPLICATE,
-                    similarity=similarity,
-                    method=method,
-                    cluster_size=keeper.size,
-                    ref=pickle.loads(row["ref"]),  # our own bytes, written by node_table
-                    keeper_ref=None if keeper.previous else pickle.loads(keeper.ref),
-                ),
+            reason = EXACT_DUPLICATE if row["exact"] == keeper.exact else NEAR_DUPLICATE
+            yield keeper.decision(
+                row["record_id"], row["source_id"], row["ref"], reason, similarity, method
             )
     for root, keeper in keepers.items():
-        if keeper.previous:
-            continue
-        counts = absorbed[root]
-        yield (
-            keeper.record_id,
-            DupDecision(
-                record_id=keeper.record_id,
-                source_id=keeper.source_id,
-                cluster_id=keeper.record_id,
-                keeper_id=keeper.record_id,
-                keeper_source=keeper.source_id,
-                keeper_previous=False,
-                reason=None,
-                similarity=1.0,
-                method="exact",
-                cluster_size=keeper.size,
-                absorbed=sum(counts.values()),
-                absorbed_from=tuple(sorted(counts.items())),
-                ref=pickle.loads(keeper.ref),
-                keeper_ref=pickle.loads(keeper.ref),
-            ),
-        )
+        if not keeper.previous:
+            yield keeper.decision(
+                keeper.record_id, keeper.source_id, keeper.ref, None, 1.0, "exact", absorbed[root]
+            )
 
 
 def members(label_nodes: np.ndarray, label_roots: np.ndarray, table: pa.Table) -> pa.Table:
     """MEMBER_SCHEMA rows: each labelled node's row in `table` (this partition's nodes) with
     its cluster root; a node given twice as an item appears once."""
-    from corpusgate.transforms.dedup.candidates import lookup
-    from corpusgate.transforms.dedup.runs import from_ids, ids
-
     nodes = ids(table["node"])
     order = np.argsort(nodes, kind="stable")
     at = lookup(nodes[order], label_nodes)

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["NotConverged", "dedupe_edges", "labels", "large_star", "small_star"]
+__all__ = ["NotConverged", "dedupe_edges", "distinct_rows", "labels", "large_star", "small_star"]
 
 Edges = tuple[np.ndarray, np.ndarray]
 
@@ -31,10 +31,8 @@ class NotConverged(RuntimeError):
     """The rounds ran out before every component became a star."""
 
 
-def dedupe_edges(u: np.ndarray, v: np.ndarray) -> Edges:
-    """Distinct (u, v) rows without self-loops, sorted by u then v."""
-    keep = u != v
-    u, v = u[keep], v[keep]
+def distinct_rows(u: np.ndarray, v: np.ndarray) -> Edges:
+    """Distinct (u, v) rows, sorted by u then v (any sortable dtypes)."""
     if len(u) == 0:
         return u, v
     order = np.lexsort((v, u))
@@ -42,6 +40,12 @@ def dedupe_edges(u: np.ndarray, v: np.ndarray) -> Edges:
     first = np.ones(len(u), dtype=bool)
     first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
     return u[first], v[first]
+
+
+def dedupe_edges(u: np.ndarray, v: np.ndarray) -> Edges:
+    """Distinct (u, v) rows without self-loops, sorted by u then v."""
+    keep = u != v
+    return distinct_rows(u[keep], v[keep])
 
 
 def _group_min(u: np.ndarray, v: np.ndarray) -> np.ndarray:

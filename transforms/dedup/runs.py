@@ -36,6 +36,7 @@ __all__ = [
     "ids",
     "iter_runs",
     "key_partitions",
+    "lookup",
     "read_runs",
     "write_run",
 ]
@@ -79,6 +80,14 @@ def concat_ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
     """Concatenated aranges: starts[j], ..., starts[j] + lengths[j] - 1, for every j."""
     before = np.cumsum(lengths) - lengths
     return np.arange(int(lengths.sum()), dtype=np.int64) + np.repeat(starts - before, lengths)
+
+
+def lookup(sorted_nodes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Index of each wanted id in `sorted_nodes`, -1 where absent."""
+    if len(sorted_nodes) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.clip(np.searchsorted(sorted_nodes, wanted), 0, len(sorted_nodes) - 1)
+    return np.where(sorted_nodes[at] == wanted, at, -1)
 
 
 def key_partitions(keys: np.ndarray, partitions: int) -> np.ndarray:

@@ -295,22 +295,22 @@ class _VerifyFn(_StepFn):
         yield EDGES, _both_ways(self._out[EDGES], a, b)
 
 
-class _LargeStarFn(_StepFn):
+class _StarFn(_StepFn):
+    """One half of a round: large-star (its output goes to each edge's larger end, for the
+    small-star that follows) or small-star (its output goes to both ends, for the next
+    large-star or the labels)."""
+
     outputs = (EDGES,)
+
+    def __init__(self, folder: str, settings: DedupSettings, large: bool) -> None:
+        super().__init__(folder, settings)
+        self._large = large
 
     def step(self, partition: int, refs: dict[str, list[RunRef]]) -> Written:
         table = self.read(refs, EDGES)
-        u, v = large_star(ids(table["u"]), ids(table["v"]))
-        yield EDGES, _at_larger(self._out[EDGES], u, v)
-
-
-class _SmallStarFn(_StepFn):
-    outputs = (EDGES,)
-
-    def step(self, partition: int, refs: dict[str, list[RunRef]]) -> Written:
-        table = self.read(refs, EDGES)
-        u, v = small_star(ids(table["u"]), ids(table["v"]))
-        yield EDGES, _both_ways(self._out[EDGES], u, v)
+        star, route = (large_star, _at_larger) if self._large else (small_star, _both_ways)
+        u, v = star(ids(table["u"]), ids(table["v"]))
+        yield EDGES, route(self._out[EDGES], u, v)
 
 
 class _LabelsFn(_StepFn):
@@ -424,8 +424,8 @@ class FindDuplicates(beam.PTransform):
             edges.append(self._step("Verify", _VerifyFn(folder, s), nodes, halves)[EDGES])
         graph = edges[0] if len(edges) == 1 else tuple(edges) | "AllEdges" >> beam.Flatten()
         for r in range(1, s.max_rounds + 1):
-            graph = self._step(f"LargeStar{r}", _LargeStarFn(folder, s), graph)[EDGES]
-            graph = self._step(f"SmallStar{r}", _SmallStarFn(folder, s), graph)[EDGES]
+            graph = self._step(f"LargeStar{r}", _StarFn(folder, s, large=True), graph)[EDGES]
+            graph = self._step(f"SmallStar{r}", _StarFn(folder, s, large=False), graph)[EDGES]
         found = self._step("Labels", _LabelsFn(folder, s), graph)[LABELS]
         rows = self._step("Members", _MembersFn(folder, s), nodes, found)[MEMBERS]
         return rows | "DecideGroup" >> self._grouping() | "Decide" >> beam.ParDo(_DecideFn())
