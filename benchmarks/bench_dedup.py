@@ -369,7 +369,7 @@ def main() -> None:
     if done.returncode != 0:
         sys.exit(f"signature comparison failed:\n{done.stderr[-2000:]}")
     print(done.stdout.rstrip())
-    shape = _child("shape")
+    shape = _child("--child", "shape")
     bands, rows = shape["bands"], shape["rows"]
     print(
         f"\nwhole dedup, one core each (corpusgate: FnApiRunner, 1 worker, threshold "
