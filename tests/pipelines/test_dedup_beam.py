@@ -24,7 +24,8 @@ from corpusgate.transforms.dedup import (
     DupDecision,
     dedup_items,
 )
-from corpusgate.transforms.dedup.stage import FindDuplicates, PublishSignatures, ReadSignatures
+from corpusgate.transforms.dedup.incremental import PublishSignatures, ReadSignatures
+from corpusgate.transforms.dedup.stage import FindDuplicates
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dedup-poetry" / "poems.jsonl"
 WORDS = [f"w{i}" for i in range(80)]

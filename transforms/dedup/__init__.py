@@ -6,8 +6,10 @@ Pure cores, no Beam: `normalize` (the one normaliser and the exact hash), `shing
 and n-grams by script), `minhash` / `simhash` (signatures, band keys, similarity),
 `signatures` (records -> `DedupItem`), `candidates` (exact groups, buckets, verification),
 `graph` (connected components, large-star / small-star), `decide` (keepers and decisions),
-`published` (signature files beside published shards), `takedown` (complaint matching).
-The Beam wrapper is `stage.FindDuplicates`. Importing this package imports no Beam.
+`published` (signature files beside published shards), `takedown` (complaint matching),
+`runs` / `nodes` (partitioned run files and the node table the shuffles move).
+Beam: `stage.FindDuplicates`, `incremental.PublishSignatures` / `ReadSignatures`, and their
+shared plumbing in `steps`. Importing this package imports no Beam.
 """
 
 from corpusgate.transforms.dedup.item import DedupItem, DupDecision, order_key
