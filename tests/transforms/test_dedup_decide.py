@@ -71,6 +71,18 @@ def test_keeper_by_source_priority_then_record_id() -> None:
         assert d.ref == f"ref-{rid}" and d.keeper_ref == "ref-r2"
 
 
+def test_detail_lines() -> None:
+    decided = _decide(
+        _cluster([("r3", "web", BASE), ("r2", "wiki", NEAR)], ["wiki"], previous={"r2"})
+    )
+    assert decided["r3"].detail.startswith(
+        "keeper r2 (wiki, an earlier run); minhash similarity 0."
+    )
+    decided = _decide(_cluster([("a", "s", BASE), ("b", "s", BASE)], []))
+    assert decided["a"].detail == "kept; absorbed 1 (s: 1)"
+    assert decided["b"].detail == "keeper a (s, this run); exact similarity 1.000"
+
+
 def test_exact_copy_of_the_keeper_is_an_exact_duplicate() -> None:
     decided = _decide(_cluster([("b", "s", BASE), ("a", "s", BASE.upper()), ("c", "s", NEAR)], []))
     assert decided["a"].reason is None

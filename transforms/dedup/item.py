@@ -97,3 +97,17 @@ class DupDecision:
     @property
     def removed(self) -> bool:
         return self.reason is not None
+
+    @property
+    def detail(self) -> str:
+        """One line for a quarantine row's or a decision's `detail`: whom a removed record
+        yields to and how alike they are; what a keeper absorbed."""
+        if self.reason is None:
+            sources = ", ".join(f"{source}: {n}" for source, n in self.absorbed_from)
+            return f"kept; absorbed {self.absorbed}" + (f" ({sources})" if sources else "")
+        run = "an earlier run" if self.keeper_previous else "this run"
+        similarity = "not comparable" if self.similarity is None else f"{self.similarity:.3f}"
+        return (
+            f"keeper {self.keeper_id} ({self.keeper_source}, {run}); "
+            f"{self.method or 'estimated'} similarity {similarity}"
+        )

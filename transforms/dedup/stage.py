@@ -29,6 +29,7 @@ from typing import Any
 import apache_beam as beam
 import pyarrow as pa
 
+from corpusgate.schemas.reasons import EXACT_DUPLICATE, NEAR_DUPLICATE
 from corpusgate.transforms.common import files
 from corpusgate.transforms.dedup.candidates import (
     Verifier,
@@ -180,9 +181,16 @@ class _Batches:
 
 
 class _DecideFn(beam.DoFn):
+    """Counters (for watching a run, STYLE §3): `clustered`, `kept`, `quarantined_<reason>`."""
+
     def __init__(self) -> None:
-        self._kept = beam.metrics.Metrics.counter(NAMESPACE, "keepers")
-        self._removed = beam.metrics.Metrics.counter(NAMESPACE, "removed")
+        counter = beam.metrics.Metrics.counter
+        self._clustered = counter(NAMESPACE, "clustered")
+        self._kept = counter(NAMESPACE, "kept")
+        self._reasons = {
+            reason: counter(NAMESPACE, f"quarantined_{reason}")
+            for reason in (EXACT_DUPLICATE, NEAR_DUPLICATE)
+        }
 
     def process(
         self, element: tuple[int, Iterable[tuple[str, RunRef]]]
@@ -190,7 +198,8 @@ class _DecideFn(beam.DoFn):
         _, tagged = element
         refs = [ref for tag, ref in tagged if tag == MEMBERS]
         for record_id, verdict in decide(_Batches(refs)):
-            (self._removed if verdict.removed else self._kept).inc()
+            self._clustered.inc()
+            (self._reasons[verdict.reason] if verdict.reason else self._kept).inc()
             yield record_id, verdict
 
 
