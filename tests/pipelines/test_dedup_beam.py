@@ -203,6 +203,16 @@ def test_disabled_decides_nothing(tmp_path: Path) -> None:
     _check(_items([("x", "s", A), ("y", "s", A)], spec), spec.settings, tmp_path, [])
 
 
+def test_no_duplicates_no_decisions(tmp_path: Path) -> None:
+    spec = DedupSpec(DedupSettings())
+    _check(
+        _items([("x", "s", A), ("y", "s", "!!!"), ("z", "s", "")], spec),
+        spec.settings,
+        tmp_path,
+        [],
+    )
+
+
 def test_keeper_published_by_an_earlier_run(tmp_path: Path) -> None:
     spec = DedupSpec(DedupSettings(keeper_sources=["new"]))
     (old,) = _items([("old", "archive", A)], spec)
