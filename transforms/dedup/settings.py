@@ -14,6 +14,7 @@ dedup:
   simhash: {max_distance: 3, match_blocks: 2}
   keeper_sources: [zh-wiki-cmrc2018, web-crawl-2024-04]   # preferred first
   partitions: 64             # how finely each shuffle is cut (see below)
+  against: [../out/2024-05]  # published outputs this run must not repeat (incremental)
 ```
 
 Defaults and why:
@@ -47,6 +48,11 @@ Defaults and why:
   size above, it is what bounds a worker's memory (measured on the local runner: peak RSS
   302 MB at 20,000 records, 317 MB at 80,000 with 8; 325 / 524 MB with 32). Large clusters
   of workers want fewer, larger files: raise it with `partitions` (e.g. 256 with 4,096).
+- `against: []`: published outputs (folders, gs:// or s3:// prefixes; relative paths are
+  relative to the run config) whose current run's signature files this run reads: a record
+  that repeats one of their records is removed, whatever its source, so a new crawl is
+  deduplicated against last month's corpus without re-reading it. Empty by default: a run
+  into the output it re-publishes must not find its own earlier records there.
 - Keeper: a record already published by an earlier run always stays; then the source listed
   first in `keeper_sources` (unlisted sources after all listed ones); then the smallest
   record id. The rule is total, so every run picks the same keeper.
@@ -130,6 +136,7 @@ class DedupSettings(Settings):
     # What one step of one worker buffers before it writes a run file: the memory dedup needs
     # beyond one partition's data, whatever the corpus size.
     spill_mb: int = Field(8, ge=1, le=4096)
+    against: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _keepers(self) -> DedupSettings:

@@ -32,6 +32,7 @@ FILES_TABLE = "files.parquet"
 RUNS = "runs"
 SHARDS = "shards"
 QUARANTINE = "quarantine"
+SIGNATURES = "signatures"  # dedup signatures of the kept records (transforms/dedup/published.py)
 INDEX = "index"
 REPORTS = "reports"
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +26,25 @@ from apache_beam.transforms.window import GlobalWindows
 from corpusgate.transforms.common import files
 from corpusgate.transforms.output.filelist import HashingStream
 
-__all__ = ["OUTCOMES", "PIECES", "Piece", "PieceWriter", "WritePieces"]
+__all__ = [
+    "OUTCOMES",
+    "PIECES",
+    "SIGNED",
+    "Piece",
+    "PieceWriter",
+    "RowRef",
+    "Signer",
+    "WritePieces",
+]
 
 PIECES = "pieces"
 OUTCOMES = "outcomes"
+SIGNED = "signed"
+
+# Where a row lies before the shards exist: (piece path relative to the run folder, row).
+RowRef = tuple[str, int]
+# Rows of one row group and their refs -> what a later step needs of them (dedup's items).
+Signer = Callable[[list[dict[str, Any]], list[RowRef]], list[Any]]
 
 # ((source_id, status, reason), rows): what the manifest's counts are summed from.
 Outcome = tuple[tuple[str, str, str], int]
@@ -68,6 +83,7 @@ class PieceWriter:
         roll_bytes: int,
         group_rows: int,
         group_bytes: int = 32 << 20,
+        sign: Signer | None = None,
     ) -> None:
         if min(roll_rows, roll_bytes, group_rows, group_bytes) < 1:
             raise ValueError("piece sizes must be >= 1")
@@ -88,6 +104,9 @@ class PieceWriter:
         self._path = ""
         self._rows = 0
         self.outcomes: Counter[tuple[str, str, str]] = Counter()
+        # Computed per row group while its rows are at hand, so no later step re-reads text.
+        self._sign = sign
+        self.signed: list[Any] = []
 
     def add(self, row: dict[str, Any]) -> Iterator[Piece]:
         self._buffer.append(row)
@@ -110,6 +129,9 @@ class PieceWriter:
             self._writer = pq.ParquetWriter(self._stream, self._schema, compression="zstd")
         table = pa.Table.from_pylist(self._buffer, schema=self._schema)
         self._writer.write_table(table, row_group_size=len(self._buffer))
+        if self._sign is not None:
+            refs = [(self._path, self._rows + i) for i in range(len(self._buffer))]
+            self.signed.extend(self._sign(self._buffer, refs))
         self._rows += len(self._buffer)
         self._buffer = []
         self._buffered_bytes = 0
@@ -130,31 +152,49 @@ class PieceWriter:
 
 class _WritePiecesFn(beam.DoFn):
     def __init__(
-        self, run_dir: str, kind: str, schema: pa.Schema, status: str, sizes: dict[str, int]
+        self,
+        run_dir: str,
+        kind: str,
+        schema: pa.Schema,
+        status: str,
+        sizes: dict[str, int],
+        sign: Signer | None,
     ) -> None:
         self._args = (run_dir, kind, schema, status)
         self._sizes = sizes
+        self._sign = sign
         self._writer: PieceWriter | None = None
 
     def start_bundle(self) -> None:
-        self._writer = PieceWriter(*self._args, **self._sizes)
+        self._writer = PieceWriter(*self._args, **self._sizes, sign=self._sign)
+
+    def _drain(self, windowed: bool) -> Iterator[Any]:
+        assert self._writer is not None
+        for item in self._writer.signed:
+            yield beam.pvalue.TaggedOutput(
+                SIGNED, GlobalWindows.windowed_value(item) if windowed else item
+            )
+        self._writer.signed = []
 
     def process(self, row: dict[str, Any]) -> Iterator[Any]:
         assert self._writer is not None
         for piece in self._writer.add(row):
             yield beam.pvalue.TaggedOutput(PIECES, piece)
+        yield from self._drain(windowed=False)
 
     def finish_bundle(self) -> Iterator[Any]:
         assert self._writer is not None
         # Outputs of finish_bundle carry their window explicitly, inside the tag.
         for piece in self._writer.close():
             yield beam.pvalue.TaggedOutput(PIECES, GlobalWindows.windowed_value(piece))
+        yield from self._drain(windowed=True)
         for key, count in self._writer.outcomes.items():
             yield beam.pvalue.TaggedOutput(OUTCOMES, GlobalWindows.windowed_value((key, count)))
 
 
 class WritePieces(beam.PTransform):
-    """Rows → pieces. Outputs: `pieces` (Piece per file) and `outcomes` (counts per bundle)."""
+    """Rows → pieces. Outputs: `pieces` (Piece per file), `outcomes` (counts per bundle) and,
+    with `sign`, `signed` (what `sign` made of each row group, with the rows' `RowRef`s)."""
 
     def __init__(
         self,
@@ -167,6 +207,7 @@ class WritePieces(beam.PTransform):
         roll_bytes: int,
         group_rows: int,
         group_bytes: int = 32 << 20,
+        sign: Signer | None = None,
     ) -> None:
         super().__init__()
         sizes = {
@@ -176,7 +217,7 @@ class WritePieces(beam.PTransform):
             "group_bytes": group_bytes,
         }
         PieceWriter(run_dir, kind, schema, status, **sizes)  # bad sizes fail the build
-        self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes)
+        self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes, sign)
 
     def expand(self, rows: beam.PCollection) -> Any:
-        return rows | "WritePieces" >> beam.ParDo(self._fn).with_outputs(PIECES, OUTCOMES)
+        return rows | "WritePieces" >> beam.ParDo(self._fn).with_outputs(PIECES, OUTCOMES, SIGNED)
