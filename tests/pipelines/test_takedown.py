@@ -151,14 +151,16 @@ def written_ids(output: Path) -> set[str]:
     }
 
 
-def takedown(capsys: pytest.CaptureFixture[str], s: Signed, *extra: str) -> tuple[int, Any, str]:
+def takedown(
+    capsys: pytest.CaptureFixture[str], s: Signed, *extra: str, complaint: str = "IPC-2025-0042"
+) -> tuple[int, Any, str]:
     code, out, err = cli(
         capsys,
         "takedown",
         "--work",
         str(s.work),
         "--complaint",
-        "IPC-2025-0042",
+        complaint,
         "--output",
         str(s.output),
         "--store",
@@ -266,23 +268,52 @@ def test_takedown_withdraws_audit_names_the_complaint_and_a_rerun_is_harmless(
     assert code == 0 and "withdrawn earlier" in text
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_a_work_matching_nothing_is_recorded_and_withdraws_nothing(
-    signed: Signed, capsys: pytest.CaptureFixture[str]
+    backend: str, signed: Signed, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
 ) -> None:
+    if backend == "postgresql":  # one server for the session: this test's own complaint id
+        signed.store = request.getfixturevalue("postgres_url")
+    complaint = f"IPC-NONE-{hashlib.sha256(str(signed.output).encode()).hexdigest()[:12]}"
     signed.work.write_text("一首与语料无关的诗，没有任何记录与它相似。" * 3, encoding="utf-8")
     snapshot = every_sha256(signed.output)
-    code, doc, err = takedown(capsys, signed)
+    code, doc, err = takedown(capsys, signed, complaint=complaint)
     assert code == 0, err
     assert doc["matches"] == [] and doc["withdrawn"] == [] and doc["recorded"] is True
     assert every_sha256(signed.output) == snapshot
     from corpusgate.source_registry.complaints import ComplaintStore
 
-    [row] = ComplaintStore(signed.store).history()
+    [row] = ComplaintStore(signed.store).history(complaint)
     assert (row["matched"], row["withdrawn"], row["request_id"]) == (0, 0, None)
+    assert row["work_sha256"] == _sha256(signed.work)
     # The same complaint id with another work is a mistake, not a new action.
     signed.work.write_text("another work", encoding="utf-8")
-    code, _, err = takedown(capsys, signed)
+    code, _, err = takedown(capsys, signed, complaint=complaint)
     assert code == 2 and "recorded for another work" in err
+
+
+def test_a_second_action_on_a_complaint_gets_its_own_log_and_store_row(
+    signed: Signed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, doc, err = takedown(capsys, signed, "--threshold", "0.95")
+    assert code == 0, err
+    assert [w["record_id"] for w in doc["withdrawn"]] == [signed.original]
+    code, doc, err = takedown(capsys, signed, "--threshold", "0.6")
+    assert code == 0, err
+    assert [w["record_id"] for w in doc["withdrawn"]] == [signed.copy]
+    assert doc["request_id"] == "IPC-2025-0042.2"
+    assert doc["skipped"] == [{"record_id": signed.original, "status": "withdrawn"}]
+    from corpusgate.source_registry.complaints import ComplaintStore
+
+    first, second = ComplaintStore(signed.store).history("IPC-2025-0042")
+    assert (first["threshold"], second["threshold"]) == (0.95, 0.6)
+    assert second["received_at"] == first["received_at"] <= second["acted_at"]
+    manifest = json.loads((signed.output / "manifest.json").read_text())
+    assert [w["request_id"] for w in manifest["withdrawals"]] == [
+        "IPC-2025-0042",
+        "IPC-2025-0042.2",
+    ]
+    assert manifest["balanced"] and manifest["totals"]["withdrawn"] == 2
 
 
 def test_a_run_without_signatures_exits_1(
