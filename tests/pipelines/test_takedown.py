@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -86,8 +87,6 @@ def sign_run(output: Path, *, listed: bool = True, plant_copy: bool = True) -> S
         at = table["record_id"].to_pylist().index(other["record_id"])
         texts[at] = _near_copy(work["text"])
         other["text"] = texts[at]
-        import pyarrow as pa
-
         column = table.schema.get_field_index("text")
         table = table.set_column(column, table.schema.field("text"), pa.array(texts, pa.string()))
         pq.write_table(table, run_dir / shard.path, compression="zstd")

@@ -202,7 +202,7 @@ def match_published(
             language=complaint.language,
         )
     except SignatureMismatch as err:
-        raise OutputError(f"{err} (the manifest's dedup.settings do not fit the files)") from None
+        raise OutputError(f"{err} (checked against the run manifest's dedup.settings)") from None
     except FileNotFoundError as err:
         raise OutputError(
             f"{err.filename or err}: a signature file the run lists is missing; restore it "
