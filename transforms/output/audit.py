@@ -183,6 +183,8 @@ def _describe_withdrawn(
         "subject_keys": logged.get("subject_keys", []),
         "was_at": logged["from"],
     }
+    if logged.get("complaint"):  # a takedown: the IP complaint and how the record matched it
+        answer["withdrawal"]["complaint"] = logged["complaint"]
     return answer
 
 
@@ -233,6 +235,12 @@ def format_audit(answer: dict[str, Any]) -> str:
             f"  WITHDRAWN    at {w['at']}: {w['reason']} - {w['detail']} "
             f"(request {w['request_id']})"
         )
+        if w.get("complaint"):
+            c = w["complaint"]
+            lines.append(
+                f"  complaint    {c['complaint_id']}: {c['method']} match, similarity "
+                f"{c['similarity']:.2f} to the work (sha256 {c['work_sha256'][:16]}…)"
+            )
         lines.append(f"  was at       {w['was_at']['file']} row {w['was_at']['row']}")
         lines.append(f"  logged in    {location['file']} line {location['row'] + 1}")
     elif answer["status"] == QUARANTINED:
