@@ -63,9 +63,10 @@ class Signed:
 
 
 def sign_run(output: Path, *, listed: bool = True, plant_copy: bool = True) -> Signed:
-    """Publish signature files for the run's written records as the dedup step will
-    (signatures/part-00000.parquet of kind `signatures`, manifest `dedup.settings`), after
-    turning one written record into a near copy of another."""
+    """Turn one written record into a near copy of another, then publish signature files for the
+    run's written records as the dedup step does (signatures/part-00000.parquet of kind
+    `signatures`, manifest `dedup.settings`); with `listed=False` the file list does not name
+    them."""
     out_manifest = json.loads((output / "manifest.json").read_text())
     run_dir = output / out_manifest["run_dir"]
     manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -104,9 +105,15 @@ def sign_run(output: Path, *, listed: bool = True, plant_copy: bool = True) -> S
     settings = DedupSettings()
     kinds = {s: e["registry_entry"]["kind"] for s, e in manifest["sources"].items()}
     spec = DedupSpec(settings, kinds)
-    # The default settings sign every record with MinHash, whatever its source's kind.
+    # The run published signatures of the text as it was: they are replaced by signatures of
+    # the rows as they are now. The default settings sign every record with MinHash, whatever
+    # its source's kind.
+    for f in files:
+        if f.kind == "signatures":
+            (run_dir / f.path).unlink()
+    files = [f for f in files if f.kind != "signatures"]
     location = run_dir / "signatures" / "part-00000.parquet"
-    location.parent.mkdir()
+    location.parent.mkdir(exist_ok=True)
     rows_by_id = {r["record_id"]: r for r in rows}
     write_signature_file(
         str(location), dedup_items(list(rows_by_id.values()), list(rows_by_id), spec), settings
@@ -122,7 +129,7 @@ def sign_run(output: Path, *, listed: bool = True, plant_copy: bool = True) -> S
                 _sha256(location),
             )
         )
-    manifest["dedup"] = {"settings": settings.model_dump(mode="json")}
+    manifest.setdefault("dedup", {})["settings"] = settings.model_dump(mode="json")
     _publish_files(run_dir, output, manifest, files)
     work_file = output.parent / "work.txt"
     work_file.write_text(work["text"], encoding="utf-8")
@@ -315,14 +322,29 @@ def test_a_second_action_on_a_complaint_gets_its_own_log_and_store_row(
     assert manifest["balanced"] and manifest["totals"]["withdrawn"] == 2
 
 
+def unsign_run(output: Path) -> None:
+    """The run as one published with dedup off: no signature files, listed or in a folder."""
+    run_dir = output / json.loads((output / "manifest.json").read_text())["run_dir"]
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    files = read_file_list(str(run_dir / manifest["files"]["table"]))
+    for f in files:
+        if f.kind == "signatures":
+            (run_dir / f.path).unlink()
+    (run_dir / "signatures").rmdir()
+    manifest.pop("dedup", None)
+    _publish_files(run_dir, output, manifest, [f for f in files if f.kind != "signatures"])
+
+
 def test_a_run_without_signatures_exits_1(
     demo_run: DemoRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    copy = demo_run.copy(tmp_path)
+    unsign_run(copy.output)
     work = tmp_path / "work.txt"
     work.write_text("a work", encoding="utf-8")
     code, out, err = cli(
         capsys, "takedown", "--work", str(work), "--complaint", "C-1",
-        "--output", str(demo_run.output), "--dry-run",
+        "--output", str(copy.output), "--dry-run",
     )  # fmt: skip
     assert code == 1 and out == ""
     assert "this run was published without dedup signatures; re-run with dedup enabled" in err
