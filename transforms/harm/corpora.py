@@ -140,7 +140,8 @@ def _web_pages(data: Path) -> Iterator[str]:
                 if text.strip():
                     yield text
     for path in sorted(folder.glob("*.warc.gz")):
-        for item in read_warc(path, str(path)):
+        # The readers take the path as a string (it may be a gs:// URL there).
+        for item in read_warc(str(path), str(path)):
             if isinstance(item, RawRecord):
                 text = str(item.fields.get("text") or "")
                 if text.strip():
