@@ -1,10 +1,10 @@
 """The whole run with every check on, at N and 10×N: docs/s per core, peak RSS, where time goes.
 
-A mixed corpus from ../shared/data, split over 16 JSON Lines files per size: Chinese
-Wikipedia (CMRC 2018), English Wikipedia (WikiText-2), web pages (Common Crawl documents and
-the text of the WET sample), forum comments (COLD: the clean ones, and offensive ones as 2%
-of the corpus, under the 5% gate) and user messages with personal information
-(presidio-research's synthetic texts), one malformed line per 1,000.
+A mixed corpus from ../shared/data in four sources over 16 JSON Lines files per size: `wiki`
+(Chinese Wikipedia from CMRC 2018, English from WikiText-2), `web` (Common Crawl documents and
+the text of the WET sample), `forum` (COLD comments: the clean ones, and offensive ones as 2%
+of the source, under the 5% gate) and `users` (messages with personal information,
+presidio-research's synthetic texts); one malformed line per 1,000.
 Every check runs: language identification, provenance, harm with the two-pass 5% gate, PII.
 
     .venv/bin/python benchmarks/bench_run.py                 # N = 5,000
@@ -40,56 +40,76 @@ from _data import shared_data_dir
 FILES = 16
 
 
-def texts(data: Path) -> list[str]:
-    out = [
+# The sources of the corpus: (source id, languages, registry content_type, origin). The gate
+# corrects each source's flagged share by the detector error measured on its content type.
+SOURCES = (
+    ("wiki", "[zh, en]", "encyclopedic", "domestic"),
+    ("web", "[en]", "web", "foreign"),
+    ("forum", "[zh]", "social_comments", "domestic"),
+    ("users", "[en]", None, "foreign"),
+)
+
+
+def texts(data: Path) -> dict[str, list[str]]:
+    wiki = [
         c["context_text"]
         for c in json.loads((data / "zh-wiki-cmrc2018/cmrc2018_dev.json").read_text())
     ]
-    out += [
+    wiki += [
         line.strip()
         for line in (data / "en-wikitext2/valid.txt").read_text().splitlines()
         if len(line.strip()) > 80
     ]
+    web: list[str] = []
     for name in (
         "dolma__multiple_files__cc_en_head-0091.jsonl.gz",
         "dolma__multiple_files__cc_en_head-0174.jsonl.gz",
     ):
         with gzip.open(data / "web-cc-samples" / name, "rt") as handle:
-            out += [json.loads(line)["text"] for line in handle]
+            web += [json.loads(line)["text"] for line in handle]
     with gzip.open(data / "web-cc-samples/whirlwind__whirlwind.warc.wet.gz", "rb") as handle:
         wet = handle.read()
-    out += [p.decode("utf-8", "replace") for p in wet.split(b"WARC/1.0")[2:] if len(p) > 200]
+    web += [p.decode("utf-8", "replace") for p in wet.split(b"WARC/1.0")[2:] if len(p) > 200]
     synth = json.loads((data / "pii-presidio-research/synth_dataset_v2.json").read_text())
-    out += [item["full_text"] for item in synth]
+    users = [item["full_text"] for item in synth]
     with open(data / "cold/dev.csv", encoding="utf-8") as handle:
         cold = list(csv.DictReader(handle))
-    out += [row["TEXT"] for row in cold if row["label"] == "0"]
-    # Offensive comments at 2% of the corpus: the source passes the 5% gate, so every record
-    # goes through every filter and the run writes what a production run writes.
-    offensive = [row["TEXT"] for row in cold if row["label"] == "1"]
-    out += offensive[: len(out) // 49]
-    return [t for t in out if t.strip()]
+    forum = [row["TEXT"] for row in cold if row["label"] == "0"]
+    # Offensive comments at 2% of the forum: it passes the 5% gate, so its records go through
+    # every filter and the run writes what a production run writes.
+    forum += [row["TEXT"] for row in cold if row["label"] == "1"][: len(forum) // 49]
+    corpus = {"wiki": wiki, "web": web, "forum": forum, "users": users}
+    return {name: [t for t in texts if t.strip()] for name, texts in corpus.items()}
 
 
-def build(folder: Path, n: int, corpus: list[str]) -> Path:
+def build(folder: Path, n: int, corpus: dict[str, list[str]]) -> Path:
+    """n records over the sources in turn, each source's share in FILES // len(SOURCES) files."""
     data = folder / "data"
-    data.mkdir(parents=True)
+    (folder / "registry").mkdir(parents=True)
+    per_source = FILES // len(SOURCES)
     parts: list[list[str]] = [[] for _ in range(FILES)]
     for i in range(n):
+        s = i % len(SOURCES)
         if i % 1000 == 999:
             line = '{"id": "broken", "text": \n'  # invalid JSON: quarantined
         else:
-            record = {"id": f"doc-{i}", "text": corpus[(i * 7919) % len(corpus)]}
+            pool = corpus[SOURCES[s][0]]
+            record = {"id": f"doc-{i}", "text": pool[(i * 7919) % len(pool)]}
             line = json.dumps(record, ensure_ascii=False) + "\n"
-        parts[i % FILES].append(line)
-    for i, lines in enumerate(parts):
-        (data / f"part-{i:02d}.jsonl").write_text("".join(lines), encoding="utf-8")
-    (folder / "registry").mkdir()
-    (folder / "registry/bench.yaml").write_text(
-        "source_id: bench\nkind: open_source\nlanguages: [zh, en]\norigin: foreign\n"
-        "location: {paths: ['../data/*.jsonl']}\nfields: {text: text, id: id}\n"
-        "licence: CC-BY-SA-4.0\n"
-    )
+        parts[s * per_source + (i // len(SOURCES)) % per_source].append(line)
+    for s, (source_id, languages, content_type, origin) in enumerate(SOURCES):
+        (data / source_id).mkdir(parents=True)
+        for j in range(per_source):
+            lines = parts[s * per_source + j]
+            (data / source_id / f"part-{j:02d}.jsonl").write_text("".join(lines), encoding="utf-8")
+        entry = (
+            f"source_id: {source_id}\nkind: open_source\nlanguages: {languages}\n"
+            f"origin: {origin}\nlocation: {{paths: ['../data/{source_id}/*.jsonl']}}\n"
+            "fields: {text: text, id: id}\nlicence: CC-BY-SA-4.0\n"
+        )
+        if content_type:
+            entry += f"content_type: {content_type}\n"
+        (folder / "registry" / f"{source_id}.yaml").write_text(entry)
     config = folder / "run.yaml"
     config.write_text(
         f"registry: registry\nstore: sqlite:///{folder}/store.sqlite\noutput: out\n"
@@ -175,7 +195,8 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="print time by stage at N")
     args = parser.parse_args()
     corpus = texts(shared_data_dir())
-    print(f"corpus: {len(corpus)} distinct texts from shared/data in {FILES} files; every check on")
+    sizes = ", ".join(f"{name} {len(texts):,}" for name, texts in corpus.items())
+    print(f"corpus: distinct texts from shared/data ({sizes}) in {FILES} files; every check on")
     print(
         f"{'records':>9} {'workers':>7} {'seconds':>8} {'docs/s':>8} {'run docs/s':>10} "
         f"{'/core':>7} {'peak RSS':>9}  written/quarantined"

@@ -11,6 +11,7 @@ index: {buckets: 4096}
 provenance: {licence_policy: ...}
 harm: {sample_size: 4000}
 pii: {consent_key_file: ...}
+dedup: {threshold: 0.6, keeper_sources: [...]}
 ```
 
 Every section is a typed settings model that refuses unknown keys (`transforms.common.settings`),
@@ -38,6 +39,7 @@ from corpusgate.transforms.common.settings import (
     parse_settings,
 )
 from corpusgate.transforms.common.yamlfile import Document, YamlError, load_yaml, parse_yaml
+from corpusgate.transforms.dedup.settings import DedupSettings
 from corpusgate.transforms.harm.settings import HarmSettings
 from corpusgate.transforms.language.stage import LanguageStageSettings
 from corpusgate.transforms.output.layout import IndexSettings, ShardSettings
@@ -75,6 +77,7 @@ class RunConfigFile(Settings):
     provenance: ProvenanceSettings = Field(default_factory=ProvenanceSettings)
     harm: HarmSettings = Field(default_factory=HarmSettings)
     pii: PiiSettings = Field(default_factory=PiiSettings)
+    dedup: DedupSettings = Field(default_factory=DedupSettings)
 
     @field_validator("sources")
     @classmethod
@@ -127,6 +130,18 @@ class RunConfig:
     @property
     def pii(self) -> PiiSettings:
         return self.file.pii
+
+    @property
+    def dedup(self) -> DedupSettings:
+        return self.file.dedup
+
+    def dedup_against(self) -> list[str]:
+        """`dedup.against` with local paths resolved against the config file's folder."""
+        base = self.path.parent
+        return [
+            item if "://" in item else str((base / Path(item).expanduser()).resolve())
+            for item in self.file.dedup.against
+        ]
 
     def sha256(self) -> str:
         """Hash of what decides the output (not where it goes, nor which machine runs it)."""

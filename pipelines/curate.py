@@ -2,7 +2,8 @@
 
     registry ─► ReadSource ─► Provenance ─► Harm (two passes, the 5% gate) ─► PII ─► pieces ─┐
                    └────────── every quarantine output ──────────────────────────► pieces ─┤
-        finalize: shards + quarantine files ─► audit index (shuffle on id prefix) ─► manifest
+               shard pieces' dedup items ─► FindDuplicates ─► notes on rows ──────────────┤
+        finalize: shards + quarantine files (duplicates moved out) ─► audit index ─► manifest
 
 The launcher reads the registry, verifies evidence, imports consent, loads policies and
 settles each stage's inputs (`*Spec.settle`) before the graph is built; workers see only those
@@ -12,11 +13,13 @@ built or run: the store is read before and written after.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -29,6 +32,7 @@ from apache_beam.options.pipeline_options import PipelineOptions
 
 from corpusgate.pipelines import runner
 from corpusgate.pipelines.config import RunConfig
+from corpusgate.schemas.reasons import DEDUP
 from corpusgate.schemas.records import (
     QUARANTINE_SCHEMA,
     QUARANTINED,
@@ -47,15 +51,29 @@ from corpusgate.source_registry.entry import SourceEntry
 from corpusgate.source_registry.registry import Registry
 from corpusgate.source_registry.store import Store
 from corpusgate.transforms.common import files
+from corpusgate.transforms.common.hashing import sha256_bytes
+from corpusgate.transforms.dedup.incremental import PublishSignatures, ReadSignatures
+from corpusgate.transforms.dedup.item import DupDecision
+from corpusgate.transforms.dedup.settings import DedupSpec
+from corpusgate.transforms.dedup.signatures import dedup_items
+from corpusgate.transforms.dedup.stage import FindDuplicates
 from corpusgate.transforms.harm.stage import GATE, HarmSpec, HarmStage, library_warning
 from corpusgate.transforms.language.stage import LanguageSpec, language_key
 from corpusgate.transforms.output import manifest as manifest_core
 from corpusgate.transforms.output.buckets import MergeBuckets, WritePairRuns
 from corpusgate.transforms.output.filelist import FileWritten, write_file_list
-from corpusgate.transforms.output.finalize import INDEX_REFS, SHARD_FILES, WriteShards
+from corpusgate.transforms.output.finalize import (
+    INDEX_REFS,
+    OUTCOME_DELTAS,
+    SHARD_FILES,
+    USAGE_DELTAS,
+    RowNote,
+    WriteShards,
+)
 from corpusgate.transforms.output.layout import (
     FILES_TABLE,
     SHARDS,
+    SIGNATURES,
     IndexSettings,
     RunLayout,
     ShardSettings,
@@ -63,7 +81,7 @@ from corpusgate.transforms.output.layout import (
 from corpusgate.transforms.output.layout import (
     QUARANTINE as QUARANTINE_KIND,
 )
-from corpusgate.transforms.output.pieces import OUTCOMES, PIECES, WritePieces
+from corpusgate.transforms.output.pieces import OUTCOMES, PIECES, SIGNED, RowRef, WritePieces
 from corpusgate.transforms.output.publish import (
     claim_run,
     discard_run,
@@ -71,6 +89,7 @@ from corpusgate.transforms.output.publish import (
     read_json,
     write_json,
 )
+from corpusgate.transforms.output.published import OutputError, open_output, signature_files
 from corpusgate.transforms.output.report import report_files
 from corpusgate.transforms.pii.consent import ConsentIndex
 from corpusgate.transforms.pii.stage import PiiSpec
@@ -108,6 +127,9 @@ class Stages:
     provenance: ProvenanceSpec | None = None
     harm: HarmSpec | None = None
     pii: PiiSpec | None = None
+    dedup: DedupSpec | None = None
+    # Signature files of the published outputs named by `dedup.against` (incremental dedup).
+    dedup_previous: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     library: dict[str, Any] = field(default_factory=dict)
 
@@ -210,11 +232,62 @@ def settle_stages(
             languages={sid: f.languages for sid, f in facts.items()},
             folder=folder,
         )
-    return Stages(language, provenance, harm, pii, tuple(warnings), library)
+    dedup = None
+    previous: list[str] = []
+    if config.dedup.enabled and facts:
+        dedup = DedupSpec(config.dedup, {sid: f.kind for sid, f in facts.items()})
+        previous = previous_signatures(config.dedup_against())
+    return Stages(
+        language,
+        provenance,
+        harm,
+        pii,
+        dedup,
+        tuple(previous),
+        tuple(warnings),
+        library,
+    )
+
+
+def previous_signatures(outputs: list[str]) -> list[str]:
+    """The signature files of the current run of each output in `dedup.against`."""
+    found: list[str] = []
+    for output in outputs:
+        try:
+            published = open_output(output)
+            locations = signature_files(published)
+        except OutputError as err:
+            raise RunError(f"dedup.against: {err}") from None
+        if not locations:
+            raise RunError(
+                f"dedup.against: run {published.run_id} of {output} was published without "
+                "dedup signatures (dedup was off); it cannot be deduplicated against"
+            )
+        found.extend(locations)
+    return found
+
+
+def sign_rows(spec: DedupSpec, rows: list[dict[str, Any]], refs: list[RowRef]) -> list[Any]:
+    """Dedup's items of the rows of one row group, where the piece writer holds them."""
+    return dedup_items(rows, refs, spec)
+
+
+def dedup_note(element: tuple[str, DupDecision]) -> tuple[RowRef, RowNote]:
+    """A dedup decision as a note on its row: removed rows move to the quarantine."""
+    _, found = element
+    return found.ref, RowNote(DEDUP, found.cluster_id, found.reason, found.detail)
+
+
+def signature_file(run_dir: str, element: tuple[str, int]) -> FileWritten:
+    location, rows = element
+    data = files.read_bytes(location)
+    relative = location[len(run_dir) :].lstrip("/")
+    return FileWritten(SIGNATURES, relative, rows, len(data), sha256_bytes(data))
 
 
 LANGUAGES = "languages"  # the summary's per-source language counts (records read)
 USAGE = "usage"  # records written per (source, language)
+DEDUP_LOST = "dedup_lost"  # ((source, keeper's source), duplicates removed)
 
 
 def _cause_prefix(records: beam.PCollection, stages: Stages, label: str) -> dict[str, Any]:
@@ -287,9 +360,11 @@ def build_pipeline(
         "roll_rows": shards.max_rows,
         "roll_bytes": shards.target_bytes,
         "group_rows": shards.row_group_rows,
+        "group_bytes": shards.row_group_bytes,
     }
+    sign = functools.partial(sign_rows, stages.dedup) if stages.dedup is not None else None
     kept = records | "WriteShardPieces" >> WritePieces(
-        run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes
+        run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes, sign=sign
     )
     # One writer per stage that quarantines, each fused with its stage: a Flatten of the rows
     # first would be a barrier on the local runner (FnApiRunner buffers every input of a
@@ -305,10 +380,19 @@ def build_pipeline(
         for tag in (PIECES, OUTCOMES)
     }
     meta = shard_metadata(layout.run_id, config_sha256)
-    final = (
-        (kept[PIECES], held[PIECES])
-        | "AllPieces" >> beam.Flatten()
-        | "Finalize"
+    pieces = (kept[PIECES], held[PIECES]) | "AllPieces" >> beam.Flatten()
+    notes = None
+    extra_files: list[beam.PCollection] = []
+    if stages.dedup is not None:
+        # After every check that removes records for cause, so a duplicate never stands in
+        # for a record removed for cause; items come from the piece writer, which holds the
+        # rows anyway: no step reads the text again.
+        dedup = _deduplicate(pipeline, kept[SIGNED], run_dir, stages)
+        notes = dedup["notes"]
+        extra_files.append(dedup["files"])
+        summary.append(dedup["lost"])
+    final = ((pieces, notes) if notes is not None else pieces) | (
+        "Finalize"
         >> WriteShards(
             run_dir,
             {
@@ -318,6 +402,12 @@ def build_pipeline(
             shards,
             index.digits,
         )
+    )
+    # Rows dedup moved out of the shards: their (source, language) counts leave `usage`.
+    summary.append(
+        final[USAGE_DELTAS]
+        | "CountMoved" >> beam.CombinePerKey(sum)
+        | "TagMoved" >> beam.MapTuple(lambda key, n: (USAGE, list(key), n))
     )
     index_refs = [final[INDEX_REFS]]
     if pairs:
@@ -330,7 +420,7 @@ def build_pipeline(
         index_refs | "AllIndexRefs" >> beam.Flatten() | "BuildIndex" >> MergeBuckets(run_dir)
     )
     outcomes = (
-        (kept[OUTCOMES], held[OUTCOMES])
+        (kept[OUTCOMES], held[OUTCOMES], final[OUTCOME_DELTAS])
         | "AllOutcomes" >> beam.Flatten()
         | "CountOutcomes" >> beam.CombinePerKey(sum)
         | "TagOutcomes" >> beam.Map(lambda kv: ("outcome", kv[0], kv[1]))
@@ -348,6 +438,10 @@ def build_pipeline(
     _ = (
         (
             final[SHARD_FILES] | "TagShards" >> beam.Map(lambda f: ("file", f.kind, f)),
+            *(
+                files_ | f"TagExtraFiles{i}" >> beam.Map(lambda f: ("file", f.kind, f))
+                for i, files_ in enumerate(extra_files)
+            ),
             index_files | "TagIndex" >> beam.Map(lambda f: ("file", f.kind, f)),
             outcomes,
             read_counts,
@@ -360,6 +454,37 @@ def build_pipeline(
     )
 
 
+def _deduplicate(
+    pipeline: beam.Pipeline, items: beam.PCollection, run_dir: str, stages: Stages
+) -> dict[str, beam.PCollection]:
+    """Items of the written rows -> notes on the rows (keepers and removed duplicates), the
+    signature files of the kept records, and what each source lost to which other source."""
+    assert stages.dedup is not None
+    settings = stages.dedup.settings
+    work = files.join(run_dir, "_tmp")
+    previous = None
+    if stages.dedup_previous:
+        previous = pipeline | "PublishedSignatures" >> ReadSignatures(
+            list(stages.dedup_previous), stages.dedup
+        )
+    decisions = items | "FindDuplicates" >> FindDuplicates(settings, work, previous=previous)
+    signatures = (items, decisions) | "PublishSignatures" >> PublishSignatures(
+        settings, files.join(run_dir, SIGNATURES), work
+    )
+    lost = (
+        decisions
+        | "Removed" >> beam.Filter(lambda kv: kv[1].removed)
+        | "LostTo" >> beam.Map(lambda kv: ((kv[1].source_id, kv[1].keeper_source), 1))
+        | "CountLost" >> beam.CombinePerKey(sum)
+        | "TagLost" >> beam.MapTuple(lambda key, n: (DEDUP_LOST, list(key), n))
+    )
+    return {
+        "notes": decisions | "DedupNotes" >> beam.Map(dedup_note),
+        "files": signatures | "SignatureFiles" >> beam.Map(lambda e: signature_file(run_dir, e)),
+        "lost": lost,
+    }
+
+
 def _write_summary(items: list[tuple[str, Any, Any]], location: str) -> None:
     summary: dict[str, Any] = {
         "files": [],
@@ -369,6 +494,7 @@ def _write_summary(items: list[tuple[str, Any, Any]], location: str) -> None:
         GATE: [],
         LANGUAGES: [],
         USAGE: [],
+        DEDUP_LOST: [],
     }
     for tag, key, value in items:
         if tag == "file":
@@ -592,7 +718,10 @@ def _real_run(
         summary = _run_and_check(
             config, options, tasks, layout, stages, config_sha256, progress_interval
         )
-        usage = {(source, language): n for (source, language), n in summary[USAGE]}
+        usage: Counter[tuple[str, str]] = Counter()
+        for (source, language), n in summary[USAGE]:  # written, less what dedup moved out
+            usage[(source, language)] += n
+        usage = Counter({key: n for key, n in usage.items() if n})
         manifest = _finish_manifest(
             summary, layout, entries, not_collected, stages, started_at, config, options
         )
@@ -704,9 +833,31 @@ def _finish_manifest(
             "pair_indexes": {"pii_subjects": {"digits": config.index.digits}}
             if stages.pii is not None
             else {},
+            "dedup": _dedup_summary(summary, stages, config),
         },
     )
     return manifest
+
+
+def _dedup_summary(
+    summary: dict[str, Any], stages: Stages, config: RunConfig
+) -> dict[str, Any] | None:
+    """The manifest's `dedup`: the settings used, what was read of earlier outputs, and per
+    source how many of its records were removed in favour of which source's copy."""
+    if stages.dedup is None:
+        return None
+    lost: dict[str, dict[str, int]] = {}
+    for (source, keeper_source), n in sorted(summary[DEDUP_LOST]):
+        lost.setdefault(source, {})[keeper_source] = n
+    return {
+        "settings": stages.dedup.settings.model_dump(mode="json"),
+        "band_shape": list(stages.dedup.settings.band_shape()),
+        "against": {
+            "outputs": config.dedup_against(),
+            "signature_files": len(stages.dedup_previous),
+        },
+        "lost_to": lost,
+    }
 
 
 def _language_table(rows: list[list[Any]]) -> dict[str, dict[str, Any]]:

@@ -75,6 +75,9 @@ PII_NO_CONSENT = "pii_no_consent"
 CONSENT_WITHDRAWN = "consent_withdrawn"
 SENSITIVE_PII_NO_SEPARATE_CONSENT = "sensitive_pii_no_separate_consent"
 
+# IP complaints (4.2.2 c): `takedown` withdrew the record as the complained work or a near copy.
+IP_COMPLAINT = "ip_complaint"
+
 # Dedup.
 EXACT_DUPLICATE = "exact_duplicate"
 NEAR_DUPLICATE = "near_duplicate"

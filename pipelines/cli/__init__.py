@@ -36,6 +36,7 @@ COMMAND_MODULES = [
     "corpusgate.pipelines.cli.evidence",
     "corpusgate.pipelines.cli.consent",
     "corpusgate.pipelines.cli.forget",
+    "corpusgate.pipelines.cli.takedown",
     "corpusgate.pipelines.cli.runs",
 ]
 

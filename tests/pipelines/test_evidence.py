@@ -55,8 +55,9 @@ def test_every_b21_method_is_drawn_at_its_prescribed_size(pack: dict) -> None:
         assert methods[key]["sample_size"] == methods[key]["population"] == written
         assert methods[key]["whole_population"] and "sampled whole" in methods[key]["note"]
     assert methods["technical-content"]["sample_size"] == -(-written // 10)  # >= 10%
-    assert methods["verification-records"]["population"] == 9  # one per source read
-    assert methods["verification-records"]["sample_size"] == 1  # 10% of 9, rounded up
+    verified = manifest["checks"]["gate"]  # one verification per source the gate decided
+    assert methods["verification-records"]["population"] == len(verified) == 10
+    assert methods["verification-records"]["sample_size"] == 1  # 10% of 10
     assert methods["assessment-records"]["population"] == 2
     self_collected = manifest["sources"]["web-crawl-2024-04"]["written"]
     assert methods["self-collected-records"]["population"] == self_collected

@@ -78,7 +78,9 @@ def test_numbers_shown_are_the_manifests(rendered: dict[str, Any]) -> None:
     mix_total = rendered["wide"]["totals"][1]
     assert mix_total[3] == f"{diversity['records']:,}" == f"{totals['written']:,}"
     gate_texts = next(p for p in rendered["wide"]["plots"] if p["name"] == "gate")["texts"]
-    assert any("30.0% (18/60) reject" in t for t in gate_texts)  # the spam forum
+    (spam,) = [r for r in rendered["report"]["gate"] if r["source_id"] == "forum-spam-2024-06"]
+    shown = f"({spam['flagged']}/{spam['sample_size']}) reject"
+    assert spam["decision"] == "reject" and any(shown in t for t in gate_texts)
 
 
 def test_the_page_shows_the_diversity_judgment_and_the_evidence_summary(

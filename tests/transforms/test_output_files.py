@@ -9,10 +9,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from corpusgate.schemas.records import SHARD_SCHEMA, new_lineage, shard_metadata
+from corpusgate.schemas.records import (
+    QUARANTINE_SCHEMA,
+    SHARD_SCHEMA,
+    new_lineage,
+    shard_metadata,
+)
 from corpusgate.transforms.output.buckets import merge_bucket, write_bucketed_run
 from corpusgate.transforms.output.filelist import FileWritten, lookup, write_file_list
-from corpusgate.transforms.output.finalize import plan_shards, write_shard
+from corpusgate.transforms.output.finalize import RowNote, plan_shards, write_shard
 from corpusgate.transforms.output.layout import ShardSettings
 from corpusgate.transforms.output.pieces import Piece, PieceWriter
 from corpusgate.transforms.spine.identity import record_id
@@ -59,6 +64,99 @@ def test_pieces_roll_by_bytes(tmp_path: Path) -> None:
     assert [p.rows for p in pieces] == [10, 10, 10, 10]
 
 
+def test_row_groups_close_by_the_bytes_a_writer_holds(tmp_path: Path) -> None:
+    # Ten 1 MiB texts: with a 3 MiB budget no row group holds more than three of them, so a
+    # writer never holds group_rows large records at once.
+    data = rows(10)
+    for row in data:
+        row["text"] = "x" * (1 << 20)
+    pieces, _ = write_pieces(
+        tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=1_000, group_bytes=3 << 20
+    )
+    (piece,) = pieces
+    meta = pq.ParquetFile(tmp_path / piece.path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [3, 3, 3, 1]
+
+
+def test_a_shard_reads_only_the_row_groups_of_its_slice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    data = rows(12)
+    pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
+    plans = plan_shards(pieces, ShardSettings(num_shards=3))
+    schema = SHARD_SCHEMA.with_metadata(shard_metadata("run-1", "c"))
+    read: list[int] = []
+    original = pq.ParquetFile.read_row_group
+
+    def recording(self: pq.ParquetFile, i: int, *args: object, **kwargs: object) -> pa.Table:
+        read.append(i)
+        return original(self, i, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", recording)
+    (written,) = write_shard(
+        str(tmp_path), plans[1], schema, "written", group_rows=4, digits=1
+    ).files
+    assert read == [1]  # rows 4..7 of the piece: its second row group only
+    got = pq.read_table(tmp_path / written.path).column("record_id").to_pylist()
+    assert got == [r["record_id"] for r in data[4:8]]
+
+
+def test_notes_move_rows_out_of_a_shard_and_mark_the_rows_that_stay(tmp_path: Path) -> None:
+    data = rows(6)
+    pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
+    (plan,) = plan_shards(pieces, ShardSettings())
+    (piece,) = pieces
+    keeper = data[0]["record_id"]
+    notes = {
+        (piece.path, 0): RowNote("dedup", keeper, None, "kept; absorbed 2"),
+        (piece.path, 2): RowNote("dedup", keeper, "exact_duplicate", f"keeper {keeper}"),
+        (piece.path, 5): RowNote("dedup", keeper, "near_duplicate", f"keeper {keeper}"),
+    }
+    meta = shard_metadata("run-1", "c")
+    result = write_shard(
+        str(tmp_path),
+        plan,
+        SHARD_SCHEMA.with_metadata(meta),
+        "written",
+        group_rows=4,
+        digits=1,
+        notes=notes,
+        moved_schema=QUARANTINE_SCHEMA.with_metadata(meta),
+    )
+    shard, moved = result.files
+    assert (shard.kind, shard.rows, moved.kind, moved.rows) == ("shards", 4, "quarantine", 2)
+    assert moved.path == "quarantine/dedup-part-00000.parquet"
+    kept = pq.read_table(tmp_path / shard.path).to_pylist()
+    assert [r["record_id"] for r in kept] == [data[i]["record_id"] for i in (0, 1, 3, 4)]
+    assert kept[0]["lineage"]["dedup_cluster"] == keeper
+    assert kept[0]["lineage"]["decisions"][-1] == {
+        "check": "dedup",
+        "outcome": "pass",
+        "detail": "kept; absorbed 2",
+    }
+    assert kept[1]["lineage"]["dedup_cluster"] is None
+    out = pq.read_table(tmp_path / moved.path).to_pylist()
+    assert [(r["record_id"], r["reason"]) for r in out] == [
+        (data[2]["record_id"], "exact_duplicate"),
+        (data[5]["record_id"], "near_duplicate"),
+    ]
+    assert out[0]["lineage"]["decisions"][-1]["outcome"] == "fail"
+    assert result.outcomes == {
+        ("src", "written", ""): -2,
+        ("src", "quarantined", "exact_duplicate"): 1,
+        ("src", "quarantined", "near_duplicate"): 1,
+    }
+    assert result.usage == {("src", "und"): -2}
+    # The index runs point at both files: 4 written rows, 2 quarantined.
+    statuses = []
+    for bucket in sorted({b for b, _ in result.refs}):
+        merged = merge_bucket(
+            str(tmp_path), "index", bucket, [r for b, r in result.refs if b == bucket]
+        )
+        statuses += pq.read_table(tmp_path / merged.path).column("status").to_pylist()
+    assert sorted(statuses) == ["quarantined"] * 2 + ["written"] * 4
+
+
 @pytest.mark.parametrize(
     ("settings", "rows_per_shard"),
     [
@@ -90,9 +188,8 @@ def test_a_shard_is_written_from_slices_with_its_index_rows(tmp_path: Path) -> N
     refs = []
     seen = []
     for plan in plans:
-        written, plan_refs = write_shard(
-            str(tmp_path), plan, schema, "written", group_rows=4, digits=1
-        )
+        result = write_shard(str(tmp_path), plan, schema, "written", group_rows=4, digits=1)
+        (written,), plan_refs = result.files, result.refs
         refs += plan_refs
         table = pq.read_table(tmp_path / written.path)
         assert table.num_rows == written.rows == plan.rows

@@ -15,7 +15,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpusgate.schemas.records import QUARANTINED, WITHDRAWN
+from corpusgate.schemas.reasons import DEDUP
+from corpusgate.schemas.records import QUARANTINED, WITHDRAWN, WRITTEN
 from corpusgate.transforms.common import files
 from corpusgate.transforms.output.layout import INDEX, bucket_of
 from corpusgate.transforms.output.published import OutputError, Published, open_output
@@ -87,8 +88,32 @@ def audit(output: str, record_id: str, run_id: str | None = None) -> dict[str, A
             answers.append(_describe_withdrawn(published, where, manifest))
             continue
         row, physical, at = _read_row(published, where["file"], where["row"])
-        answers.append(_describe(row, {**where, "file": physical, "row": at}, manifest))
+        answer = _describe(row, {**where, "file": physical, "row": at}, manifest)
+        cluster = (row["lineage"] or {}).get("dedup_cluster")
+        if cluster:
+            answer["dedup"] = _dedup_answer(published, record_id, cluster, answer["checks"])
+        answers.append(answer)
     return answers[0] if len(answers) == 1 else {"record_id": record_id, "locations": answers}
+
+
+def _dedup_answer(
+    published: Published, record_id: str, cluster: str, checks: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """A clustered record's dedup story: the keeper's id and where it is now (a duplicate),
+    or what it absorbed (the keeper). The cluster id is the keeper's record id."""
+    detail = next((c["detail"] for c in reversed(checks) if c["check"] == DEDUP), "")
+    if cluster == record_id:
+        return {"cluster_id": cluster, "role": "keeper", "detail": detail, "keeper": None}
+    found = [w for w in locate(published, cluster) if w["status"] == WRITTEN]
+    keeper: dict[str, Any] = {"record_id": cluster}
+    if found:
+        where = found[0]
+        keeper.update(source_id=where["source_id"], file=where["file"], row=where["row"])
+    else:
+        # Kept by an earlier run this one was deduplicated against (dedup.against), or since
+        # withdrawn: the detail names its source either way.
+        keeper.update(source_id=None, file=None, row=None)
+    return {"cluster_id": cluster, "role": "duplicate", "detail": detail, "keeper": keeper}
 
 
 def _iso(value: Any) -> Any:
@@ -158,6 +183,8 @@ def _describe_withdrawn(
         "subject_keys": logged.get("subject_keys", []),
         "was_at": logged["from"],
     }
+    if logged.get("complaint"):  # a takedown: the IP complaint and how the record matched it
+        answer["withdrawal"]["complaint"] = logged["complaint"]
     return answer
 
 
@@ -208,6 +235,12 @@ def format_audit(answer: dict[str, Any]) -> str:
             f"  WITHDRAWN    at {w['at']}: {w['reason']} - {w['detail']} "
             f"(request {w['request_id']})"
         )
+        if w.get("complaint"):
+            c = w["complaint"]
+            lines.append(
+                f"  complaint    {c['complaint_id']}: {c['method']} match, similarity "
+                f"{c['similarity']:.2f} to the work (sha256 {c['work_sha256'][:16]}…)"
+            )
         lines.append(f"  was at       {w['was_at']['file']} row {w['was_at']['row']}")
         lines.append(f"  logged in    {location['file']} line {location['row'] + 1}")
     elif answer["status"] == QUARANTINED:
@@ -219,6 +252,17 @@ def format_audit(answer: dict[str, Any]) -> str:
         )
     else:
         lines.append(f"  WRITTEN      {location['file']} row {location['row']}")
+    dedup = answer.get("dedup")
+    if dedup and dedup["role"] == "duplicate":
+        keeper = dedup["keeper"]
+        where = (
+            f"written at {keeper['file']} row {keeper['row']} ({keeper['source_id']})"
+            if keeper.get("file")
+            else "not in this run's shards (kept by an earlier output)"
+        )
+        lines.append(f"  kept copy    {keeper['record_id']}, {where}")
+    elif dedup:
+        lines.append(f"  duplicates   {dedup['detail']} (cluster {dedup['cluster_id']})")
     run = answer["run"]
     lines.append(
         f"  run          {run['run_id']} (pipeline {run['pipeline_version']}, "

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import uuid
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,17 +25,30 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from corpusgate.schemas.records import INDEX_SCHEMA
+from corpusgate.schemas.reasons import FAIL, PASS
+from corpusgate.schemas.records import INDEX_SCHEMA, QUARANTINED
 from corpusgate.transforms.common import files
 from corpusgate.transforms.output.buckets import BucketRef, write_bucketed_run
 from corpusgate.transforms.output.filelist import FileWritten, HashedParquetWriter
-from corpusgate.transforms.output.layout import INDEX, ShardSettings
-from corpusgate.transforms.output.pieces import Piece
+from corpusgate.transforms.output.layout import INDEX, QUARANTINE, ShardSettings
+from corpusgate.transforms.output.pieces import Piece, RowRef
 
-__all__ = ["INDEX_REFS", "SHARD_FILES", "ShardPlan", "WriteShards", "plan_shards"]
+__all__ = [
+    "INDEX_REFS",
+    "OUTCOME_DELTAS",
+    "SHARD_FILES",
+    "USAGE_DELTAS",
+    "RowNote",
+    "ShardPlan",
+    "WriteShards",
+    "plan_shards",
+    "write_shard",
+]
 
 SHARD_FILES = "files"
 INDEX_REFS = "index_refs"
+OUTCOME_DELTAS = "outcome_deltas"
+USAGE_DELTAS = "usage_deltas"
 
 
 @dataclass(frozen=True)
@@ -96,16 +110,129 @@ def plan_shards(pieces: Sequence[Piece], settings: ShardSettings) -> list[ShardP
     return plans
 
 
-def _slice_batches(run_dir: str, cut: Slice, batch_rows: int) -> Iterator[pa.RecordBatch]:
+def _slice_batches(run_dir: str, cut: Slice) -> Iterator[tuple[int, pa.RecordBatch]]:
+    """(piece row of its first row, batch) over the slice's rows, one piece row group at a
+    time (the piece writer bounds their size); row groups before the slice are skipped by
+    their metadata, never read."""
     with files.open_read(files.join(run_dir, cut.piece)) as handle:
+        piece = pq.ParquetFile(handle)
         at = 0
-        for batch in pq.ParquetFile(handle).iter_batches(batch_size=batch_rows):
-            lo, hi = max(cut.start, at), min(cut.stop, at + batch.num_rows)
+        for i in range(piece.num_row_groups):
+            rows = piece.metadata.row_group(i).num_rows
+            lo, hi = max(cut.start, at), min(cut.stop, at + rows)
             if lo < hi:
-                yield batch.slice(lo - at, hi - lo)
-            at += batch.num_rows
+                table = piece.read_row_group(i).slice(lo - at, hi - lo).combine_chunks()
+                first = lo
+                for batch in table.to_batches():
+                    yield first, batch
+                    first += batch.num_rows
+            at += rows
             if at >= cut.stop:
                 return
+
+
+@dataclass(frozen=True)
+class RowNote:
+    """What a step after the pieces decided about one row of the shards (dedup): `cluster`
+    goes to `lineage.dedup_cluster` and the decision to `lineage.decisions`; a row with a
+    `reason` moves to a quarantine file beside its shard, the others stay."""
+
+    check: str
+    cluster: str | None
+    reason: str | None  # None: the row stays
+    detail: str
+
+
+@dataclass
+class ShardResult:
+    """What writing one shard produced: its files, its index runs, and the count changes of
+    the rows that moved out of it (outcome key, delta) and ((source, language), delta)."""
+
+    files: list[FileWritten]
+    refs: list[tuple[str, BucketRef]]
+    outcomes: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    usage: Counter[tuple[str, str]] = field(default_factory=Counter)
+
+
+def _apply_notes(
+    batch: pa.RecordBatch,
+    first: int,
+    piece: str,
+    notes: Mapping[RowRef, RowNote],
+    schema: pa.Schema,
+) -> tuple[pa.RecordBatch, list[dict[str, Any]]]:
+    """The batch with its noted rows updated, and the rows that move to the quarantine."""
+    if not any((piece, first + i) in notes for i in range(batch.num_rows)):
+        return batch, []
+    kept: list[dict[str, Any]] = []
+    moved: list[dict[str, Any]] = []
+    for i, row in enumerate(batch.to_pylist()):
+        note = notes.get((piece, first + i))
+        if note is None:
+            kept.append(row)
+            continue
+        lineage = row["lineage"]
+        lineage["dedup_cluster"] = note.cluster
+        outcome = FAIL if note.reason else PASS
+        detail = f"{note.reason}: {note.detail}" if note.reason else note.detail
+        step = {"check": note.check, "outcome": outcome, "detail": detail}
+        lineage["decisions"] = [*lineage["decisions"], step]
+        if note.reason is None:
+            kept.append(row)
+        else:
+            moved.append(
+                {
+                    "record_id": row["record_id"],
+                    "source_id": row["source_id"],
+                    "text": row["text"],
+                    "raw": None,
+                    "check": note.check,
+                    "reason": note.reason,
+                    "detail": note.detail,
+                    "lineage": lineage,
+                }
+            )
+    return pa.RecordBatch.from_pylist(kept, schema=schema), moved
+
+
+class _IndexRows:
+    """The (record_id → file, row) rows of one written file, gathered as it is written."""
+
+    def __init__(self) -> None:
+        self.ids: list[pa.Array] = []
+        self.sources: list[pa.Array] = []
+        self.reasons: list[pa.Array] = []
+
+    def add(self, batch: pa.RecordBatch | pa.Table) -> None:
+        self.ids.append(_array(batch.column("record_id")))
+        self.sources.append(_array(batch.column("source_id")))
+        if "reason" in batch.schema.names:
+            self.reasons.append(_array(batch.column("reason")))
+
+    def table(self, status: str, path: str, rows: int) -> pa.Table:
+        def joined(parts: list[pa.Array]) -> pa.Array:
+            return pa.concat_arrays(parts) if parts else pa.array([], pa.string())
+
+        return pa.Table.from_arrays(
+            [
+                joined(self.ids),
+                joined(self.sources),
+                pa.array([status] * rows, pa.string()),
+                pa.array([path] * rows, pa.string()),
+                pa.array(range(rows), pa.int64()),
+                joined(self.reasons) if self.reasons else pa.nulls(rows, pa.string()),
+            ],
+            schema=INDEX_SCHEMA,
+        )
+
+
+def _array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def moved_path(plan: ShardPlan, check: str) -> str:
+    """Where the rows a note moved out of a shard go: `quarantine/dedup-part-00003.parquet`."""
+    return f"{QUARANTINE}/{check}-part-{plan.number:05d}.parquet"
 
 
 def write_shard(
@@ -116,36 +243,57 @@ def write_shard(
     *,
     group_rows: int,
     digits: int,
-) -> tuple[FileWritten, list[tuple[str, BucketRef]]]:
-    """Write one shard from its slices; its index rows go to a bucketed run under _tmp."""
+    notes: Mapping[RowRef, RowNote] | None = None,
+    moved_schema: pa.Schema | None = None,
+) -> ShardResult:
+    """Write one shard from its slices; its index rows go to a bucketed run under _tmp.
+
+    Rows with a note that has a reason are written to a quarantine file beside the shard
+    (`moved_path`), with `moved_schema`, and counted out of `status` into the quarantine."""
+    notes = notes or {}
     tmp = files.join(run_dir, "_tmp", "final", f"{uuid.uuid4().hex}.parquet")
     writer = HashedParquetWriter(tmp, schema)
-    ids: list[pa.Array] = []
-    sources: list[pa.Array] = []
-    reasons: list[pa.Array] = []
+    index = _IndexRows()
+    moved: list[dict[str, Any]] = []
     for cut in plan.slices:
-        for batch in _slice_batches(run_dir, cut, group_rows):
-            writer.write(batch, row_group_size=group_rows)
-            ids.append(batch.column("record_id"))
-            sources.append(batch.column("source_id"))
-            if "reason" in batch.schema.names:
-                reasons.append(batch.column("reason"))
+        for first, batch in _slice_batches(run_dir, cut):
+            if notes:
+                batch, out = _apply_notes(batch, first, cut.piece, notes, schema)
+                moved.extend(out)
+            if batch.num_rows:
+                writer.write(batch, row_group_size=group_rows)
+                index.add(batch)
     size, sha = writer.close()
     files.rename(tmp, files.join(run_dir, plan.path))
-    rows = writer.rows
-    index = pa.Table.from_arrays(
-        [
-            pa.concat_arrays(ids) if ids else pa.array([], pa.string()),
-            pa.concat_arrays(sources) if sources else pa.array([], pa.string()),
-            pa.array([status] * rows, pa.string()),
-            pa.array([plan.path] * rows, pa.string()),
-            pa.array(range(rows), pa.int64()),
-            pa.concat_arrays(reasons) if reasons else pa.nulls(rows, pa.string()),
-        ],
-        schema=INDEX_SCHEMA,
+    tables = [index.table(status, plan.path, writer.rows)]
+    result = ShardResult([FileWritten(plan.kind, plan.path, writer.rows, size, sha)], [])
+    if moved:
+        if moved_schema is None:
+            raise ValueError(f"{plan.path}: rows move to the quarantine but no schema was given")
+        by_check: dict[str, list[dict[str, Any]]] = {}
+        for row in moved:
+            by_check.setdefault(row["check"], []).append(row)
+        for check, rows in sorted(by_check.items()):
+            path = moved_path(plan, check)
+            table = pa.Table.from_pylist(rows, schema=moved_schema)
+            tmp = files.join(run_dir, "_tmp", "final", f"{uuid.uuid4().hex}.parquet")
+            out = HashedParquetWriter(tmp, moved_schema)
+            out.write(table, row_group_size=group_rows)
+            size, sha = out.close()
+            files.rename(tmp, files.join(run_dir, path))
+            result.files.append(FileWritten(QUARANTINE, path, out.rows, size, sha))
+            moved_index = _IndexRows()
+            moved_index.add(table)
+            tables.append(moved_index.table(QUARANTINED, path, out.rows))
+            for row in rows:
+                source = row["source_id"]
+                result.outcomes[(source, status, "")] -= 1
+                result.outcomes[(source, QUARANTINED, row["reason"])] += 1
+                result.usage[(source, row["lineage"].get("language") or "und")] -= 1
+    result.refs = write_bucketed_run(
+        files.join(run_dir, "_tmp", "index_runs"), pa.concat_tables(tables), "record_id", digits
     )
-    refs = write_bucketed_run(files.join(run_dir, "_tmp", "index_runs"), index, "record_id", digits)
-    return FileWritten(plan.kind, plan.path, rows, size, sha), refs
+    return result
 
 
 class _WriteShardFn(beam.DoFn):
@@ -161,23 +309,62 @@ class _WriteShardFn(beam.DoFn):
         self._group_rows = group_rows
         self._digits = digits
 
-    def process(self, plan: ShardPlan) -> Iterator[Any]:
+    def process(self, element: ShardPlan | tuple[Any, dict[str, list[Any]]]) -> Iterator[Any]:
+        if isinstance(element, ShardPlan):
+            plan, notes = element, {}
+        else:  # (key, {"plan": [plan], "notes": [(ref, note), ...]}) from the join
+            _, joined = element
+            (plan,) = joined["plan"]
+            notes = dict(joined["notes"])
         schema, status = self._schemas[plan.kind]
-        written, refs = write_shard(
+        result = write_shard(
             self._run_dir,
             plan,
             schema,
             status,
             group_rows=self._group_rows,
             digits=self._digits,
+            notes=notes,
+            moved_schema=self._schemas[QUARANTINE][0] if QUARANTINE in self._schemas else None,
         )
-        yield written
-        for bucket, ref in refs:
+        yield from result.files
+        for bucket, ref in result.refs:
             yield beam.pvalue.TaggedOutput(INDEX_REFS, ((INDEX, bucket), ref))
+        for key, delta in result.outcomes.items():
+            yield beam.pvalue.TaggedOutput(OUTCOME_DELTAS, (key, delta))
+        for key, delta in result.usage.items():
+            yield beam.pvalue.TaggedOutput(USAGE_DELTAS, (key, delta))
+
+
+class _RouteNotesFn(beam.DoFn):
+    """(RowRef, RowNote) -> ((kind, shard number), (RowRef, RowNote)): the shard whose slices
+    hold the row, found in the plans (one small side input: a plan per shard)."""
+
+    def __init__(self) -> None:
+        self._plans: Any = None
+        self._by_piece: dict[str, list[tuple[int, int, str, int]]] = {}
+
+    def process(self, element: tuple[RowRef, RowNote], plans: list[ShardPlan]) -> Iterator[Any]:
+        if plans is not self._plans:
+            self._plans = plans
+            self._by_piece = {}
+            for plan in plans:
+                for cut in plan.slices:
+                    self._by_piece.setdefault(cut.piece, []).append(
+                        (cut.start, cut.stop, plan.kind, plan.number)
+                    )
+        (piece, row), _ = element
+        for start, stop, kind, number in self._by_piece.get(piece, ()):
+            if start <= row < stop:
+                yield (kind, number), element
+                return
+        raise ValueError(f"a note names row {row} of {piece}, which no shard holds")
 
 
 class WriteShards(beam.PTransform):
-    """Pieces → final shard files (`files`) and index references (`index_refs`).
+    """Pieces (and optionally notes on their rows) → final files (`files`), index references
+    (`index_refs`) and, when notes moved rows, the count changes (`outcome_deltas`: (outcome
+    key, delta); `usage_deltas`: ((source, language), delta)).
 
     `schemas` maps each kind to (its schema with the run's Parquet metadata, index status).
     """
@@ -193,15 +380,26 @@ class WriteShards(beam.PTransform):
         self._settings = settings
         self._fn = _WriteShardFn(run_dir, schemas, settings.row_group_rows, digits)
 
-    def expand(self, pieces: beam.PCollection) -> Any:
+    def expand(self, inputs: beam.PCollection | tuple[beam.PCollection, beam.PCollection]) -> Any:
+        pieces, notes = inputs if isinstance(inputs, tuple) else (inputs, None)
         settings = self._settings
         plans = (
             pieces
             | "AllPieces" >> beam.combiners.ToList()
             | "Plan" >> beam.FlatMap(lambda found: plan_shards(found, settings))
-            | "SpreadShards" >> beam.Reshuffle()
         )
-        out = plans | "WriteShard" >> beam.ParDo(self._fn).with_outputs(
-            INDEX_REFS, main=SHARD_FILES
+        if notes is None:
+            work = plans | "SpreadShards" >> beam.Reshuffle()
+        else:
+            routed = notes | "RouteNotes" >> beam.ParDo(_RouteNotesFn(), beam.pvalue.AsList(plans))
+            keyed = plans | "KeyPlans" >> beam.Map(lambda plan: ((plan.kind, plan.number), plan))
+            work = {"plan": keyed, "notes": routed} | "NotesByShard" >> beam.CoGroupByKey()
+        out = work | "WriteShard" >> beam.ParDo(self._fn).with_outputs(
+            INDEX_REFS, OUTCOME_DELTAS, USAGE_DELTAS, main=SHARD_FILES
         )
-        return {SHARD_FILES: out[SHARD_FILES], INDEX_REFS: out[INDEX_REFS]}
+        return {
+            SHARD_FILES: out[SHARD_FILES],
+            INDEX_REFS: out[INDEX_REFS],
+            OUTCOME_DELTAS: out[OUTCOME_DELTAS],
+            USAGE_DELTAS: out[USAGE_DELTAS],
+        }

@@ -32,6 +32,7 @@ FILES_TABLE = "files.parquet"
 RUNS = "runs"
 SHARDS = "shards"
 QUARANTINE = "quarantine"
+SIGNATURES = "signatures"  # dedup signatures of the kept records (transforms/dedup/published.py)
 INDEX = "index"
 REPORTS = "reports"
 
@@ -42,11 +43,18 @@ class ShardSettings(Settings):
     target_mb: float = Field(default=128.0, gt=0)  # written (compressed) size a shard aims at
     num_shards: int | None = Field(default=None, ge=1)  # exactly this many files per kind
     max_rows: int = Field(default=1_000_000, ge=1)  # no shard holds more rows than this
-    row_group_rows: int = Field(default=5_000, ge=1)  # rows per Parquet row group
+    row_group_rows: int = Field(default=5_000, ge=1)  # rows per Parquet row group, at most
+    # A row group also closes once its rows hold this much text and raw bytes: a writer holds
+    # one row group in memory, and 5,000 web pages can be hundreds of MiB.
+    row_group_mb: float = Field(default=32.0, gt=0)
 
     @property
     def target_bytes(self) -> int:
         return int(self.target_mb * (1 << 20))
+
+    @property
+    def row_group_bytes(self) -> int:
+        return int(self.row_group_mb * (1 << 20))
 
 
 class IndexSettings(Settings):

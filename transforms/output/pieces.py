@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +26,25 @@ from apache_beam.transforms.window import GlobalWindows
 from corpusgate.transforms.common import files
 from corpusgate.transforms.output.filelist import HashingStream
 
-__all__ = ["OUTCOMES", "PIECES", "Piece", "PieceWriter", "WritePieces"]
+__all__ = [
+    "OUTCOMES",
+    "PIECES",
+    "SIGNED",
+    "Piece",
+    "PieceWriter",
+    "RowRef",
+    "Signer",
+    "WritePieces",
+]
 
 PIECES = "pieces"
 OUTCOMES = "outcomes"
+SIGNED = "signed"
+
+# Where a row lies before the shards exist: (piece path relative to the run folder, row).
+RowRef = tuple[str, int]
+# Rows of one row group and their refs -> what a later step needs of them (dedup's items).
+Signer = Callable[[list[dict[str, Any]], list[RowRef]], list[Any]]
 
 # ((source_id, status, reason), rows): what the manifest's counts are summed from.
 Outcome = tuple[tuple[str, str, str], int]
@@ -43,9 +58,19 @@ class Piece:
     bytes: int
 
 
+# What a buffered row costs beyond its text and raw bytes (ids, lineage, decisions), roughly.
+_ROW_OVERHEAD = 2_048
+
+
+def row_bytes(row: dict[str, Any]) -> int:
+    """A buffered row's approximate size: its text and raw bytes dominate large records."""
+    return _ROW_OVERHEAD + len(row.get("text") or "") + len(row.get("raw") or b"")
+
+
 class PieceWriter:
     """Rows of one schema into pieces under `run_dir/_tmp/pieces/<kind>/`, rolled when a piece
-    reaches `roll_rows` rows or `roll_bytes` written bytes."""
+    reaches `roll_rows` rows or `roll_bytes` written bytes. Rows are buffered into row groups of
+    at most `group_rows` rows and `group_bytes` of text and raw bytes (what the writer holds)."""
 
     def __init__(
         self,
@@ -57,8 +82,10 @@ class PieceWriter:
         roll_rows: int,
         roll_bytes: int,
         group_rows: int,
+        group_bytes: int = 32 << 20,
+        sign: Signer | None = None,
     ) -> None:
-        if min(roll_rows, roll_bytes, group_rows) < 1:
+        if min(roll_rows, roll_bytes, group_rows, group_bytes) < 1:
             raise ValueError("piece sizes must be >= 1")
         self._run_dir = run_dir
         self._kind = kind
@@ -67,6 +94,8 @@ class PieceWriter:
         self._roll_rows = roll_rows
         self._roll_bytes = roll_bytes
         self._group_rows = group_rows
+        self._group_bytes = group_bytes
+        self._buffered_bytes = 0
         self._attempt = uuid.uuid4().hex[:12]  # a retried bundle writes under another name
         self._seq = 0
         self._buffer: list[dict[str, Any]] = []
@@ -75,11 +104,15 @@ class PieceWriter:
         self._path = ""
         self._rows = 0
         self.outcomes: Counter[tuple[str, str, str]] = Counter()
+        # Computed per row group while its rows are at hand, so no later step re-reads text.
+        self._sign = sign
+        self.signed: list[Any] = []
 
     def add(self, row: dict[str, Any]) -> Iterator[Piece]:
         self._buffer.append(row)
+        self._buffered_bytes += row_bytes(row)
         self.outcomes[(row["source_id"], self._status, row.get("reason") or "")] += 1
-        if len(self._buffer) >= self._group_rows:
+        if len(self._buffer) >= self._group_rows or self._buffered_bytes >= self._group_bytes:
             yield from self._flush()
 
     def close(self) -> Iterator[Piece]:
@@ -96,8 +129,12 @@ class PieceWriter:
             self._writer = pq.ParquetWriter(self._stream, self._schema, compression="zstd")
         table = pa.Table.from_pylist(self._buffer, schema=self._schema)
         self._writer.write_table(table, row_group_size=len(self._buffer))
+        if self._sign is not None:
+            refs = [(self._path, self._rows + i) for i in range(len(self._buffer))]
+            self.signed.extend(self._sign(self._buffer, refs))
         self._rows += len(self._buffer)
         self._buffer = []
+        self._buffered_bytes = 0
         assert self._stream is not None
         if self._rows >= self._roll_rows or self._stream.size >= self._roll_bytes:
             yield from self._finish()
@@ -115,31 +152,49 @@ class PieceWriter:
 
 class _WritePiecesFn(beam.DoFn):
     def __init__(
-        self, run_dir: str, kind: str, schema: pa.Schema, status: str, sizes: dict[str, int]
+        self,
+        run_dir: str,
+        kind: str,
+        schema: pa.Schema,
+        status: str,
+        sizes: dict[str, int],
+        sign: Signer | None,
     ) -> None:
         self._args = (run_dir, kind, schema, status)
         self._sizes = sizes
+        self._sign = sign
         self._writer: PieceWriter | None = None
 
     def start_bundle(self) -> None:
-        self._writer = PieceWriter(*self._args, **self._sizes)
+        self._writer = PieceWriter(*self._args, **self._sizes, sign=self._sign)
+
+    def _drain(self, windowed: bool) -> Iterator[Any]:
+        assert self._writer is not None
+        for item in self._writer.signed:
+            yield beam.pvalue.TaggedOutput(
+                SIGNED, GlobalWindows.windowed_value(item) if windowed else item
+            )
+        self._writer.signed = []
 
     def process(self, row: dict[str, Any]) -> Iterator[Any]:
         assert self._writer is not None
         for piece in self._writer.add(row):
             yield beam.pvalue.TaggedOutput(PIECES, piece)
+        yield from self._drain(windowed=False)
 
     def finish_bundle(self) -> Iterator[Any]:
         assert self._writer is not None
         # Outputs of finish_bundle carry their window explicitly, inside the tag.
         for piece in self._writer.close():
             yield beam.pvalue.TaggedOutput(PIECES, GlobalWindows.windowed_value(piece))
+        yield from self._drain(windowed=True)
         for key, count in self._writer.outcomes.items():
             yield beam.pvalue.TaggedOutput(OUTCOMES, GlobalWindows.windowed_value((key, count)))
 
 
 class WritePieces(beam.PTransform):
-    """Rows → pieces. Outputs: `pieces` (Piece per file) and `outcomes` (counts per bundle)."""
+    """Rows → pieces. Outputs: `pieces` (Piece per file), `outcomes` (counts per bundle) and,
+    with `sign`, `signed` (what `sign` made of each row group, with the rows' `RowRef`s)."""
 
     def __init__(
         self,
@@ -151,11 +206,18 @@ class WritePieces(beam.PTransform):
         roll_rows: int,
         roll_bytes: int,
         group_rows: int,
+        group_bytes: int = 32 << 20,
+        sign: Signer | None = None,
     ) -> None:
         super().__init__()
-        sizes = {"roll_rows": roll_rows, "roll_bytes": roll_bytes, "group_rows": group_rows}
+        sizes = {
+            "roll_rows": roll_rows,
+            "roll_bytes": roll_bytes,
+            "group_rows": group_rows,
+            "group_bytes": group_bytes,
+        }
         PieceWriter(run_dir, kind, schema, status, **sizes)  # bad sizes fail the build
-        self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes)
+        self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes, sign)
 
     def expand(self, rows: beam.PCollection) -> Any:
-        return rows | "WritePieces" >> beam.ParDo(self._fn).with_outputs(PIECES, OUTCOMES)
+        return rows | "WritePieces" >> beam.ParDo(self._fn).with_outputs(PIECES, OUTCOMES, SIGNED)

@@ -21,7 +21,7 @@ from corpusgate.transforms.output.filelist import (
     lookup,
     read_file_list,
 )
-from corpusgate.transforms.output.layout import FILES_TABLE, MANIFEST, RUNS
+from corpusgate.transforms.output.layout import FILES_TABLE, MANIFEST, RUNS, SIGNATURES
 
 
 class OutputError(LookupError):
@@ -104,6 +104,11 @@ class Published:
             return read_file_list(self.files_table, kind)
         except (OSError, pa.ArrowException) as err:
             raise OutputError(f"{self.files_table} is damaged ({err}); re-run the job") from None
+
+
+def signature_files(published: Published) -> list[str]:
+    """Locations of the dedup signature files of a published run's kept records."""
+    return [published.path(f.path) for f in published.listed(SIGNATURES)]
 
 
 def open_output(output: str, run_id: str | None = None) -> Published:

@@ -1,7 +1,9 @@
-"""The withdrawal log: one JSON-lines file per `forget` request, under the run's folder.
+"""The withdrawal log: one JSON-lines file per `forget` or `takedown` request, under the run's
+folder.
 
-Each line is one withdrawn record: when, why, which request, the subject keys, where the record
-was and its lineage (never its text). The audit index points a withdrawn record at its line,
+Each line is one withdrawn record: when, why, which request, the subject keys (forget) or the
+complaint and how the record matched it (takedown), where the record was and its lineage
+(never its text). The audit index points a withdrawn record at its line,
 so `audit` explains a withdrawal from the output alone. One file per request, because object
 stores cannot append: a request's log is written whole, once.
 """

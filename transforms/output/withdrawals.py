@@ -1,13 +1,16 @@
-"""`forget`: honour a data subject's withdrawal in a published output (4.2.3, PIPL art. 15, 47),
-without rescanning text, on a local folder or a bucket alike.
+"""Withdrawing published records: `forget` honours a data subject's withdrawal (4.2.3, PIPL
+art. 15, 47) and `takedown` an IP complaint (4.2.2 c), without rescanning text, on a local
+folder or a bucket alike. Both come down to `withdraw`: record ids, a reason and a request id
+in; the publication rewritten without those records.
 
 The PII step of `run` records, for every identifier it left in a published record, the pair
 (subject key, record id) in `index/pii_subjects/<bucket>.parquet`, partitioned by key prefix.
-Given subject keys, `forget`:
+Given subject keys, `forget` reads only those keys' subject-index buckets for their record ids
+(`takedown` finds its ids through the signature files), and `withdraw`:
 
-1. reads only the subject-index buckets of those keys, and the audit-index rows of the records
-   found (only `written` ones are withdrawn: quarantined records were never published, already
-   withdrawn ones are skipped, so a re-run is harmless);
+1. reads the audit-index rows of the records (`plan_withdrawal`: only `written` ones are
+   withdrawn; quarantined records were never published, already withdrawn ones are skipped,
+   so a re-run is harmless);
 2. rewrites each affected shard without them, as a Beam job keyed by shard; the new file keeps
    the shard's logical name and lists the original rows it no longer holds, so no other
    record's index entry changes (`filelist.FileWritten.current_row`);
@@ -20,8 +23,8 @@ Given subject keys, `forget`:
 5. deletes the replaced files last, once the pointer names the new ones.
 
 Every file is written under a new name, so a kill before step 4 leaves the publication as it
-was (re-run `forget`); the withdrawals themselves go to the store's append-only table (the
-caller's job), which also stops the next `run` from keeping the subject's data under consent.
+was (re-run the command); the requests themselves go to the store's append-only tables (the
+caller's job): for `forget` that also stops the next `run` from keeping the subject's data.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import io
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -62,8 +65,45 @@ from corpusgate.transforms.output.withdrawal_log import log_path
 SUBJECTS = "pii_subjects"  # the pair index written by the PII stage
 
 
-class ForgetError(RuntimeError):
+class WithdrawalError(RuntimeError):
     """The output cannot be changed as asked; the message says why."""
+
+
+ForgetError = WithdrawalError  # the name `forget`'s callers catch
+
+
+@dataclass(frozen=True)
+class WithdrawalRequest:
+    """What to withdraw and why: the one input `forget` and `takedown` share."""
+
+    request_id: str  # names the withdrawal log: withdrawals/<request_id>.jsonl
+    reason: str  # a reason code of schemas.reasons (consent_withdrawn, ip_complaint)
+    detail: str  # the operator's words, as the log and `audit` repeat them
+    at: str  # ISO 8601, the time every log line and the manifest carry
+    record_ids: Sequence[str]
+    # Fields a record's log line adds beside the common ones (forget: its subject keys;
+    # takedown: the complaint and how the record matched), so `audit` can show them.
+    log_fields: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class WithdrawalPlan:
+    """Where the requested records are now: what `withdraw` would do, changing nothing."""
+
+    targets: dict[str, dict[int, str]] = field(default_factory=dict)  # shard -> {row: id}
+    shard_of: dict[str, str] = field(default_factory=dict)  # written id -> logical shard
+    already_withdrawn: list[str] = field(default_factory=list)
+    not_published: list[dict[str, str]] = field(default_factory=list)  # record_id, status
+    unknown: list[str] = field(default_factory=list)  # ids the audit index does not hold
+
+
+@dataclass
+class WithdrawalResult:
+    """What `withdraw` did."""
+
+    plan: WithdrawalPlan
+    withdrawn: list[dict[str, Any]] = field(default_factory=list)  # record_id, source_id, from
+    shards: list[dict[str, Any]] = field(default_factory=list)  # old -> new (None: emptied)
 
 
 @dataclass
@@ -143,13 +183,13 @@ def rewrite_shard(
         table = pq.read_table(handle)
     current = {old.current_row(original): original for original in gone}
     if None in current:
-        raise ForgetError(f"{old.logical}: a row to withdraw was already removed")
+        raise WithdrawalError(f"{old.logical}: a row to withdraw was already removed")
     drop = sorted(current)
     withdrawn = []
     for at in drop:
         row = table.slice(at, 1).to_pylist()[0]
         if row["record_id"] != gone[current[at]]:
-            raise ForgetError(
+            raise WithdrawalError(
                 f"{old.path} row {at} holds {row['record_id']}, the index says {gone[current[at]]}"
             )
         withdrawn.append(
@@ -205,7 +245,7 @@ def _rewrite_all(
     options: PipelineOptions | None,
 ) -> list[_Rewrite]:
     """A Beam job keyed by affected shard; results come back through the run's _tmp folder."""
-    results = published.path(f"_tmp/forget-{generation}-{uuid.uuid4().hex[:8]}")
+    results = published.path(f"_tmp/withdraw-{generation}-{uuid.uuid4().hex[:8]}")
     items = []
     for logical, gone in sorted(targets.items()):
         info = published.file_info(logical)
@@ -235,7 +275,7 @@ def _rewrite_all(
 
 
 def _rewrite_buckets(
-    published: Published, log: str, lines: dict[str, int], generation: int
+    published: Published, log: str, lines: dict[str, int], generation: int, reason: str
 ) -> list[tuple[FileWritten, FileWritten]]:
     """New generations of the index buckets holding withdrawn ids: (old, new) files."""
     digits = int((published.manifest.get("index") or {}).get("digits", 2))
@@ -251,7 +291,7 @@ def _rewrite_buckets(
         for row in rows:
             line = lines.get(row["record_id"])
             if line is not None and row["status"] == WRITTEN:
-                row.update(status=WITHDRAWN, file=log, row=line, reason=CONSENT_WITHDRAWN)
+                row.update(status=WITHDRAWN, file=log, row=line, reason=reason)
         table = pa.Table.from_pylist(rows, schema=INDEX_SCHEMA)
         path = f"{INDEX}/{bucket}.w{generation}.parquet"
         writer = HashedParquetWriter(published.path(path), INDEX_SCHEMA)
@@ -272,7 +312,6 @@ def forget(
 ) -> ForgetResult:
     """Withdraw every published record holding one of `subject_keys` from `output`."""
     published = open_output(output)
-    manifest = published.manifest
     at = (now or datetime.now(UTC)).isoformat()
     result = ForgetResult(request_id or f"forget-{uuid.uuid4().hex[:12]}", at, len(subject_keys))
     result.records_by_subject = records_of(published, set(subject_keys))
@@ -280,25 +319,63 @@ def forget(
     for key, ids in result.records_by_subject.items():
         for rid in ids:
             subjects_of[rid].append(key)
+    request = WithdrawalRequest(
+        request_id=result.request_id,
+        reason=CONSENT_WITHDRAWN,
+        detail=reason,
+        at=at,
+        record_ids=sorted(subjects_of),
+        log_fields={rid: {"subject_keys": sorted(keys)} for rid, keys in subjects_of.items()},
+    )
+    done = withdraw(published, request, options=options)
+    result.withdrawn = done.withdrawn
+    result.already_withdrawn = done.plan.already_withdrawn
+    result.not_published = done.plan.not_published
+    result.shards = done.shards
+    return result
 
-    targets: dict[str, dict[int, str]] = defaultdict(dict)  # logical shard -> {row: id}
-    for rid in sorted(subjects_of):
-        for where in locate(published, rid):
+
+def plan_withdrawal(published: Published, record_ids: Sequence[str]) -> WithdrawalPlan:
+    """Where each record is: only `written` ones are withdrawn, already withdrawn ones are
+    skipped (so a re-run is harmless), quarantined ones were never published."""
+    plan = WithdrawalPlan()
+    for rid in record_ids:
+        found = locate(published, rid)
+        if not found:
+            plan.unknown.append(rid)
+        for where in found:
             if where["status"] == WRITTEN:
-                targets[where["file"]][where["row"]] = rid
+                plan.targets.setdefault(where["file"], {})[where["row"]] = rid
+                plan.shard_of[rid] = where["file"]
             elif where["status"] == WITHDRAWN:
-                result.already_withdrawn.append(rid)
+                plan.already_withdrawn.append(rid)
             else:
-                result.not_published.append({"record_id": rid, "status": where["status"]})
-    if not targets:
+                plan.not_published.append({"record_id": rid, "status": where["status"]})
+    return plan
+
+
+def withdraw(
+    published: Published,
+    request: WithdrawalRequest,
+    *,
+    plan: WithdrawalPlan | None = None,
+    options: PipelineOptions | None = None,
+) -> WithdrawalResult:
+    """Withdraw the request's records that are `written` from the publication (steps 2-5 of
+    the module docstring); `plan` when the caller already made it for these ids."""
+    plan = plan or plan_withdrawal(published, request.record_ids)
+    result = WithdrawalResult(plan)
+    if not plan.targets:
         return result
-    if files.exists(published.path(log_path(result.request_id))):
-        raise ForgetError(f"request {result.request_id} was already applied to {output}")
+    output = published.output
+    manifest = published.manifest
+    log = log_path(request.request_id)
+    if files.exists(published.path(log)):
+        raise WithdrawalError(f"request {request.request_id} was already applied to {output}")
 
     generation = len(manifest.get("withdrawals") or []) + 1
-    rewrites = _rewrite_all(published, targets, generation, options)
+    rewrites = _rewrite_all(published, plan.targets, generation, options)
 
-    log = log_path(result.request_id)
     log_lines: list[str] = []
     lines: dict[str, int] = {}
     per_source: dict[str, int] = defaultdict(int)
@@ -308,14 +385,14 @@ def forget(
             lines[row["record_id"]] = len(log_lines)
             per_source[row["source_id"]] += 1
             entry = {
+                **request.log_fields.get(row["record_id"], {}),
                 "record_id": row["record_id"],
                 "source_id": row["source_id"],
                 "status": WITHDRAWN,
-                "reason": CONSENT_WITHDRAWN,
-                "detail": reason,
-                "request_id": result.request_id,
-                "withdrawn_at": at,
-                "subject_keys": sorted(subjects_of[row["record_id"]]),
+                "reason": request.reason,
+                "detail": request.detail,
+                "request_id": request.request_id,
+                "withdrawn_at": request.at,
                 "from": row["from"],
                 "lineage": row["lineage"],
             }
@@ -326,7 +403,7 @@ def forget(
     log_bytes = "".join(line + "\n" for line in log_lines).encode("utf-8")
     files.write_bytes(published.path(log), log_bytes)
     log_file = FileWritten(LOG_KIND, log, len(log_lines), len(log_bytes), sha256_bytes(log_bytes))
-    buckets = _rewrite_buckets(published, log, lines, generation)
+    buckets = _rewrite_buckets(published, log, lines, generation, request.reason)
 
     old_table = published.files_table
     replaced = {d.old.path for d in rewrites} | {old.path for old, _ in buckets}
@@ -336,10 +413,10 @@ def forget(
     listed.append(log_file)
     table = f"files.w{generation}.parquet"
     size, sha = write_file_list(published.path(table), listed)
-    _update_manifest(manifest, listed, table, size, sha, per_source, result, log)
+    _update_manifest(manifest, listed, table, size, sha, per_source, request, len(lines), log)
     problems = manifest_core.balance_problems(manifest)
     if problems:  # pragma: no cover - a bug here must not publish a manifest that lies
-        raise ForgetError("the updated manifest does not balance: " + "; ".join(problems))
+        raise WithdrawalError("the updated manifest does not balance: " + "; ".join(problems))
     write_reports(published.run_dir, report_files(manifest, load_spotchecks(published.run_dir)))
     write_json(published.path(MANIFEST), manifest)
     write_json(
@@ -356,7 +433,8 @@ def _update_manifest(
     size: int,
     sha: str,
     per_source: dict[str, int],
-    result: ForgetResult,
+    request: WithdrawalRequest,
+    records: int,
     log: str,
 ) -> None:
     totals = manifest["totals"]
@@ -380,10 +458,11 @@ def _update_manifest(
     manifest.pop("run_dir", None)
     manifest.setdefault("withdrawals", []).append(
         {
-            "request_id": result.request_id,
-            "at": result.at,
-            "records": len(result.withdrawn),
+            "request_id": request.request_id,
+            "at": request.at,
+            "records": records,
             "log": log,
+            "reason": request.reason,
         }
     )
     manifest["balanced"] = not manifest_core.balance_problems(manifest)

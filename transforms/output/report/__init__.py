@@ -13,6 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from corpusgate.schemas.reasons import EXACT_DUPLICATE, NEAR_DUPLICATE
 from corpusgate.transforms.common import files
 from corpusgate.transforms.evidence.diversity import (
     DiversitySettings,
@@ -135,7 +136,48 @@ def build_report(
         "diversity": diversity.as_dict(),
         "spotchecks": [s for s in spotchecks if s.get("kind") != "manual_export"],
         "evidence": evidence,
+        "dedup": dedup_rows(manifest),
     }
+
+
+def dedup_rows(manifest: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """Per source: duplicates removed, and the source whose copy was kept instead (4.2.1).
+    None when the run did not deduplicate."""
+    dedup = manifest.get("dedup")
+    if not dedup:
+        return None
+    rows = []
+    for source_id, counts in sorted(manifest["sources"].items()):
+        by_reason = counts.get("quarantined_by_reason") or {}
+        lost = (dedup.get("lost_to") or {}).get(source_id, {})
+        rows.append(
+            {
+                "source_id": source_id,
+                "exact_duplicate": by_reason.get(EXACT_DUPLICATE, 0),
+                "near_duplicate": by_reason.get(NEAR_DUPLICATE, 0),
+                "lost_to": dict(sorted(lost.items(), key=lambda kv: (-kv[1], kv[0]))),
+            }
+        )
+    return rows
+
+
+def _dedup_lines(rows: list[dict[str, Any]], manifest: dict[str, Any]) -> list[str]:
+    settings = (manifest.get("dedup") or {}).get("settings") or {}
+    lines = [
+        f"duplicates removed (GB/T 45654 4.2.1), threshold {settings.get('threshold')} "
+        f"({settings.get('method')}); kept copy's source:"
+    ]
+    for row in rows:
+        if not (row["exact_duplicate"] or row["near_duplicate"]):
+            continue
+        lost = ", ".join(f"{source} {n}" for source, n in row["lost_to"].items())
+        lines.append(
+            f"  {row['source_id']:<28} exact {row['exact_duplicate']:>5}  "
+            f"near {row['near_duplicate']:>5}  kept in: {lost or '-'}"
+        )
+    if len(lines) == 1:
+        lines.append("  none")
+    return lines
 
 
 def _gate_line(row: dict[str, Any]) -> str:
@@ -199,6 +241,8 @@ def format_report(report: dict[str, Any], manifest: dict[str, Any]) -> str:
         lines.append(f"  {report['gate_note']}")
     if report.get("diversity"):
         lines += ["", *_diversity_lines(report["diversity"])]
+    if report.get("dedup") is not None:
+        lines += ["", *_dedup_lines(report["dedup"], manifest)]
     if report["spotchecks"]:
         lines += ["", "spot checks (B.2.1.2.1):"]
         lines += [f"  {_spotcheck_line(check)}" for check in report["spotchecks"]]

@@ -92,6 +92,35 @@ def _sources(report: dict[str, Any]) -> str:
     )
 
 
+def _dedup(report: dict[str, Any]) -> str:
+    rows = report.get("dedup")
+    if rows is None:
+        return ""
+    shown = [r for r in rows if r["exact_duplicate"] or r["near_duplicate"]]
+    body = (
+        table(
+            ["source", "exact duplicates", "near duplicates", "kept copy from"],
+            [
+                [
+                    r["source_id"],
+                    f"{r['exact_duplicate']:,}",
+                    f"{r['near_duplicate']:,}",
+                    ", ".join(f"{s} {n}" for s, n in r["lost_to"].items()) or "-",
+                ]
+                for r in shown
+            ],
+            numeric=range(1, 3),
+        )
+        if shown
+        else "<p>No duplicates were found.</p>"
+    )
+    return (
+        "<h2>Duplicates removed (4.2.1)</h2><p class='note'>Each removed record yields to one "
+        "kept copy; `corpusgate audit` on it names that copy and the estimated similarity.</p>"
+        + body
+    )
+
+
 def _gate(report: dict[str, Any]) -> str:
     if not report["gate"]:
         return ""
@@ -291,6 +320,7 @@ def report_html(report: dict[str, Any], manifest: dict[str, Any]) -> str:
         + _meta(report)
         + _sources(report)
         + _gate(report)
+        + _dedup(report)
         + _diversity(report)
         + _spotchecks(report)
         + evidence_section(report.get("evidence"))

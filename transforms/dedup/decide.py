@@ -1,0 +1,158 @@
+"""Who stays and who goes in each cluster (GB/T 45654-2025 4.2.1/4.2.2: one copy is kept, the
+others are quarantined `exact_duplicate` / `near_duplicate` naming the kept record).
+
+One partition of clusters at a time, in two passes over its member rows (each row: the
+cluster's root, and the member's node-table row), read batch by batch so a cluster of
+millions of copies never sits in memory whole: the first pass finds each cluster's keeper
+(smallest `order`: earlier runs' records, then source priority, then record id), the second
+decides every other member against it and counts what each keeper absorbed, per source.
+
+A removed record is an `exact_duplicate` when its normalised text is its keeper's, else a
+`near_duplicate`; its similarity is estimated against the keeper itself (a member that
+joined through a chain of near copies may sit below the threshold: it is still removed,
+since the copy it resembles is removed in the keeper's favour, and the figure says so).
+Records of earlier runs are never decided (they are already published).
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from corpusgate.schemas.reasons import EXACT_DUPLICATE, NEAR_DUPLICATE
+from corpusgate.transforms.dedup.item import METHOD_TAGS, DupDecision
+from corpusgate.transforms.dedup.nodes import NODE_SCHEMA
+from corpusgate.transforms.dedup.runs import ID, from_ids, ids, lookup
+
+__all__ = ["MEMBER_SCHEMA", "decide"]
+
+MEMBER_SCHEMA = pa.schema([pa.field("root", ID, nullable=False), *NODE_SCHEMA])
+_METHOD_NAMES = {tag: name for name, tag in METHOD_TAGS.items()}
+
+
+@dataclass
+class _Keeper:
+    order: str
+    record_id: str
+    source_id: str
+    exact: bytes
+    method: int
+    signature: bytes
+    previous: bool
+    ref: bytes
+    size: int = 0
+
+    def decision(
+        self,
+        record_id: str,
+        source_id: str,
+        ref: bytes,
+        reason: str | None,
+        similarity: float | None,
+        method: str,
+        absorbed: Counter[str] | None = None,
+    ) -> tuple[str, DupDecision]:
+        counts = absorbed or Counter()
+        return record_id, DupDecision(
+            record_id=record_id,
+            source_id=source_id,
+            cluster_id=self.record_id,
+            keeper_id=self.record_id,
+            keeper_source=self.source_id,
+            keeper_previous=self.previous,
+            reason=reason,
+            similarity=similarity,
+            method=method,
+            cluster_size=self.size,
+            absorbed=sum(counts.values()),
+            absorbed_from=tuple(sorted(counts.items())),
+            ref=pickle.loads(ref),  # our own bytes, written by node_table
+            keeper_ref=None if self.previous else pickle.loads(self.ref),
+        )
+
+
+def _roots(batch: pa.RecordBatch) -> list[bytes]:
+    raw = batch.column("root").buffers()[1].to_pybytes()
+    start = batch.column("root").offset
+    return [raw[16 * (start + i) : 16 * (start + i + 1)] for i in range(batch.num_rows)]
+
+
+def _similarity(member: dict[str, Any], keeper: _Keeper) -> tuple[float | None, str]:
+    if member["exact"] == keeper.exact:
+        return 1.0, "exact"
+    method = member["method"]
+    if method != keeper.method or not member["signature"] or not keeper.signature:
+        return None, ""
+    if method == METHOD_TAGS["minhash"]:
+        a = np.frombuffer(member["signature"], dtype="<u4")
+        b = np.frombuffer(keeper.signature, dtype="<u4")
+        return float(np.count_nonzero(a == b)) / len(a), "minhash"
+    a_bits = int.from_bytes(member["signature"], "little")
+    b_bits = int.from_bytes(keeper.signature, "little")
+    return 1.0 - (a_bits ^ b_bits).bit_count() / 64, "simhash"
+
+
+def _keepers(batches: Iterable[pa.RecordBatch]) -> dict[bytes, _Keeper]:
+    keepers: dict[bytes, _Keeper] = {}
+    for batch in batches:
+        roots = _roots(batch)
+        orders = batch.column("order").to_pylist()
+        for i, (root, order) in enumerate(zip(roots, orders, strict=True)):
+            keeper = keepers.get(root)
+            if keeper is None or order < keeper.order:
+                row = batch.slice(i, 1).to_pylist()[0]
+                keeper = _Keeper(
+                    order,
+                    row["record_id"],
+                    row["source_id"],
+                    row["exact"],
+                    row["method"],
+                    row["signature"],
+                    row["previous"],
+                    row["ref"],
+                    keeper.size if keeper else 0,
+                )
+                keepers[root] = keeper
+            keeper.size += 1
+    return keepers
+
+
+def decide(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[str, DupDecision]]:
+    """Decisions for this run's members of the clusters in `batches` (MEMBER_SCHEMA rows,
+    one per node; the iterable is read twice). Memory: one keeper per cluster and a batch."""
+    keepers = _keepers(batches)
+    absorbed: dict[bytes, Counter[str]] = {root: Counter() for root in keepers}
+    for batch in batches:
+        roots = _roots(batch)
+        for root, row in zip(roots, batch.to_pylist(), strict=True):
+            keeper = keepers[root]
+            if row["order"] == keeper.order or row["previous"]:
+                continue
+            similarity, method = _similarity(row, keeper)
+            absorbed[root][row["source_id"]] += 1
+            reason = EXACT_DUPLICATE if row["exact"] == keeper.exact else NEAR_DUPLICATE
+            yield keeper.decision(
+                row["record_id"], row["source_id"], row["ref"], reason, similarity, method
+            )
+    for root, keeper in keepers.items():
+        if not keeper.previous:
+            yield keeper.decision(
+                keeper.record_id, keeper.source_id, keeper.ref, None, 1.0, "exact", absorbed[root]
+            )
+
+
+def members(label_nodes: np.ndarray, label_roots: np.ndarray, table: pa.Table) -> pa.Table:
+    """MEMBER_SCHEMA rows: each labelled node's row in `table` (this partition's nodes) with
+    its cluster root; a node given twice as an item appears once."""
+    nodes = ids(table["node"])
+    order = np.argsort(nodes, kind="stable")
+    at = lookup(nodes[order], label_nodes)
+    found = at >= 0
+    rows = table.take(pa.array(order[at[found]]))
+    return pa.Table.from_arrays([from_ids(label_roots[found]), *rows.columns], schema=MEMBER_SCHEMA)
