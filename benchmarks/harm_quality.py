@@ -9,9 +9,12 @@ harm stage uses, never a model or the keyword list alone:
 - harmful sets (recall, precision, F1 of `flagged` against the labels): COLD dev, the SWSR and
   Davidson dev splits of the model recipes (hash splits: never trained on);
 - clean sets (share flagged): poet.tang (traditional script), 唐诗三百首, CMRC 2018 Chinese
-  Wikipedia and its OpenCC traditional twin, WikiText-2, the web pages of web-cc-samples. Each
-  is given on its `holdout` part (a keyed hash split nothing is trained or tuned on, see
-  `corpora.py`) and on the whole set;
+  Wikipedia and its OpenCC traditional twin, WikiText-2, the web pages of web-cc-samples, and
+  the short sentences split out of those two. Each is given on its `holdout` part (a keyed hash
+  split nothing is trained or tuned on, see `corpora.py`) and on the whole set;
+- unseen short messages (share flagged): the 1,500 texts of presidio-research's synthetic PII
+  set, ordinary chat and form messages ("What's your last name?"), which no model or threshold
+  is trained or tuned on;
 - code attribution: among caught harmful records, the share whose codes include the code the
   set's label means (COLD topic race -> A.2.a/A.2.c, region -> A.2.d, gender -> A.2.e; SWSR ->
   A.2.e), and the evasion set's expected codes;
@@ -86,7 +89,15 @@ def harmful_sets(data: Path, decide: Callable[..., list[Any]]) -> dict[str, Any]
 
 def clean_sets(data: Path, decide: Callable[..., list[Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for name in ("poet_tang", "tang300", "cmrc2018", "wikitext2", "web_pages"):
+    for name in (
+        "poet_tang",
+        "tang300",
+        "cmrc2018",
+        "wikitext2",
+        "web_pages",
+        "wikitext2_sentences",
+        "web_sentences",
+    ):
         rows = corpora.clean_texts(data, name)
         flags = [res.flagged for res in decide([r.text for r in rows])]
         held = [f for r, f in zip(rows, flags, strict=True) if r.part == "holdout"]
@@ -107,6 +118,16 @@ def clean_sets(data: Path, decide: Callable[..., list[Any]]) -> dict[str, Any]:
                 "holdout_flagged": sum(theld),
             }
     return out
+
+
+def unseen_messages(data: Path, decide: Callable[..., list[Any]]) -> dict[str, Any]:
+    """Share of presidio-research's synthetic messages flagged; empty when the file is absent."""
+    path = data / "pii-presidio-research" / "synth_dataset_v2.json"
+    if not path.is_file():
+        return {}
+    texts = [row["full_text"] for row in json.loads(path.read_text(encoding="utf-8"))]
+    flagged = sum(res.flagged for res in decide(texts))
+    return {"presidio_synth": {"n": len(texts), "flagged": flagged}}
 
 
 def evasion(decide: Callable[..., list[Any]]) -> dict[str, Any]:
@@ -233,6 +254,13 @@ def main() -> None:
             f"{_pct(c['holdout_flagged'], c['holdout_n']):>6} "
             f"{c['flagged']:>6}/{c['n']:<6} {_pct(c['flagged'], c['n']):>6}"
         )
+
+    unseen = unseen_messages(data, decide)
+    figures["unseen"] = unseen
+    if unseen:
+        print("\nunseen short messages (never trained or tuned on): share flagged")
+        for name, u in unseen.items():
+            print(f"  {name:<22} {u['flagged']:>5}/{u['n']:<5} {_pct(u['flagged'], u['n']):>6}")
 
     print("\ncode attribution: caught harmful records whose codes include the label's code")
     for key, (right, total) in harm["attribution"].items():

@@ -27,7 +27,7 @@ examples:
   corpusgate classifier eval zh_offensive_cold_v2
 
   # your own labelled data: a CSV or JSONL file with a text column and a 0/1 label column
-  corpusgate classifier eval en_hate_offensive_davidson_v2 --data mine.jsonl \\
+  corpusgate classifier eval en_hate_offensive_davidson_v3 --data mine.jsonl \\
       --text-column body --label-column is_toxic --json
 
 Positive (1) means harmful. Precision, recall and F1 are for the harmful class; specificity

@@ -4,12 +4,12 @@ passes with its two spam posts filtered, no other source loses a record to harm,
 
 Hand calculation (each source is smaller than the 4,000-item sample, so it is sampled whole: a
 census, whose raw rate has no sampling error; the gate decides on the Rogan-Gladen corrected
-rate with the policy's measured detector error, default type: FPR 10/16,706, TPR 4,922/5,388).
-forum-spam: the detector (policy v3, library v3) flags 15 of its 18 spam posts; the three it
+rate with the policy's measured detector error, default type: FPR 9/16,703, TPR 4,899/5,388).
+forum-spam: the detector (policy v4, library v3) flags 15 of its 18 spam posts; the three it
 misses (博彩高手带你翻身..., 大麻种子和成品均有货..., 办证请联系客服...) name gambling, a
 substance and document services without a reviewed solicitation phrase. 15/60 = 25.0%,
-corrected (0.25 - 0.000599) / (0.913512 - 0.000599) = 27.3% > 5% -> reject.
-forum-hobby: 2/60 = 3.33%, corrected (0.033333 - 0.000599) / 0.912913 = 3.59%, and the
+corrected (0.25 - 0.000539) / (0.909243 - 0.000539) = 27.5% > 5% -> reject.
+forum-hobby: 2/60 = 3.33%, corrected (0.033333 - 0.000539) / 0.908704 = 3.61%, and the
 interval's upper end (census: the detector's FPR and TPR bounds at alpha/2 each) stays under
 5% -> accept, conclusively.
 """
@@ -62,7 +62,7 @@ def test_spam_forum_is_removed_whole(demo: dict[str, Any]) -> None:
     assert (gate["flagged"], gate["sample_size"], gate["decision"]) == (15, 60, "reject")
     assert (gate["ci_low"], gate["ci_high"]) == (0.25, 0.25) and gate["sampled_whole_source"]
     assert gate["decided_on"] == "corrected_rate"
-    assert gate["corrected_rate"] == pytest.approx((0.25 - 10 / 16706) / (4922 / 5388 - 10 / 16706))
+    assert gate["corrected_rate"] == pytest.approx((0.25 - 9 / 16703) / (4899 / 5388 - 9 / 16703))
 
 
 def test_hobby_forum_passes_and_filters_its_spam(demo: dict[str, Any]) -> None:
@@ -75,9 +75,7 @@ def test_hobby_forum_passes_and_filters_its_spam(demo: dict[str, Any]) -> None:
     gate = _gate(demo, "forum-hobby-2024-06")
     assert (gate["flagged"], gate["sample_size"], gate["decision"]) == (2, 60, "accept")
     assert gate["inconclusive"] is False and gate["settling_sample_size"] is None
-    assert gate["corrected_rate"] == pytest.approx(
-        (2 / 60 - 10 / 16706) / (4922 / 5388 - 10 / 16706)
-    )
+    assert gate["corrected_rate"] == pytest.approx((2 / 60 - 9 / 16703) / (4899 / 5388 - 9 / 16703))
     assert gate["corrected_ci_high"] < 0.05
 
 

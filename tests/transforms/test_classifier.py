@@ -20,7 +20,7 @@ from corpusgate.transforms.harm.classifier import (
 )
 from corpusgate.transforms.harm.training import RECIPES, recipe_rows, train_isolated
 
-SHIPPED = ["en_hate_offensive_davidson_v2", "zh_offensive_cold_v2", "zh_sexism_swsr_v2"]
+SHIPPED = ["en_hate_offensive_davidson_v3", "zh_offensive_cold_v2", "zh_sexism_swsr_v2"]
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def test_shipped_policy_loads_with_defaults() -> None:
     assert policy.gate_threshold == 0.05
     assert policy.sample_size == 4000
     # The calibrated models decide alone; SWSR's (dev precision 0.61) needs a keyword.
-    assert policy.decide_alone == {"zh_offensive_cold_v2", "en_hate_offensive_davidson_v2"}
+    assert policy.decide_alone == {"zh_offensive_cold_v2", "en_hate_offensive_davidson_v3"}
     assert set(policy.models) == policy.decide_alone | {"zh_sexism_swsr_v2"}
     assert policy.groups == ("A.1", "A.2", "A.3", "A.4")
 

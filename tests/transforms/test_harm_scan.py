@@ -56,7 +56,7 @@ def test_json_is_one_document_and_clean_text_exits_zero(
     code, out, _ = _run(monkeypatch, capsys, CLEAN + "\n", "--json")
     doc = json.loads(out)
     assert code == 0 and doc["lines"] == 1 and doc["flagged"] == 0
-    assert doc["results"][0]["codes"] == [] and doc["policy"] == "harm_policy_v3"
+    assert doc["results"][0]["codes"] == [] and doc["policy"] == "harm_policy_v4"
 
 
 def test_plain_output_names_terms_and_models(

@@ -23,6 +23,7 @@ import csv
 import gzip
 import io
 import json
+import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -44,6 +45,7 @@ Part = Literal["fit", "calibrate", "holdout"]
 _SPLIT_SEED = "corpusgate-clean-split-v1"
 # Cumulative upper bounds of the parts, in that order.
 _PARTS: tuple[tuple[Part, float], ...] = (("fit", 0.5), ("calibrate", 0.75), ("holdout", 1.0))
+_ORDER = {part: i for i, (part, _) in enumerate(_PARTS)}
 
 
 @dataclass(frozen=True)
@@ -140,11 +142,59 @@ def _web_pages(data: Path) -> Iterator[str]:
                 if text.strip():
                     yield text
     for path in sorted(folder.glob("*.warc.gz")):
-        for item in read_warc(path, str(path)):
+        # The readers take the path as a string (it may be a gs:// URL there).
+        for item in read_warc(str(path), str(path)):
             if isinstance(item, RawRecord):
                 text = str(item.fields.get("text") or "")
                 if text.strip():
                     yield text
+
+
+# Short text: what one chat message, question or caption is. The paragraph sets above teach a
+# model nothing about it, and the English model, trained on tweets, took any short
+# conversational sentence for an insult ("My brother just turned 35" scored 0.80).
+_SHORT_WORDS = (3, 40)
+# A sentence ends at . ! or ?, possibly closed by a quote or bracket, before white space.
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|(?<=[.!?][\"')\]])\s+")
+# WikiText's tokenisation undone where it would teach a model marks no real text has.
+_WIKITEXT_JOINS = ((" @-@ ", "-"), (" @,@ ", ","), (" @.@ ", "."))
+_SPACE_BEFORE = re.compile(r" ([.,;:!?)\]%]|n't\b|'(?:s|re|ve|ll|d|m|t)\b)")
+_SPACE_AFTER = re.compile(r"([(\[$]) ")
+_SPACED_QUOTE = re.compile(r'" ([^"]*?) "')
+
+
+def _short_sentences(text: str) -> Iterator[str]:
+    """The sentences of each line of `text` that have 3 to 40 words."""
+    low, high = _SHORT_WORDS
+    for line in text.split("\n"):
+        for sentence in _SENTENCE_BREAK.split(line.strip()):
+            sentence = sentence.strip()
+            if low <= len(sentence.split()) <= high and any(c.isalpha() for c in sentence):
+                yield sentence
+
+
+def _detokenize_wikitext(line: str) -> str:
+    for old, new in _WIKITEXT_JOINS:
+        line = line.replace(old, new)
+    line = _SPACE_AFTER.sub(r"\1", _SPACE_BEFORE.sub(r"\1", line))
+    return _SPACED_QUOTE.sub(r'"\1"', line)
+
+
+def _wikitext_sentences(data: Path) -> Iterator[tuple[str, str]]:
+    """(sentence, its paragraph) of WikiText-2; sentences with `<unk>` (a rare word WikiText
+    removed) are skipped."""
+    for paragraph in _wikitext(data):
+        for sentence in _short_sentences(_detokenize_wikitext(paragraph)):
+            if "<unk>" not in sentence:
+                yield sentence, paragraph
+
+
+def _web_sentences(data: Path) -> Iterator[tuple[str, str]]:
+    """(sentence, its page) of the web pages: sentences, headings, menus, captions, contact
+    lines."""
+    for page in _web_pages(data):
+        for sentence in _short_sentences(page):
+            yield sentence, page
 
 
 def _cold_safe(data: Path) -> Iterator[str]:
@@ -160,7 +210,9 @@ def _templates(data: Path, name: str) -> Iterator[str]:
             yield row["phrase"]
 
 
-# name -> (language, reader). `cold_safe` and the templates are clean by their labels.
+# name -> (language, reader). `cold_safe` and the templates are clean by their labels. A reader
+# of pieces cut out of a set's texts yields (piece, source text): the piece takes its source's
+# part, so no sentence of a paragraph a model was fitted on counts as held out.
 CLEAN_SETS = {
     "poet_tang": "zh",
     "tang300": "zh",
@@ -168,6 +220,8 @@ CLEAN_SETS = {
     "cmrc2018_questions": "zh",
     "wikitext2": "en",
     "web_pages": "en",
+    "wikitext2_sentences": "en",
+    "web_sentences": "en",
     "cold_safe_train": "zh",
     "templates_zh": "zh",
     "templates_en": "en",
@@ -179,6 +233,8 @@ _CLEAN_READERS = {
     "cmrc2018_questions": _cmrc_questions,
     "wikitext2": _wikitext,
     "web_pages": _web_pages,
+    "wikitext2_sentences": _wikitext_sentences,
+    "web_sentences": _web_sentences,
     "cold_safe_train": _cold_safe,
     "templates_zh": lambda d: _templates(d, "zh-cn_sentence_templates.csv"),
     "templates_en": lambda d: _templates(d, "en_sentence_templates.csv"),
@@ -189,16 +245,19 @@ def clean_texts(data: Path, name: str, parts: tuple[Part, ...] | None = None) ->
     """One clean set's texts (deduplicated, in file order), optionally only some parts."""
     if name not in CLEAN_SETS:
         raise ValueError(f"unknown clean set {name!r}; known: {', '.join(CLEAN_SETS)}")
-    out: list[CleanText] = []
-    seen: set[str] = set()
-    for text in _CLEAN_READERS[name](data):
-        if text in seen:
-            continue
-        seen.add(text)
-        part = clean_part(text)
-        if parts is None or part in parts:
-            out.append(CleanText(name, text, part, CLEAN_SETS[name]))
-    return out
+    found: dict[str, Part] = {}
+    for item in _CLEAN_READERS[name](data):
+        text, source = item if isinstance(item, tuple) else (item, item)
+        part = clean_part(source)
+        # A piece found in sources of several parts takes the first of fit, calibrate,
+        # holdout: boilerplate shared by two pages is never held out from either.
+        if text not in found or _ORDER[part] < _ORDER[found[text]]:
+            found[text] = part
+    return [
+        CleanText(name, text, part, CLEAN_SETS[name])
+        for text, part in found.items()
+        if parts is None or part in parts
+    ]
 
 
 def to_traditional(texts: list[str]) -> list[str]:

@@ -39,7 +39,7 @@ def labelled_texts(data: Path, name: str) -> list[LabelledText]:
         ]
     recipe = {
         "swsr": RECIPES["zh_sexism_swsr_v2"],
-        "davidson": RECIPES["en_hate_offensive_davidson_v2"],
+        "davidson": RECIPES["en_hate_offensive_davidson_v3"],
     }[corpus]
     language = recipe.language
     return [LabelledText(name, r.text, r.label, language) for r in recipe_rows(recipe, data, split)]

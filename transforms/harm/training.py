@@ -116,6 +116,8 @@ class Recipe:
     # (measured: dev F1 0.02 unshuffled, 0.69 shuffled).
     order_seed: str = "corpusgate-train-order-v1"
     limitations: str = ""
+    # What changed from the previous version and what that was measured to do (card `changes`).
+    changes: str = ""
     hyperparameters: Mapping[str, Any] = field(default_factory=dict)
     quantize: Mapping[str, Any] = field(default_factory=dict)
     # Multi-class recipes: a harmful row's class is its value in `class_column` (COLD's topic)
@@ -194,8 +196,22 @@ _ZH_CALIBRATION = (
     "cmrc2018_traditional",
     "cmrc2018_questions",
 )
-_EN_CLEAN = ("wikitext2", "web_pages", "templates_en")
-_EN_CALIBRATION = ("wikitext2", "web_pages")
+# Davidson is tweets, 83% of them harmful, and paragraphs plus identity templates taught v2 no
+# ordinary short English: it flagged 6.8% of presidio-research's synthetic chat messages ("My
+# brother just turned 35", 0.80). Short sentences cut out of the same clean text are negatives
+# twice over and calibration sets, so the threshold answers for short text too. Measured on
+# Davidson dev over 7 trainings (fastText seeds 1-3, four training orders), the sentences once
+# gave a specificity of 0.87-0.90 in some trainings, twice 0.93-0.95 in all, three times or
+# with WikiText's `<unk>` sentences added 0.87-0.96 (the quantisation moves short text most).
+_EN_CLEAN = (
+    "wikitext2",
+    "web_pages",
+    "templates_en",
+    "wikitext2_sentences",
+    "web_sentences",
+)
+_EN_REPEAT = {"wikitext2_sentences": 2, "web_sentences": 2}
+_EN_CALIBRATION = ("wikitext2", "web_pages", "wikitext2_sentences", "web_sentences")
 
 RECIPES: dict[str, Recipe] = {
     r.name: r
@@ -260,12 +276,13 @@ RECIPES: dict[str, Recipe] = {
             input="folded",
         ),
         Recipe(
-            name="en_hate_offensive_davidson_v2",
-            version=2,
+            name="en_hate_offensive_davidson_v3",
+            version=3,
             language="en",
             description=(
                 "English hate speech or offensive tweets (Davidson et al. 2017), with clean "
-                "Wikipedia, web pages and non-toxic identity templates as negatives"
+                "Wikipedia, web pages, short sentences of both and non-toxic identity templates "
+                "as negatives"
             ),
             appendix_a=("A.2.i", "A.4.c"),
             appendix_a_note=(
@@ -293,7 +310,28 @@ RECIPES: dict[str, Recipe] = {
             # 0.062 at 0.8, for 0.004 of dev accuracy): calibration starts at 0.8.
             min_threshold=0.8,
             class_codes={"hate": ("A.2.i",), "offensive": ("A.4.c",)},
+            limitations=(
+                "Learnt English from tweets, most of them offensive: a short ordinary message "
+                'made of words tweets use can still score high ("I\'m a white male aged 50" '
+                '0.99, "Hey girl what\'s up" 0.98). The harm policy lets it flag alone only '
+                "from 0.9; between 0.8 and 0.9 it needs a keyword of its codes."
+            ),
+            changes=(
+                "v3 (from v2): short sentences (3-40 words) cut out of the WikiText-2 paragraphs "
+                "and web pages added as negatives, twice over (their fit part), and as "
+                "calibration sets (their calibrate part); the threshold stays 0.8. v2 had "
+                "seen no ordinary short English and flagged 6.8% of presidio-research's "
+                "synthetic chat and form messages. Measured with the harm decision "
+                "(benchmarks/harm_quality.py, policy harm_policy_v3 with v2 -> harm_policy_v4 "
+                "with v3 and alone_threshold 0.9): Davidson dev recall 0.962 -> 0.953, "
+                "precision 0.979 -> 0.985, F1 0.970 -> 0.969; holdout share flagged WikiText-2 "
+                "0.29% -> 0.00%, web pages 0% -> 0%, WikiText-2 sentences 2.06% -> 0.13%, web "
+                "sentences 3.80% -> 0.00%; presidio-research synth_dataset_v2 (never trained "
+                "or tuned on) 102/1500 -> 8/1500. Other trainings of this recipe (fastText "
+                "seeds 2 and 3) gave the same figures within 0.1 point of F1 and 8/1500."
+            ),
             clean_negatives=_EN_CLEAN,
+            clean_repeat=_EN_REPEAT,
             calibration_sets=_EN_CALIBRATION,
             input="folded",
         ),
@@ -579,6 +617,7 @@ def train_model(recipe: Recipe, data_dir: Path, out_dir: Path) -> dict[str, Any]
         "tokenizer": recipe.tokenizer,
         "threshold": recipe.threshold,
         "limitations": recipe.limitations or None,
+        **({"changes": recipe.changes} if recipe.changes else {}),
         "training_data": {
             "dataset": recipe.dataset,
             "upstream": _provenance(folder),
