@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import corpusgate.transforms.dedup.signatures as signatures
 from corpusgate.transforms.dedup import (
     DedupSettings,
     DedupSpec,
@@ -77,6 +78,30 @@ def test_batch_equals_records_one_by_one() -> None:
     assert batch == [dedup_item(r, i, SPEC) for i, r in enumerate(records)]
     with pytest.raises(ValueError, match="5 records but 4 refs"):
         dedup_items(records, list(range(4)), SPEC)
+
+
+def test_a_batch_larger_than_one_chunk_is_signed_in_runs_with_the_same_items(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Tokenising holds arrays per character, so a large batch is signed a few texts at a
+    time: the items are the ones the whole batch gives at once."""
+    texts = [f"record {i} says " + f"word{i % 7} " * (3 + i % 11) for i in range(40)]
+    records = [
+        {"record_id": f"r{i}", "source_id": "a", "text": t, "lineage": {}}
+        for i, t in enumerate(texts)
+    ]
+    whole = dedup_items(records, list(range(40)), SPEC)
+    calls: list[int] = []
+    real = signatures._items
+
+    def counted(batch, refs, spec):  # type: ignore[no-untyped-def]
+        calls.append(len(batch))
+        return real(batch, refs, spec)
+
+    monkeypatch.setattr(signatures, "_CHUNK_CHARS", 200)
+    monkeypatch.setattr(signatures, "_items", counted)
+    assert dedup_items(records, list(range(40)), SPEC) == whole
+    assert len(calls) > 5 and sum(calls) == 40
 
 
 def test_text_signature_matches_the_record_item() -> None:

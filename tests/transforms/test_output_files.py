@@ -15,6 +15,7 @@ from corpusgate.schemas.records import (
     new_lineage,
     shard_metadata,
 )
+from corpusgate.transforms.output import pieces as pieces_module
 from corpusgate.transforms.output.buckets import merge_bucket, write_bucketed_run
 from corpusgate.transforms.output.filelist import FileWritten, lookup, write_file_list
 from corpusgate.transforms.output.finalize import RowNote, plan_shards, write_shard
@@ -76,6 +77,31 @@ def test_row_groups_close_by_the_bytes_a_writer_holds(tmp_path: Path) -> None:
     (piece,) = pieces
     meta = pq.ParquetFile(tmp_path / piece.path).metadata
     assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [3, 3, 3, 1]
+
+
+def test_rows_wait_as_small_batches_and_are_signed_with_their_piece_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Rows become Arrow batches of a few rows while a row group gathers; each batch is signed
+    as it is made, and every row's ref is its piece and row, whatever the batch cut."""
+    monkeypatch.setattr(pieces_module, "_BATCH_ROWS", 3)
+    signed: list[int] = []
+
+    def sign(batch: list[dict], refs: list[tuple[str, int]]) -> list:
+        signed.append(len(batch))
+        return [(ref, row["text"]) for row, ref in zip(batch, refs, strict=True)]
+
+    writer = PieceWriter(
+        str(tmp_path), "shards", SHARD_SCHEMA, "written",
+        roll_rows=12, roll_bytes=1 << 30, group_rows=8, sign=sign,
+    )  # fmt: skip
+    out = [p for row in rows(30) for p in writer.add(row)] + list(writer.close())
+    assert max(signed) == 3 and sum(signed) == 30  # signed three rows at a time, never more
+    for (path, row), text in writer.signed:
+        assert pq.read_table(tmp_path / path)["text"][row].as_py() == text
+    assert [p.rows for p in out] == [16, 14]
+    meta = pq.ParquetFile(tmp_path / out[0].path).metadata
+    assert [meta.row_group(i).num_rows for i in range(meta.num_row_groups)] == [8, 8]
 
 
 def test_a_shard_reads_only_the_row_groups_of_its_slice(

@@ -89,6 +89,12 @@ def _subset(sets: ShingleSets, picked: list[int]) -> tuple[np.ndarray, np.ndarra
     return sets.hashes[positions], offsets
 
 
+# Tokenising holds ~60 bytes of numpy arrays per character of the texts it is given at once,
+# so a batch is signed in runs of texts of about this many characters: a piece writer's whole
+# row group (32 MB of text) at once peaked at 1.1 GiB.
+_CHUNK_CHARS = 1 << 19
+
+
 def dedup_items(
     records: Sequence[Mapping[str, Any]], refs: Sequence[Any], spec: DedupSpec
 ) -> list[DedupItem]:
@@ -96,6 +102,19 @@ def dedup_items(
     `record["lineage"]["language"]` (ISO 639-1 or None: then the script decides)."""
     if len(records) != len(refs):
         raise ValueError(f"{len(records)} records but {len(refs)} refs")
+    out: list[DedupItem] = []
+    start, chars = 0, 0
+    for end, record in enumerate(records, 1):
+        chars += len(record["text"] or "")
+        if chars >= _CHUNK_CHARS or end == len(records):
+            out.extend(_items(records[start:end], refs[start:end], spec))
+            start, chars = end, 0
+    return out
+
+
+def _items(
+    records: Sequence[Mapping[str, Any]], refs: Sequence[Any], spec: DedupSpec
+) -> list[DedupItem]:
     settings = spec.settings
     normalized = [normalize_text(record["text"] or "") for record in records]
     sources = [record["source_id"] for record in records]

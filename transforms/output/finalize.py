@@ -23,6 +23,7 @@ from typing import Any
 
 import apache_beam as beam
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from corpusgate.schemas.reasons import FAIL, PASS
@@ -154,33 +155,43 @@ class ShardResult:
     usage: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
+# Noted rows become Python objects this many at a time: in Python a row holds about ten times
+# its Arrow size (a whole 32 MB row group of noted rows peaked at 333 MiB).
+_NOTED_CHUNK = 256
+
+
 def _apply_notes(
     batch: pa.RecordBatch,
     first: int,
     piece: str,
     notes: Mapping[RowRef, RowNote],
     schema: pa.Schema,
-) -> tuple[pa.RecordBatch, list[dict[str, Any]]]:
+    moved_schema: pa.Schema | None,
+) -> tuple[pa.Table, pa.Table | None]:
     """The batch with its noted rows updated, and the rows that move to the quarantine."""
-    if not any((piece, first + i) in notes for i in range(batch.num_rows)):
-        return batch, []
-    kept: list[dict[str, Any]] = []
-    moved: list[dict[str, Any]] = []
-    for i, row in enumerate(batch.to_pylist()):
-        note = notes.get((piece, first + i))
-        if note is None:
-            kept.append(row)
-            continue
-        lineage = row["lineage"]
-        lineage["dedup_cluster"] = note.cluster
-        outcome = FAIL if note.reason else PASS
-        detail = f"{note.reason}: {note.detail}" if note.reason else note.detail
-        step = {"check": note.check, "outcome": outcome, "detail": detail}
-        lineage["decisions"] = [*lineage["decisions"], step]
-        if note.reason is None:
-            kept.append(row)
-        else:
-            moved.append(
+    noted = [i for i in range(batch.num_rows) if (piece, first + i) in notes]
+    if not noted:
+        return pa.Table.from_batches([batch], schema=schema), None
+    updated: dict[int, pa.RecordBatch] = {}  # row -> the row with its note applied
+    moved: list[pa.Table] = []
+    for at in range(0, len(noted), _NOTED_CHUNK):
+        chunk = noted[at : at + _NOTED_CHUNK]
+        staying: list[dict[str, Any]] = []
+        stay_rows: list[int] = []
+        leaving: list[dict[str, Any]] = []
+        for i, row in zip(chunk, batch.take(pa.array(chunk)).to_pylist(), strict=True):
+            note = notes[(piece, first + i)]
+            lineage = row["lineage"]
+            lineage["dedup_cluster"] = note.cluster
+            outcome = FAIL if note.reason else PASS
+            detail = f"{note.reason}: {note.detail}" if note.reason else note.detail
+            step = {"check": note.check, "outcome": outcome, "detail": detail}
+            lineage["decisions"] = [*lineage["decisions"], step]
+            if note.reason is None:
+                staying.append(row)
+                stay_rows.append(i)
+                continue
+            leaving.append(
                 {
                     "record_id": row["record_id"],
                     "source_id": row["source_id"],
@@ -192,7 +203,25 @@ def _apply_notes(
                     "lineage": lineage,
                 }
             )
-    return pa.RecordBatch.from_pylist(kept, schema=schema), moved
+        if staying:
+            rows = pa.RecordBatch.from_pylist(staying, schema=schema)
+            updated.update((i, rows.slice(k, 1)) for k, i in enumerate(stay_rows))
+        if leaving:
+            if moved_schema is None:
+                raise ValueError(f"{piece}: rows move to the quarantine but no schema was given")
+            moved.append(pa.Table.from_pylist(leaving, schema=moved_schema))
+    # The batch in its order: runs of untouched rows sliced, noted rows that stay replaced.
+    parts: list[pa.RecordBatch] = []
+    at = 0
+    for i in noted:
+        if i > at:
+            parts.append(batch.slice(at, i - at))
+        if i in updated:
+            parts.append(updated[i])
+        at = i + 1
+    if at < batch.num_rows:
+        parts.append(batch.slice(at))
+    return pa.Table.from_batches(parts, schema=schema), pa.concat_tables(moved) if moved else None
 
 
 class _IndexRows:
@@ -230,6 +259,47 @@ def _array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
     return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
 
+class _MovedRows:
+    """The rows a shard's notes move out, written as they come to one quarantine file per
+    check beside the shard (`moved_path`), with their index rows and count changes."""
+
+    def __init__(self, run_dir: str, plan: ShardPlan) -> None:
+        self._run_dir = run_dir
+        self._plan = plan
+        self._open: dict[str, tuple[str, HashedParquetWriter, _IndexRows]] = {}
+
+    def write(self, table: pa.Table | None, status: str, result: ShardResult) -> None:
+        if table is None or not table.num_rows:
+            return
+        languages = pc.struct_field(table["lineage"], "language").to_pylist()
+        checks = table["check"].to_pylist()
+        for source, reason, language in zip(
+            table["source_id"].to_pylist(), table["reason"].to_pylist(), languages, strict=True
+        ):
+            result.outcomes[(source, status, "")] -= 1
+            result.outcomes[(source, QUARANTINED, reason)] += 1
+            result.usage[(source, language or "und")] -= 1
+        for check in sorted(set(checks)):
+            group = table.filter(pc.equal(table["check"], check))
+            if check not in self._open:
+                tmp = files.join(self._run_dir, "_tmp", "final", f"{uuid.uuid4().hex}.parquet")
+                self._open[check] = (tmp, HashedParquetWriter(tmp, table.schema), _IndexRows())
+            _, writer, index = self._open[check]
+            writer.write(group)
+            index.add(group)
+
+    def close(self, result: ShardResult) -> list[pa.Table]:
+        """Finish the files (renamed to their final names), list them; their index rows."""
+        tables = []
+        for check, (tmp, writer, index) in sorted(self._open.items()):
+            path = moved_path(self._plan, check)
+            size, sha = writer.close()
+            files.rename(tmp, files.join(self._run_dir, path))
+            result.files.append(FileWritten(QUARANTINE, path, writer.rows, size, sha))
+            tables.append(index.table(QUARANTINED, path, writer.rows))
+        return tables
+
+
 def moved_path(plan: ShardPlan, check: str) -> str:
     """Where the rows a note moved out of a shard go: `quarantine/dedup-part-00003.parquet`."""
     return f"{QUARANTINE}/{check}-part-{plan.number:05d}.parquet"
@@ -254,42 +324,22 @@ def write_shard(
     tmp = files.join(run_dir, "_tmp", "final", f"{uuid.uuid4().hex}.parquet")
     writer = HashedParquetWriter(tmp, schema)
     index = _IndexRows()
-    moved: list[dict[str, Any]] = []
+    result = ShardResult([], [])
+    moved = _MovedRows(run_dir, plan)
     for cut in plan.slices:
         for first, batch in _slice_batches(run_dir, cut):
             if notes:
-                batch, out = _apply_notes(batch, first, cut.piece, notes, schema)
-                moved.extend(out)
-            if batch.num_rows:
-                writer.write(batch, row_group_size=group_rows)
-                index.add(batch)
+                staying, out = _apply_notes(batch, first, cut.piece, notes, schema, moved_schema)
+                moved.write(out, status, result)
+            else:
+                staying = pa.Table.from_batches([batch], schema=schema)
+            if staying.num_rows:
+                writer.write(staying, row_group_size=group_rows)
+                index.add(staying)
     size, sha = writer.close()
     files.rename(tmp, files.join(run_dir, plan.path))
-    tables = [index.table(status, plan.path, writer.rows)]
-    result = ShardResult([FileWritten(plan.kind, plan.path, writer.rows, size, sha)], [])
-    if moved:
-        if moved_schema is None:
-            raise ValueError(f"{plan.path}: rows move to the quarantine but no schema was given")
-        by_check: dict[str, list[dict[str, Any]]] = {}
-        for row in moved:
-            by_check.setdefault(row["check"], []).append(row)
-        for check, rows in sorted(by_check.items()):
-            path = moved_path(plan, check)
-            table = pa.Table.from_pylist(rows, schema=moved_schema)
-            tmp = files.join(run_dir, "_tmp", "final", f"{uuid.uuid4().hex}.parquet")
-            out = HashedParquetWriter(tmp, moved_schema)
-            out.write(table, row_group_size=group_rows)
-            size, sha = out.close()
-            files.rename(tmp, files.join(run_dir, path))
-            result.files.append(FileWritten(QUARANTINE, path, out.rows, size, sha))
-            moved_index = _IndexRows()
-            moved_index.add(table)
-            tables.append(moved_index.table(QUARANTINED, path, out.rows))
-            for row in rows:
-                source = row["source_id"]
-                result.outcomes[(source, status, "")] -= 1
-                result.outcomes[(source, QUARANTINED, row["reason"])] += 1
-                result.usage[(source, row["lineage"].get("language") or "und")] -= 1
+    result.files.insert(0, FileWritten(plan.kind, plan.path, writer.rows, size, sha))
+    tables = [index.table(status, plan.path, writer.rows), *moved.close(result)]
     result.refs = write_bucketed_run(
         files.join(run_dir, "_tmp", "index_runs"), pa.concat_tables(tables), "record_id", digits
     )

@@ -67,10 +67,18 @@ def row_bytes(row: dict[str, Any]) -> int:
     return _ROW_OVERHEAD + len(row.get("text") or "") + len(row.get("raw") or b"")
 
 
+# Rows wait as Python objects only until this many rows or bytes, then become one Arrow batch
+# of the row group being gathered: a Python row holds several times its Arrow size, and a
+# 32 MB row group gathered as dicts was most of a run's memory.
+_BATCH_ROWS = 1_024
+_BATCH_BYTES = 2 << 20
+
+
 class PieceWriter:
     """Rows of one schema into pieces under `run_dir/_tmp/pieces/<kind>/`, rolled when a piece
-    reaches `roll_rows` rows or `roll_bytes` written bytes. Rows are buffered into row groups of
-    at most `group_rows` rows and `group_bytes` of text and raw bytes (what the writer holds)."""
+    reaches `roll_rows` rows or `roll_bytes` written bytes. Rows are gathered into row groups of
+    at most `group_rows` rows and `group_bytes` of text and raw bytes (what the writer holds),
+    held as Arrow batches of at most `_BATCH_ROWS` rows (signed, with `sign`, as each is made)."""
 
     def __init__(
         self,
@@ -95,47 +103,67 @@ class PieceWriter:
         self._roll_bytes = roll_bytes
         self._group_rows = group_rows
         self._group_bytes = group_bytes
-        self._buffered_bytes = 0
         self._attempt = uuid.uuid4().hex[:12]  # a retried bundle writes under another name
         self._seq = 0
-        self._buffer: list[dict[str, Any]] = []
+        self._pending: list[dict[str, Any]] = []  # rows not yet in a batch
+        self._pending_bytes = 0
+        self._batches: list[pa.RecordBatch] = []  # the row group being gathered
+        self._group_rows_now = 0
+        self._group_bytes_now = 0
         self._writer: pq.ParquetWriter | None = None
         self._stream: HashingStream | None = None
         self._path = ""
-        self._rows = 0
+        self._rows = 0  # rows written to the open piece
         self.outcomes: Counter[tuple[str, str, str]] = Counter()
-        # Computed per row group while its rows are at hand, so no later step re-reads text.
+        # Computed per batch while its rows are at hand, so no later step re-reads text.
         self._sign = sign
         self.signed: list[Any] = []
 
     def add(self, row: dict[str, Any]) -> Iterator[Piece]:
-        self._buffer.append(row)
-        self._buffered_bytes += row_bytes(row)
+        self._pending.append(row)
+        self._pending_bytes += row_bytes(row)
         self.outcomes[(row["source_id"], self._status, row.get("reason") or "")] += 1
-        if len(self._buffer) >= self._group_rows or self._buffered_bytes >= self._group_bytes:
+        group_rows = self._group_rows_now + len(self._pending)
+        group_bytes = self._group_bytes_now + self._pending_bytes
+        if group_rows >= self._group_rows or group_bytes >= self._group_bytes:
             yield from self._flush()
+        elif len(self._pending) >= _BATCH_ROWS or self._pending_bytes >= _BATCH_BYTES:
+            self._to_batch()
 
     def close(self) -> Iterator[Piece]:
         yield from self._flush()
         yield from self._finish()
 
-    def _flush(self) -> Iterator[Piece]:
-        if not self._buffer:
+    def _to_batch(self) -> None:
+        if not self._pending:
             return
         if self._writer is None:
             self._path = f"_tmp/pieces/{self._kind}/{self._attempt}-{self._seq:05d}.parquet"
             self._seq += 1
             self._stream = HashingStream(files.create(files.join(self._run_dir, self._path)))
             self._writer = pq.ParquetWriter(self._stream, self._schema, compression="zstd")
-        table = pa.Table.from_pylist(self._buffer, schema=self._schema)
-        self._writer.write_table(table, row_group_size=len(self._buffer))
+        self._batches.append(pa.RecordBatch.from_pylist(self._pending, schema=self._schema))
         if self._sign is not None:
-            refs = [(self._path, self._rows + i) for i in range(len(self._buffer))]
-            self.signed.extend(self._sign(self._buffer, refs))
-        self._rows += len(self._buffer)
-        self._buffer = []
-        self._buffered_bytes = 0
-        assert self._stream is not None
+            first = self._rows + self._group_rows_now
+            refs = [(self._path, first + i) for i in range(len(self._pending))]
+            self.signed.extend(self._sign(self._pending, refs))
+        self._group_rows_now += len(self._pending)
+        self._group_bytes_now += self._pending_bytes
+        self._pending = []
+        self._pending_bytes = 0
+
+    def _flush(self) -> Iterator[Piece]:
+        """Write the gathered row group."""
+        self._to_batch()
+        if not self._batches:
+            return
+        assert self._writer is not None and self._stream is not None
+        table = pa.Table.from_batches(self._batches, schema=self._schema)
+        self._writer.write_table(table, row_group_size=table.num_rows)
+        self._rows += table.num_rows
+        self._batches = []
+        self._group_rows_now = 0
+        self._group_bytes_now = 0
         if self._rows >= self._roll_rows or self._stream.size >= self._roll_bytes:
             yield from self._finish()
 
