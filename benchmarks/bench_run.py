@@ -37,6 +37,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import shared_data_dir
 
+from corpusgate.transforms.harm.corpora import clean_texts
+
 FILES = 16
 
 
@@ -51,15 +53,18 @@ SOURCES = (
 
 
 def texts(data: Path) -> dict[str, list[str]]:
+    """Distinct real texts per source; a source larger than its pool repeats it (the run's
+    dedup then removes the repeats, as it would in a crawl that fetched a page twice)."""
     wiki = [
         c["context_text"]
         for c in json.loads((data / "zh-wiki-cmrc2018/cmrc2018_dev.json").read_text())
     ]
-    wiki += [
-        line.strip()
-        for line in (data / "en-wikitext2/valid.txt").read_text().splitlines()
-        if len(line.strip()) > 80
-    ]
+    for name in ("valid.txt", "test.txt"):
+        wiki += [
+            line.strip()
+            for line in (data / "en-wikitext2" / name).read_text().splitlines()
+            if len(line.strip()) > 80
+        ]
     web: list[str] = []
     for name in (
         "dolma__multiple_files__cc_en_head-0091.jsonl.gz",
@@ -70,16 +75,24 @@ def texts(data: Path) -> dict[str, list[str]]:
     with gzip.open(data / "web-cc-samples/whirlwind__whirlwind.warc.wet.gz", "rb") as handle:
         wet = handle.read()
     web += [p.decode("utf-8", "replace") for p in wet.split(b"WARC/1.0")[2:] if len(p) > 200]
+    pages = [row.text for row in clean_texts(data, "web_pages")]
+    # The pages of the WARC samples, whole and paragraph by paragraph: 66 pages alone would
+    # make the web source nearly all copies.
+    web += pages + [p for page in pages for p in page.split("\n") if len(p) > 200]
     synth = json.loads((data / "pii-presidio-research/synth_dataset_v2.json").read_text())
     users = [item["full_text"] for item in synth]
-    with open(data / "cold/dev.csv", encoding="utf-8") as handle:
-        cold = list(csv.DictReader(handle))
+    cold: list[dict[str, str]] = []
+    for name in ("train.csv", "dev.csv"):
+        with open(data / "cold" / name, encoding="utf-8") as handle:
+            cold += list(csv.DictReader(handle))
     forum = [row["TEXT"] for row in cold if row["label"] == "0"]
     # Offensive comments at 2% of the forum: it passes the 5% gate, so its records go through
     # every filter and the run writes what a production run writes.
     forum += [row["TEXT"] for row in cold if row["label"] == "1"][: len(forum) // 49]
     corpus = {"wiki": wiki, "web": web, "forum": forum, "users": users}
-    return {name: [t for t in texts if t.strip()] for name, texts in corpus.items()}
+    return {
+        name: list(dict.fromkeys(t for t in texts if t.strip())) for name, texts in corpus.items()
+    }
 
 
 def build(folder: Path, n: int, corpus: dict[str, list[str]]) -> Path:
@@ -94,7 +107,9 @@ def build(folder: Path, n: int, corpus: dict[str, list[str]]) -> Path:
             line = '{"id": "broken", "text": \n'  # invalid JSON: quarantined
         else:
             pool = corpus[SOURCES[s][0]]
-            record = {"id": f"doc-{i}", "text": pool[(i * 7919) % len(pool)]}
+            # The source's m-th record: every text of the pool once before any repeats.
+            m = i // len(SOURCES)
+            record = {"id": f"doc-{i}", "text": pool[(m * 7919) % len(pool)]}
             line = json.dumps(record, ensure_ascii=False) + "\n"
         parts[s * per_source + (i // len(SOURCES)) % per_source].append(line)
     for s, (source_id, languages, content_type, origin) in enumerate(SOURCES):

@@ -57,7 +57,14 @@ from corpusgate.transforms.dedup.item import DupDecision
 from corpusgate.transforms.dedup.settings import DedupSpec
 from corpusgate.transforms.dedup.signatures import dedup_items
 from corpusgate.transforms.dedup.stage import FindDuplicates
-from corpusgate.transforms.harm.stage import GATE, HarmSpec, HarmStage, library_warning
+from corpusgate.transforms.harm.stage import (
+    GATE,
+    ChooseSample,
+    HarmSpec,
+    HarmStage,
+    in_sample,
+    library_warning,
+)
 from corpusgate.transforms.language.stage import LanguageSpec, language_key
 from corpusgate.transforms.output import manifest as manifest_core
 from corpusgate.transforms.output.buckets import MergeBuckets, WritePairRuns
@@ -334,11 +341,18 @@ def build_pipeline(
     if prefix[QUARANTINE] is not None:
         quarantined.append(prefix[QUARANTINE])
     if stages.harm is not None:
-        # Pass 1 reads the sources again and keeps k candidates per source: the records of
-        # pass 2 stream to the writers instead of waiting, in memory, for the gate.
+        # Pass 1 reads the sources twice more: once for each source's k sample ids (ids
+        # only, whatever the bundles), once for the texts of those ids. The records of pass 2
+        # stream to the writers instead of waiting, in memory, for the gate.
+        rank_read = pipeline | "RankRead" >> ReadSource(tasks)
+        ranked = _cause_prefix(rank_read[RECORDS], stages, "Rank")[RECORDS]
+        choices = ranked | "ChooseSample" >> ChooseSample(stages.harm.policy)
         gate_read = pipeline | "GateRead" >> ReadSource(tasks)
-        gate_records = _cause_prefix(gate_read[RECORDS], stages, "Gate")[RECORDS]
-        out = records | "Harm" >> HarmStage(stages.harm, gate_records=gate_records)
+        chosen = gate_read[RECORDS] | "InSample" >> beam.Filter(
+            in_sample, beam.pvalue.AsDict(choices)
+        )
+        sample = _cause_prefix(chosen, stages, "Gate")[RECORDS]
+        out = records | "Harm" >> HarmStage(stages.harm, sample_records=sample, choices=choices)
         records = out[RECORDS]
         quarantined.append(out[QUARANTINE])
         summary.append(out[GATE] | "TagGate" >> beam.MapTuple(lambda sid, rep: (GATE, sid, rep)))

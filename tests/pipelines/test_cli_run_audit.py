@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -253,3 +255,27 @@ def test_a_source_rejected_before_collection_is_not_read(
     )
     assert "rejected before collection" in m["not_collected"]["zh-wiki-cmrc2018"]["reason"]
     assert "not collected: zh-wiki-cmrc2018" in out
+
+
+@pytest.mark.parametrize(("args", "code"), [(["registry", "list"], 0), (["nosuch"], 2)])
+def test_the_console_command_exits_with_the_commands_code_and_flushes_its_output(
+    args: list[str], code: int
+) -> None:
+    """`entry` leaves by os._exit (Arrow's pools may abort in C++ static destructors): the exit
+    code is the command's and what it printed is all there."""
+    script = (
+        "import sys; from corpusgate.pipelines.cli import entry; "
+        f"sys.argv = ['corpusgate', *{args!r}]; entry()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == code
+    if code == 0:
+        assert "zh-wiki-mirror-2024-06" in done.stdout  # the last source listed
+    else:
+        assert "invalid choice: 'nosuch'" in done.stderr

@@ -2,15 +2,19 @@
 
 Two passes over the source, so memory never holds the corpus (DESIGN §8):
 
-    pass 1   records ─► GateSample (bottom-k by rank of (seed, record_id), + population)
+    pass 1   records ─► ChooseSample (ids of the bottom k by rank of (seed, record_id),
+                        + population)
+             records ─► InSample (the chosen ids) ─► GateSample (their texts)
                      ─► DecideGate (score only the sample, `gate_report`) ─► decisions
     pass 2   records ─► Harm (score every record; the decisions as a side input) ─► kept
                                                                              └─► quarantine
 
-A record's sample rank depends on (seed, record_id) alone, so pass 1 keeps k candidates per
-source and nothing else; the gate's decision table (one small report per source) is the only
-thing pass 2 waits for. Pass 2 then streams: a rejected source leaves whole (`source_rejected`,
-the verification's id in `lineage.assessment_id`); in an accepted source a flagged record is
+A record's sample rank depends on (seed, record_id) alone, so pass 1 keeps k ids per source
+and nothing else, then reads the sources once more for the texts of those ids (a bundle of
+fewer than k records would otherwise hold all its texts until the merge). The gate's decision
+table (one small report per source) is the only thing pass 2 waits for. Pass 2 then streams:
+a rejected source leaves whole (`source_rejected`, the verification's id in
+`lineage.assessment_id`); in an accepted source a flagged record is
 quarantined `harmful_content` with its codes; the rest pass with a decision naming any signal.
 
 The gate reports also go to the run's summary, from which the driver appends one verification
@@ -38,13 +42,16 @@ from corpusgate.transforms.spine.check_stage import CheckStage
 from corpusgate.transforms.spine.checks import RecordCheck, Verdict, decision, keep, quarantine
 
 __all__ = [
+    "ChooseSample",
     "DecideGate",
+    "GateChoice",
     "GateSample",
     "HarmFilter",
     "HarmSettings",
     "HarmSpec",
     "HarmStage",
     "assessment_id_for",
+    "in_sample",
     "library_warning",
 ]
 
@@ -172,13 +179,22 @@ class HarmFilter(RecordCheck):
 
 @dataclass
 class _Sample:
-    """A source's bottom-k candidates (with their text) and how many records it has."""
+    """A source's bottom-k candidates (with their payload) and how many records it has."""
 
     bottom: BottomK
     population: int = 0
 
 
-class _SampleFn(beam.CombineFn):
+@dataclass(frozen=True)
+class GateChoice:
+    """A source's sample (the ids of its bottom k by rank of (seed, record_id)) and how many
+    records it has: all that pass 1 keeps of a source."""
+
+    ids: frozenset[str]
+    population: int
+
+
+class _BottomKFn(beam.CombineFn):
     """Mergeable across workers: bottom-k keeps k entries, the count is a sum."""
 
     def __init__(self, k: int, seed: str) -> None:
@@ -188,12 +204,6 @@ class _SampleFn(beam.CombineFn):
     def create_accumulator(self) -> _Sample:
         return _Sample(BottomK(self._k, self._seed))
 
-    def add_input(self, acc: _Sample, item: tuple[str, str, str | None]) -> _Sample:
-        record_id, text, language = item
-        acc.bottom.add(record_id, (text, language))
-        acc.population += 1
-        return acc
-
     def merge_accumulators(self, accs: Any) -> _Sample:
         accs = iter(accs)
         first = next(accs)
@@ -202,25 +212,81 @@ class _SampleFn(beam.CombineFn):
             first.population += other.population
         return first
 
+
+class _ChooseFn(_BottomKFn):
+    """Ids only: a bundle's accumulator holds at most k ids, never k texts. (With texts, each
+    bundle of fewer than k records kept all of them until the merge, so a local run held the
+    text of every record of every source at once.)"""
+
+    def add_input(self, acc: _Sample, record_id: str) -> _Sample:
+        acc.bottom.add(record_id)
+        acc.population += 1
+        return acc
+
+    def extract_output(self, acc: _Sample) -> GateChoice:
+        return GateChoice(frozenset(acc.bottom.record_ids()), acc.population)
+
+
+class _SampleFn(_BottomKFn):
+    """The chosen records with their text and language, for scoring."""
+
+    def add_input(self, acc: _Sample, item: tuple[str, str, str | None]) -> _Sample:
+        record_id, text, language = item
+        acc.bottom.add(record_id, (text, language))
+        acc.population += 1
+        return acc
+
     def extract_output(self, acc: _Sample) -> _Sample:
         return acc
 
 
-class GateSample(beam.PTransform):
-    """Records → (source_id, its sample): k texts per source, whatever the source's size."""
+class _PerSourceBottomK(beam.PTransform):
+    """Records → (source_id, `combine`'s output over `item(record)` of the source's records)."""
+
+    combine: type[_BottomKFn]
 
     def __init__(self, policy: HarmPolicy) -> None:
         super().__init__()
         self._k = policy.sample_size
         self._seed = policy.seed
 
+    @staticmethod
+    def item(record: Record) -> Any:
+        raise NotImplementedError
+
     def expand(self, records: beam.PCollection) -> beam.PCollection:
+        item = self.item
         return (
             records
-            | "Candidate"
-            >> beam.Map(lambda r: (r["source_id"], (r["record_id"], r["text"], _language(r))))
-            | "BottomK" >> beam.CombinePerKey(_SampleFn(self._k, self._seed))
+            | "Item" >> beam.Map(lambda r: (r["source_id"], item(r)))
+            | "BottomK" >> beam.CombinePerKey(self.combine(self._k, self._seed))
         )
+
+
+class ChooseSample(_PerSourceBottomK):
+    """Records → (source_id, GateChoice): each source's k sample ids and its population."""
+
+    combine = _ChooseFn
+
+    @staticmethod
+    def item(record: Record) -> str:
+        return record["record_id"]
+
+
+def in_sample(record: Record, choices: Mapping[str, GateChoice]) -> bool:
+    """Is the record one of its source's chosen sample?"""
+    choice = choices.get(record["source_id"])
+    return choice is not None and record["record_id"] in choice.ids
+
+
+class GateSample(_PerSourceBottomK):
+    """Records of the chosen samples → (source_id, sample with texts): at most k per source."""
+
+    combine = _SampleFn
+
+    @staticmethod
+    def item(record: Record) -> tuple[str, str, str | None]:
+        return record["record_id"], record["text"], _language(record)
 
 
 class _DecideFn(beam.DoFn):
@@ -231,7 +297,9 @@ class _DecideFn(beam.DoFn):
         self._detector = self._spec.detector()
         self._accuracy = model_accuracy(self._detector)
 
-    def process(self, item: tuple[str, _Sample]) -> Iterator[tuple[str, dict[str, Any]]]:
+    def process(
+        self, item: tuple[str, _Sample], choices: Mapping[str, GateChoice]
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
         source_id, sample = item
         chosen = sample.bottom.items()
         results = _detect_all(
@@ -249,7 +317,7 @@ class _DecideFn(beam.DoFn):
         ]
         report = gate_report(
             entries,
-            sample.population,
+            choices[source_id].population,
             self._spec.policy,
             methods=self._detector.methods,
             accuracy=self._accuracy,
@@ -261,36 +329,55 @@ class _DecideFn(beam.DoFn):
 
 
 class DecideGate(beam.PTransform):
-    """(source_id, sample) → (source_id, gate report): only the samples are scored."""
+    """(source_id, sample) → (source_id, gate report): only the samples are scored; the
+    population comes from each source's `GateChoice`."""
 
-    def __init__(self, spec: HarmSpec) -> None:
+    def __init__(self, spec: HarmSpec, choices: beam.PCollection) -> None:
         super().__init__()
         self._spec = spec
+        self._choices = choices
 
     def expand(self, samples: beam.PCollection) -> beam.PCollection:
-        return samples | "ScoreSample" >> beam.ParDo(_DecideFn(self._spec))
+        return samples | "ScoreSample" >> beam.ParDo(
+            _DecideFn(self._spec), beam.pvalue.AsDict(self._choices)
+        )
 
 
 GATE = "gate"  # output tag of the per-source gate reports
 
 
 class HarmStage(beam.PTransform):
-    """Both passes: `gate_records` (pass 1: the same records from a second read) decide each
-    source; `records` (pass 2) are filtered with the decisions as a side input. Without
-    `gate_records` both passes read `records`, which a local runner then holds in memory until
-    the decisions exist: fine for tests, not for a corpus."""
+    """Both passes. Pass 1 chooses each source's sample ids from `rank_records` and scores the
+    chosen records of `sample_records` (a read of the same sources, filtered by `in_sample`
+    before anything else runs on it); pass 2 filters `records` with the decisions as a side
+    input. Without them all three come from `records`, which a local runner then holds in
+    memory until the decisions exist: fine for tests, not for a corpus."""
 
-    def __init__(self, spec: HarmSpec, gate_records: beam.PCollection | None = None) -> None:
+    def __init__(
+        self,
+        spec: HarmSpec,
+        rank_records: beam.PCollection | None = None,
+        sample_records: beam.PCollection | None = None,
+        choices: beam.PCollection | None = None,
+    ) -> None:
         super().__init__()
         self._spec = spec
-        self._gate_records = gate_records
+        self._rank_records = rank_records
+        self._sample_records = sample_records
+        self._choices = choices
 
     def expand(self, records: beam.PCollection) -> dict[str, beam.PCollection]:
-        source = self._gate_records if self._gate_records is not None else records
+        choices = self._choices
+        if choices is None:
+            ranked = self._rank_records if self._rank_records is not None else records
+            choices = ranked | "ChooseSample" >> ChooseSample(self._spec.policy)
+        sample = self._sample_records
+        if sample is None:
+            sample = records | "InSample" >> beam.Filter(in_sample, beam.pvalue.AsDict(choices))
         decisions = (
-            source
+            sample
             | "GateSample" >> GateSample(self._spec.policy)
-            | "DecideGate" >> DecideGate(self._spec)
+            | "DecideGate" >> DecideGate(self._spec, choices)
         )
         out = records | "Filter" >> CheckStage(
             self._spec, side_inputs=[beam.pvalue.AsDict(decisions)]
