@@ -254,3 +254,49 @@ def test_a_file_that_lost_rows_relocates_the_others(tmp_path: Path) -> None:
     assert lookup(str(tmp_path / "files.parquet"), "shards/part-00001.parquet") == new
     assert lookup(str(tmp_path / "files.parquet"), "index/a.parquet") == listed[1]
     assert lookup(str(tmp_path / "files.parquet"), "index/b.parquet") is None
+
+
+def test_notes_reach_their_shards_through_files_whatever_the_spill_size(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In the pipeline, notes are written to files by the shard they fall in and only the file
+    names are shuffled: with one note per file, every note still reaches its shard once."""
+    import apache_beam as beam
+
+    from corpusgate.transforms.output import finalize
+    from corpusgate.transforms.output.finalize import SHARD_FILES, WriteShards
+
+    monkeypatch.setattr(finalize, "_NOTES_SPILL", 1)
+    data = rows(10)
+    pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
+    (piece,) = pieces
+    keeper = data[0]["record_id"]
+    notes = [((piece.path, 0), RowNote("dedup", keeper, None, "kept; absorbed 3"))] + [
+        ((piece.path, i), RowNote("dedup", keeper, "exact_duplicate", f"keeper {keeper}"))
+        for i in (3, 6, 9)  # one in the first shard (rows 0-4), two in the second
+    ]
+    meta = shard_metadata("run-1", "c")
+    schemas = {
+        "shards": (SHARD_SCHEMA.with_metadata(meta), "written"),
+        "quarantine": (QUARANTINE_SCHEMA.with_metadata(meta), "quarantined"),
+    }
+    listed = tmp_path / "listed.txt"
+    with beam.Pipeline() as p:
+        out = (p | "Pieces" >> beam.Create(pieces), p | "Notes" >> beam.Create(notes)) | (
+            WriteShards(str(tmp_path), schemas, ShardSettings(num_shards=2), digits=1)
+        )
+        _ = (
+            out[SHARD_FILES]
+            | beam.Map(lambda f: f"{f.kind} {f.path} {f.rows}")
+            | beam.combiners.ToList()
+            | beam.Map(lambda lines: listed.write_text("\n".join(sorted(lines))))
+        )
+    assert listed.read_text().splitlines() == [
+        "quarantine quarantine/dedup-part-00000.parquet 1",
+        "quarantine quarantine/dedup-part-00001.parquet 2",
+        "shards shards/part-00000.parquet 4",
+        "shards shards/part-00001.parquet 3",
+    ]
+    first = pq.read_table(tmp_path / "shards/part-00000.parquet").to_pylist()
+    assert first[0]["lineage"]["dedup_cluster"] == keeper
+    assert len(list((tmp_path / "_tmp" / "notes").iterdir())) == 4  # one file per note

@@ -25,6 +25,7 @@ import apache_beam as beam
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from apache_beam.transforms.window import GlobalWindows
 
 from corpusgate.schemas.reasons import FAIL, PASS
 from corpusgate.schemas.records import INDEX_SCHEMA, QUARANTINED
@@ -155,6 +156,58 @@ class ShardResult:
     usage: Counter[tuple[str, str]] = field(default_factory=Counter)
 
 
+NOTE_SCHEMA = pa.schema(
+    [
+        pa.field("piece", pa.string(), nullable=False),
+        pa.field("row", pa.int64(), nullable=False),
+        pa.field("check", pa.string(), nullable=False),
+        pa.field("cluster", pa.string()),
+        pa.field("reason", pa.string()),
+        pa.field("detail", pa.string(), nullable=False),
+    ]
+)
+
+
+class NoteTable:
+    """The notes on one shard's rows as one Arrow table: a piece's notes become Python only
+    while that piece is cut (a dict of every note of a run held 170k RowNotes at once)."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table
+
+    @classmethod
+    def of_notes(cls, notes: Mapping[RowRef, RowNote]) -> NoteTable:
+        return cls(_note_table(list(notes.items())))
+
+    def __len__(self) -> int:
+        return self._table.num_rows
+
+    def of(self, piece: str) -> dict[int, RowNote]:
+        """Row -> note, for the rows of `piece`."""
+        mine = self._table.filter(pc.equal(self._table["piece"], piece))
+        columns = [mine[name].to_pylist() for name in ("row", "check", "cluster", "reason")]
+        return {
+            row: RowNote(check, cluster, reason, detail)
+            for row, check, cluster, reason, detail in zip(
+                *columns, mine["detail"].to_pylist(), strict=True
+            )
+        }
+
+
+def _note_table(notes: Sequence[tuple[RowRef, RowNote]]) -> pa.Table:
+    return pa.Table.from_pydict(
+        {
+            "piece": [piece for (piece, _), _ in notes],
+            "row": [row for (_, row), _ in notes],
+            "check": [n.check for _, n in notes],
+            "cluster": [n.cluster for _, n in notes],
+            "reason": [n.reason for _, n in notes],
+            "detail": [n.detail for _, n in notes],
+        },
+        schema=NOTE_SCHEMA,
+    )
+
+
 # Noted rows become Python objects this many at a time: in Python a row holds about ten times
 # its Arrow size (a whole 32 MB row group of noted rows peaked at 333 MiB).
 _NOTED_CHUNK = 256
@@ -164,12 +217,13 @@ def _apply_notes(
     batch: pa.RecordBatch,
     first: int,
     piece: str,
-    notes: Mapping[RowRef, RowNote],
+    notes: Mapping[int, RowNote],
     schema: pa.Schema,
     moved_schema: pa.Schema | None,
 ) -> tuple[pa.Table, pa.Table | None]:
-    """The batch with its noted rows updated, and the rows that move to the quarantine."""
-    noted = [i for i in range(batch.num_rows) if (piece, first + i) in notes]
+    """The batch with its noted rows (`notes`: the piece's row -> note) updated, and the rows
+    that move to the quarantine."""
+    noted = [i for i in range(batch.num_rows) if first + i in notes]
     if not noted:
         return pa.Table.from_batches([batch], schema=schema), None
     updated: dict[int, pa.RecordBatch] = {}  # row -> the row with its note applied
@@ -180,7 +234,7 @@ def _apply_notes(
         stay_rows: list[int] = []
         leaving: list[dict[str, Any]] = []
         for i, row in zip(chunk, batch.take(pa.array(chunk)).to_pylist(), strict=True):
-            note = notes[(piece, first + i)]
+            note = notes[first + i]
             lineage = row["lineage"]
             lineage["dedup_cluster"] = note.cluster
             outcome = FAIL if note.reason else PASS
@@ -313,23 +367,25 @@ def write_shard(
     *,
     group_rows: int,
     digits: int,
-    notes: Mapping[RowRef, RowNote] | None = None,
+    notes: NoteTable | Mapping[RowRef, RowNote] | None = None,
     moved_schema: pa.Schema | None = None,
 ) -> ShardResult:
     """Write one shard from its slices; its index rows go to a bucketed run under _tmp.
 
     Rows with a note that has a reason are written to a quarantine file beside the shard
     (`moved_path`), with `moved_schema`, and counted out of `status` into the quarantine."""
-    notes = notes or {}
+    if notes is not None and not isinstance(notes, NoteTable):
+        notes = NoteTable.of_notes(notes)
     tmp = files.join(run_dir, "_tmp", "final", f"{uuid.uuid4().hex}.parquet")
     writer = HashedParquetWriter(tmp, schema)
     index = _IndexRows()
     result = ShardResult([], [])
     moved = _MovedRows(run_dir, plan)
     for cut in plan.slices:
+        mine = notes.of(cut.piece) if notes else {}
         for first, batch in _slice_batches(run_dir, cut):
-            if notes:
-                staying, out = _apply_notes(batch, first, cut.piece, notes, schema, moved_schema)
+            if mine:
+                staying, out = _apply_notes(batch, first, cut.piece, mine, schema, moved_schema)
                 moved.write(out, status, result)
             else:
                 staying = pa.Table.from_batches([batch], schema=schema)
@@ -359,13 +415,15 @@ class _WriteShardFn(beam.DoFn):
         self._group_rows = group_rows
         self._digits = digits
 
-    def process(self, element: ShardPlan | tuple[Any, dict[str, list[Any]]]) -> Iterator[Any]:
-        if isinstance(element, ShardPlan):
-            plan, notes = element, {}
-        else:  # (key, {"plan": [plan], "notes": [(ref, note), ...]}) from the join
-            _, joined = element
-            (plan,) = joined["plan"]
-            notes = dict(joined["notes"])
+    def process(
+        self, plan: ShardPlan, note_files: Mapping[str, list[str]] | None = None
+    ) -> Iterator[Any]:
+        notes = None
+        # A multimap side input answers [] for a piece without notes (it has no `get`).
+        pieces = {cut.piece for cut in plan.slices} if note_files is not None else set()
+        mine = sorted({location for piece in pieces for location in note_files[piece]})
+        if mine:
+            notes = NoteTable(pa.concat_tables(_read_notes(location) for location in mine))
         schema, status = self._schemas[plan.kind]
         result = write_shard(
             self._run_dir,
@@ -386,29 +444,50 @@ class _WriteShardFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(USAGE_DELTAS, (key, delta))
 
 
-class _RouteNotesFn(beam.DoFn):
-    """(RowRef, RowNote) -> ((kind, shard number), (RowRef, RowNote)): the shard whose slices
-    hold the row, found in the plans (one small side input: a plan per shard)."""
+def _read_notes(location: str) -> pa.Table:
+    with files.open_read(location) as handle:
+        return pq.read_table(handle, schema=NOTE_SCHEMA)
 
-    def __init__(self) -> None:
-        self._plans: Any = None
-        self._by_piece: dict[str, list[tuple[int, int, str, int]]] = {}
 
-    def process(self, element: tuple[RowRef, RowNote], plans: list[ShardPlan]) -> Iterator[Any]:
-        if plans is not self._plans:
-            self._plans = plans
-            self._by_piece = {}
-            for plan in plans:
-                for cut in plan.slices:
-                    self._by_piece.setdefault(cut.piece, []).append(
-                        (cut.start, cut.stop, plan.kind, plan.number)
-                    )
-        (piece, row), _ = element
-        for start, stop, kind, number in self._by_piece.get(piece, ()):
-            if start <= row < stop:
-                yield (kind, number), element
-                return
-        raise ValueError(f"a note names row {row} of {piece}, which no shard holds")
+# Notes a bundle holds before it writes them out, one file per piece they fall in.
+_NOTES_SPILL = 20_000
+
+
+class _SpillNotesFn(beam.DoFn):
+    """(RowRef, RowNote) -> (piece, note file): a bundle's notes written to files under
+    `_tmp/notes/`, one per piece their rows are in, so only file names travel on. Notes
+    grouped by shard in memory held every duplicate of a run; routed to shards here (with the
+    plans as a side input) they waited, all of them, for the plans."""
+
+    def __init__(self, run_dir: str) -> None:
+        self._run_dir = run_dir
+        self._held: dict[str, list[tuple[RowRef, RowNote]]] = {}
+        self._count = 0
+
+    def start_bundle(self) -> None:
+        self._held, self._count = {}, 0
+
+    def process(self, element: tuple[RowRef, RowNote]) -> Iterator[tuple[str, str]]:
+        (piece, _), _ = element
+        self._held.setdefault(piece, []).append(element)
+        self._count += 1
+        if self._count >= _NOTES_SPILL:
+            yield from self._spill()
+
+    def _spill(self) -> Iterator[tuple[str, str]]:
+        for piece, notes in sorted(self._held.items()):
+            location = files.join(self._run_dir, "_tmp", "notes", f"{uuid.uuid4().hex}.parquet")
+            handle = files.create(location)
+            try:
+                pq.write_table(_note_table(notes), handle)
+            finally:
+                handle.close()
+            yield piece, location
+        self._held, self._count = {}, 0
+
+    def finish_bundle(self) -> Iterator[Any]:
+        for piece, location in self._spill():
+            yield GlobalWindows.windowed_value((piece, location))
 
 
 class WriteShards(beam.PTransform):
@@ -428,6 +507,7 @@ class WriteShards(beam.PTransform):
     ) -> None:
         super().__init__()
         self._settings = settings
+        self._run_dir = run_dir
         self._fn = _WriteShardFn(run_dir, schemas, settings.row_group_rows, digits)
 
     def expand(self, inputs: beam.PCollection | tuple[beam.PCollection, beam.PCollection]) -> Any:
@@ -438,15 +518,16 @@ class WriteShards(beam.PTransform):
             | "AllPieces" >> beam.combiners.ToList()
             | "Plan" >> beam.FlatMap(lambda found: plan_shards(found, settings))
         )
+        work = plans | "SpreadShards" >> beam.Reshuffle()
         if notes is None:
-            work = plans | "SpreadShards" >> beam.Reshuffle()
+            out = work | "WriteShard" >> beam.ParDo(self._fn).with_outputs(
+                INDEX_REFS, OUTCOME_DELTAS, USAGE_DELTAS, main=SHARD_FILES
+            )
         else:
-            routed = notes | "RouteNotes" >> beam.ParDo(_RouteNotesFn(), beam.pvalue.AsList(plans))
-            keyed = plans | "KeyPlans" >> beam.Map(lambda plan: ((plan.kind, plan.number), plan))
-            work = {"plan": keyed, "notes": routed} | "NotesByShard" >> beam.CoGroupByKey()
-        out = work | "WriteShard" >> beam.ParDo(self._fn).with_outputs(
-            INDEX_REFS, OUTCOME_DELTAS, USAGE_DELTAS, main=SHARD_FILES
-        )
+            note_files = notes | "SpillNotes" >> beam.ParDo(_SpillNotesFn(self._run_dir))
+            out = work | "WriteShard" >> beam.ParDo(
+                self._fn, beam.pvalue.AsMultiMap(note_files)
+            ).with_outputs(INDEX_REFS, OUTCOME_DELTAS, USAGE_DELTAS, main=SHARD_FILES)
         return {
             SHARD_FILES: out[SHARD_FILES],
             INDEX_REFS: out[INDEX_REFS],
