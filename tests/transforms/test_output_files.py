@@ -300,3 +300,19 @@ def test_notes_reach_their_shards_through_files_whatever_the_spill_size(
     first = pq.read_table(tmp_path / "shards/part-00000.parquet").to_pylist()
     assert first[0]["lineage"]["dedup_cluster"] == keeper
     assert len(list((tmp_path / "_tmp" / "notes").iterdir())) == 4  # one file per note
+
+
+def test_a_pieces_notes_are_taken_by_row_range() -> None:
+    from corpusgate.transforms.output.finalize import NoteTable
+
+    notes = {
+        ("p1", 7): RowNote("dedup", "k", "exact_duplicate", "keeper k"),
+        ("p1", 2): RowNote("dedup", "k", None, "kept; absorbed 1"),
+        ("p2", 3): RowNote("dedup", "k", "near_duplicate", "keeper k"),
+    }
+    table = NoteTable.of_notes(notes)
+    p1 = table.piece("p1")
+    assert len(p1) == 2 and len(table.piece("p3")) == 0
+    assert p1.between(0, 5) == {2: notes[("p1", 2)]}
+    assert p1.between(5, 8) == {7: notes[("p1", 7)]}
+    assert p1.between(3, 7) == {}  # the upper bound is not in the range

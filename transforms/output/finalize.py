@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -169,8 +170,8 @@ NOTE_SCHEMA = pa.schema(
 
 
 class NoteTable:
-    """The notes on one shard's rows as one Arrow table: a piece's notes become Python only
-    while that piece is cut (a dict of every note of a run held 170k RowNotes at once)."""
+    """The notes on one shard's rows as one Arrow table: they become Python only for the batch
+    being cut (a dict of every note of a run held 170k RowNotes at once)."""
 
     def __init__(self, table: pa.Table) -> None:
         self._table = table
@@ -182,9 +183,26 @@ class NoteTable:
     def __len__(self) -> int:
         return self._table.num_rows
 
-    def of(self, piece: str) -> dict[int, RowNote]:
-        """Row -> note, for the rows of `piece`."""
-        mine = self._table.filter(pc.equal(self._table["piece"], piece))
+    def piece(self, piece: str) -> PieceNotes:
+        """The notes on `piece`'s rows, in row order."""
+        return PieceNotes(self._table.filter(pc.equal(self._table["piece"], piece)).sort_by("row"))
+
+
+class PieceNotes:
+    """One piece's notes, made Python one row range (a batch being cut) at a time: a piece of
+    200k noted rows as one dict was the peak of a run."""
+
+    def __init__(self, table: pa.Table) -> None:
+        self._table = table
+        self._rows = table["row"].to_numpy()
+
+    def __len__(self) -> int:
+        return self._table.num_rows
+
+    def between(self, lo: int, hi: int) -> dict[int, RowNote]:
+        """Row -> note for the rows lo <= row < hi."""
+        start, stop = (int(i) for i in np.searchsorted(self._rows, [lo, hi]))
+        mine = self._table.slice(start, stop - start)
         columns = [mine[name].to_pylist() for name in ("row", "check", "cluster", "reason")]
         return {
             row: RowNote(check, cluster, reason, detail)
@@ -382,10 +400,11 @@ def write_shard(
     result = ShardResult([], [])
     moved = _MovedRows(run_dir, plan)
     for cut in plan.slices:
-        mine = notes.of(cut.piece) if notes else {}
+        mine = notes.piece(cut.piece) if notes else None
         for first, batch in _slice_batches(run_dir, cut):
-            if mine:
-                staying, out = _apply_notes(batch, first, cut.piece, mine, schema, moved_schema)
+            noted = mine.between(first, first + batch.num_rows) if mine else {}
+            if noted:
+                staying, out = _apply_notes(batch, first, cut.piece, noted, schema, moved_schema)
                 moved.write(out, status, result)
             else:
                 staying = pa.Table.from_batches([batch], schema=schema)
