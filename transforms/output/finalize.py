@@ -239,9 +239,9 @@ def _apply_notes(
     schema: pa.Schema,
     moved_schema: pa.Schema | None,
 ) -> tuple[pa.Table, pa.Table | None]:
-    """The batch with its noted rows (`notes`: the piece's row -> note) updated, and the rows
-    that move to the quarantine."""
-    noted = [i for i in range(batch.num_rows) if first + i in notes]
+    """The batch with its noted rows (`notes`: row -> note for the batch's rows, piece row
+    numbers) updated, and the rows that move to the quarantine."""
+    noted = sorted(row - first for row in notes)
     if not noted:
         return pa.Table.from_batches([batch], schema=schema), None
     updated: dict[int, pa.RecordBatch] = {}  # row -> the row with its note applied

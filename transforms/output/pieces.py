@@ -25,6 +25,7 @@ from apache_beam.transforms.window import GlobalWindows
 
 from corpusgate.transforms.common import files
 from corpusgate.transforms.output.filelist import HashingStream
+from corpusgate.transforms.output.layout import ShardSettings
 
 __all__ = [
     "OUTCOMES",
@@ -67,6 +68,9 @@ def row_bytes(row: dict[str, Any]) -> int:
     return _ROW_OVERHEAD + len(row.get("text") or "") + len(row.get("raw") or b"")
 
 
+# The run config's default (`shards.row_group_mb`), for writers built without one.
+_GROUP_BYTES = ShardSettings().row_group_bytes
+
 # Rows wait as Python objects only until this many rows or bytes, then become one Arrow batch
 # of the row group being gathered: a Python row holds several times its Arrow size, and a
 # 32 MB row group gathered as dicts was most of a run's memory.
@@ -90,7 +94,7 @@ class PieceWriter:
         roll_rows: int,
         roll_bytes: int,
         group_rows: int,
-        group_bytes: int = 32 << 20,
+        group_bytes: int = _GROUP_BYTES,
         sign: Signer | None = None,
     ) -> None:
         if min(roll_rows, roll_bytes, group_rows, group_bytes) < 1:
@@ -234,7 +238,7 @@ class WritePieces(beam.PTransform):
         roll_rows: int,
         roll_bytes: int,
         group_rows: int,
-        group_bytes: int = 32 << 20,
+        group_bytes: int = _GROUP_BYTES,
         sign: Signer | None = None,
     ) -> None:
         super().__init__()
