@@ -88,7 +88,14 @@ from corpusgate.transforms.output.layout import (
 from corpusgate.transforms.output.layout import (
     QUARANTINE as QUARANTINE_KIND,
 )
-from corpusgate.transforms.output.pieces import OUTCOMES, PIECES, SIGNED, RowRef, WritePieces
+from corpusgate.transforms.output.pieces import (
+    IDS,
+    OUTCOMES,
+    PIECES,
+    SIGNED,
+    RowRef,
+    WritePieces,
+)
 from corpusgate.transforms.output.publish import (
     claim_run,
     discard_run,
@@ -98,6 +105,7 @@ from corpusgate.transforms.output.publish import (
 )
 from corpusgate.transforms.output.published import OutputError, open_output, signature_files
 from corpusgate.transforms.output.report import report_files
+from corpusgate.transforms.output.unique_ids import UniqueIds, UniqueIdSpec, entries_folder
 from corpusgate.transforms.pii.consent import ConsentIndex
 from corpusgate.transforms.pii.stage import PiiSpec
 from corpusgate.transforms.provenance.stage import CONSUMES, ProvenanceSpec
@@ -297,10 +305,14 @@ USAGE = "usage"  # records written per (source, language)
 DEDUP_LOST = "dedup_lost"  # ((source, keeper's source), duplicates removed)
 
 
-def _cause_prefix(records: beam.PCollection, stages: Stages, label: str) -> dict[str, Any]:
-    """The steps before the gate (language, provenance), the same way in both passes."""
+def _cause_prefix(
+    records: beam.PCollection, stages: Stages, label: str, *, identify: bool = True
+) -> dict[str, Any]:
+    """The steps before the gate (language, provenance), the same way in every pass.
+    `identify=False` leaves out language identification, which never removes a record: a
+    pass that only needs to know which records reach the gate does without it."""
     identified = records
-    if stages.language is not None:
+    if stages.language is not None and identify:
         identified = (records | f"{label}LanguageId" >> CheckStage(stages.language))[RECORDS]
     if stages.provenance is None:
         return {RECORDS: identified, QUARANTINE: None, PAIRS: None, LANGUAGES: identified}
@@ -377,8 +389,11 @@ def build_pipeline(
         "group_bytes": shards.row_group_bytes,
     }
     sign = functools.partial(sign_rows, stages.dedup) if stages.dedup is not None else None
+    # Sources that map a native id can repeat one; only their rows need the unique-id pass.
+    native = frozenset(t.context.source_id for t in tasks if t.context.field("id"))
+    ids = UniqueIdSpec(entries_folder(run_dir), native) if native else None
     kept = records | "WriteShardPieces" >> WritePieces(
-        run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes, sign=sign
+        run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes, sign=sign, ids=ids
     )
     # One writer per stage that quarantines, each fused with its stage: a Flatten of the rows
     # first would be a barrier on the local runner (FnApiRunner buffers every input of a
@@ -386,26 +401,31 @@ def build_pipeline(
     held_writes = [
         rows
         | f"WriteQuarantinePieces{i}"
-        >> WritePieces(run_dir, QUARANTINE_KIND, QUARANTINE_SCHEMA, QUARANTINED, **sizes)
+        >> WritePieces(run_dir, QUARANTINE_KIND, QUARANTINE_SCHEMA, QUARANTINED, **sizes, ids=ids)
         for i, rows in enumerate(quarantined)
     ]
     held = {
         tag: [w[tag] for w in held_writes] | f"AllQuarantine{tag.title()}" >> beam.Flatten()
-        for tag in (PIECES, OUTCOMES)
+        for tag in (PIECES, OUTCOMES, IDS)
     }
     meta = shard_metadata(layout.run_id, config_sha256)
     pieces = (kept[PIECES], held[PIECES]) | "AllPieces" >> beam.Flatten()
-    notes = None
+    notes: list[beam.PCollection] = []
     extra_files: list[beam.PCollection] = []
+    if ids is not None:
+        # A native id repeated in a source: the copy read first is the record (unique_ids).
+        notes.append(
+            (kept[IDS], held[IDS]) | "AllIdEntries" >> beam.Flatten() | "UniqueIds" >> UniqueIds()
+        )
     if stages.dedup is not None:
         # After every check that removes records for cause, so a duplicate never stands in
         # for a record removed for cause; items come from the piece writer, which holds the
         # rows anyway: no step reads the text again.
         dedup = _deduplicate(pipeline, kept[SIGNED], run_dir, stages)
-        notes = dedup["notes"]
+        notes.append(dedup["notes"])
         extra_files.append(dedup["files"])
         summary.append(dedup["lost"])
-    final = ((pieces, notes) if notes is not None else pieces) | (
+    final = (pieces, *notes) | (
         "Finalize"
         >> WriteShards(
             run_dir,

@@ -130,6 +130,31 @@ def test_exact_copies_across_two_sources(tmp_path: Path) -> None:
     _check([w1, k1, w2, w3], spec.settings, tmp_path, expected)
 
 
+def test_a_repeated_record_id_is_decided_by_the_copy_read_first(tmp_path: Path) -> None:
+    # Two rows share the record id "x" (a native id repeated in a source); the copy read
+    # first is the record, the later one leaves as duplicate_record_id (unique_ids). Dedup
+    # must decide for "x" by the first copy only, whichever reaches it first: here the later
+    # copy comes first and holds the text of "y", which must stay a cluster of its own.
+    spec = DedupSpec(DedupSettings(keeper_sources=["wiki"]))
+    records = [
+        ("x", "web", "The same words, twice over.", "b.jsonl\x00" + "9".zfill(20)),
+        ("y", "web", "Another text that only the later copy holds.", "c.jsonl\x00" + "1".zfill(20)),
+        ("x", "web", "Words of the first copy, kept elsewhere.", "a.jsonl\x00" + "3".zfill(20)),
+        ("k", "wiki", "WORDS of the first copy, kept elsewhere.", "w.jsonl\x00" + "1".zfill(20)),
+    ]
+    rows = [
+        {"record_id": r, "source_id": s, "text": t, "lineage": {"origin": None}}
+        for r, s, t, _ in records
+    ]
+    late, y, first, k = dedup_items(rows, [("piece-0", i) for i in range(4)], spec)
+    late, y, first, k = (
+        DedupItem(**{**{f: getattr(i, f) for f in i.__slots__}, "origin": o})
+        for i, (*_, o) in zip((late, y, first, k), records, strict=True)
+    )
+    expected = [_keeper(k, 2, {"web": 1}), _removed(first, k, EXACT_DUPLICATE, 2)]
+    _check([late, y, first, k], spec.settings, tmp_path, expected)
+
+
 def test_near_copy_chain_is_one_cluster(tmp_path: Path) -> None:
     spec = DedupSpec(DedupSettings())
     a, b, c = _items([("a", "s", A), ("b", "s", B), ("c", "s", C)], spec)

@@ -17,14 +17,14 @@ from apache_beam.transforms.window import GlobalWindows
 
 from corpusgate.transforms.common import files
 from corpusgate.transforms.dedup.item import DupDecision
-from corpusgate.transforms.dedup.nodes import NODE_SCHEMA, handle_of
+from corpusgate.transforms.dedup.nodes import NODE_SCHEMA, first_rows, handle_of
 from corpusgate.transforms.dedup.published import (
     check_params,
     read_params,
     read_signature_file,
     write_kept,
 )
-from corpusgate.transforms.dedup.runs import RunRef, from_ids, iter_runs, read_runs
+from corpusgate.transforms.dedup.runs import RunRef, from_ids, read_runs
 from corpusgate.transforms.dedup.settings import DedupSettings, DedupSpec
 from corpusgate.transforms.dedup.steps import (
     EXCLUDED,
@@ -107,8 +107,9 @@ class _WriteKeptFn(beam.DoFn):
         removed = set(read_runs(refs.get(EXCLUDED, []), SINGLE)["node"].to_pylist())
         # One file per partition, named for it: a retried bundle rewrites the same file.
         location = files.join(self._folder, f"part-{partition:05d}.parquet")
-        batches = iter_runs(refs.get(NODES, []), NODE_SCHEMA)
-        rows = write_kept(location, batches, removed, self._settings)
+        # One row per record id: a later copy of a repeated native id is not published.
+        nodes = first_rows(read_runs(refs.get(NODES, []), NODE_SCHEMA))
+        rows = write_kept(location, nodes.to_batches(), removed, self._settings)
         if rows:
             yield location, rows
 
@@ -136,7 +137,7 @@ class PublishSignatures(beam.PTransform):
     def expand(self, inputs: tuple[beam.PCollection, beam.PCollection]) -> beam.PCollection:
         items, decisions = inputs
         s = self._settings
-        spill = SpillItemsFn(self._work, s, nodes_only=True)
+        spill = SpillItemsFn(self._work, s)
         nodes = items | "SpillItems" >> beam.ParDo(spill).with_outputs(*spill.outputs)
         removed = decisions | "SpillRemoved" >> beam.ParDo(_RemovedFn(self._work, s))
         return (

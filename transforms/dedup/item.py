@@ -6,8 +6,9 @@ signature and its band keys, and the caller's opaque `ref` (where the record lie
 through to the decision.
 
 The keeper rule is one total order, `order_key`: a record published by an earlier run first,
-then the source's position in `keeper_sources`, then the record id. The smallest key of a
-cluster is its keeper.
+then the source's position in `keeper_sources`, then the record id, then where it was read
+(`identity.origin_order`; a native id repeated in a source gives two rows one id, and the
+copy read first is the record). The smallest key of a cluster is its keeper.
 """
 
 from __future__ import annotations
@@ -30,9 +31,9 @@ __all__ = [
 METHOD_TAGS: Mapping[str, int] = {"": 0, "minhash": MINHASH_TAG, "simhash": SIMHASH_TAG}
 
 
-def order_key(previous: bool, priority: int, record_id: str) -> str:
+def order_key(previous: bool, priority: int, record_id: str, origin: str = "") -> str:
     """The keeper order: the smallest key of a cluster is kept."""
-    return f"{0 if previous else 1}{priority:05d}|{record_id}"
+    return f"{0 if previous else 1}{priority:05d}|{record_id}|{origin}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +50,11 @@ class DedupItem:
     shingles: int  # n-grams shingled (0: the text has no letters or digits)
     ref: Any = None  # the caller's handle on the record (piece and row), carried through
     previous: bool = False  # published by an earlier run: it can only be a keeper
+    origin: str = ""  # identity.origin_order of where it was read ("" for earlier runs')
 
     @property
     def order(self) -> str:
-        return order_key(self.previous, self.priority, self.record_id)
+        return order_key(self.previous, self.priority, self.record_id, self.origin)
 
     def as_previous(self) -> DedupItem:
         return DedupItem(
@@ -66,6 +68,7 @@ class DedupItem:
             self.shingles,
             self.ref,
             True,
+            self.origin,
         )
 
 

@@ -5,6 +5,9 @@ once to partitioned run files and read back by the steps that need signatures or
 A node is named by its handle, 16 bytes of BLAKE2b over (published-before flag, record id):
 a record re-read by this run and the same record published last month are two nodes (the
 new copy is a duplicate of the published one), and handles spread evenly over partitions.
+Two items with one handle (a native id repeated in a source) are one node, the item read
+first (`first_rows`): the later copies leave the shards as `duplicate_record_id`
+(`output/unique_ids.py`), so dedup must not decide for the record by their text.
 `ref` is the caller's opaque handle on the record, pickled.
 """
 
@@ -18,9 +21,9 @@ import numpy as np
 import pyarrow as pa
 
 from corpusgate.transforms.dedup.item import METHOD_TAGS, DedupItem
-from corpusgate.transforms.dedup.runs import ID, from_ids
+from corpusgate.transforms.dedup.runs import ID, from_ids, ids
 
-__all__ = ["NODE_SCHEMA", "handle_of", "node_table"]
+__all__ = ["NODE_SCHEMA", "first_rows", "handle_of", "node_table"]
 
 NODE_SCHEMA = pa.schema(
     [
@@ -76,3 +79,16 @@ def node_table(items: Sequence[DedupItem]) -> pa.Table:
         ],
         schema=NODE_SCHEMA,
     )
+
+
+def first_rows(table: pa.Table) -> pa.Table:
+    """`table` (NODE_SCHEMA) with one row per node: the one of smallest `order`, which among
+    rows of one record id is the copy read first. Rows stay in their order."""
+    node = ids(table["node"])
+    if len(np.unique(node)) == len(node):
+        return table
+    order = np.lexsort((np.array(table["order"].to_pylist(), dtype=str), node))
+    ranked = node[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = ranked[1:] != ranked[:-1]
+    return table.take(pa.array(np.sort(order[first])))

@@ -28,6 +28,7 @@ from corpusgate.transforms.dedup.shingles import (
     uses_characters,
 )
 from corpusgate.transforms.dedup.simhash import simhash_band_keys, simhash_fingerprint
+from corpusgate.transforms.spine.identity import origin_order
 
 __all__ = ["TextSignature", "dedup_item", "dedup_items", "text_signature"]
 
@@ -138,6 +139,7 @@ def _items(
             bands=bands,
             shingles=int(count),
             ref=ref,
+            origin=origin_order((record.get("lineage") or {}).get("origin")),
         )
         for record, ref, text, source, method, (signature, bands), count in zip(
             records, refs, normalized, sources, methods, signed, counts, strict=True

@@ -2,7 +2,7 @@
 45654-2025 4.2.1/4.2.2), from `DedupItem`s to one `DupDecision` per record that has a cluster.
 
 ```
-items (+ earlier runs' items) ─► SpillItems ─► node table, exact entries (run files)
+items (+ earlier runs' items) ─► SpillItems ─► node table ─► KeyNodes ─► exact entries
  exact entries ─► ExactGroups ─► links member→representative ─────────────────────┐
  node table + links ─► RepresentativeBands ─► band entries                         │
  band entries ─► Buckets ─► candidate pairs ─► AttachFirst ─► Verify ─► edges ─────┤
@@ -56,6 +56,7 @@ from corpusgate.transforms.dedup.steps import (
     PAIRS,
     SINGLE,
     Grouping,
+    KeyNodesFn,
     SpillItemsFn,
     StepFn,
     Written,
@@ -244,10 +245,11 @@ class FindDuplicates(beam.PTransform):
             *SpillItemsFn.outputs
         )
         nodes = spilled[NODES]
+        keyed = self._step("KeyNodes", KeyNodesFn(folder, s), nodes)
         edges: list[beam.PCollection] = []
-        bands = spilled[BANDS]
+        bands = keyed[BANDS]
         if s.exact:
-            exact = self._step("ExactGroups", _ExactFn(folder, s), spilled[EXACT])
+            exact = self._step("ExactGroups", _ExactFn(folder, s), keyed[EXACT])
             edges.append(exact[EDGES])
             if s.near:
                 reps = self._step(

@@ -1,6 +1,7 @@
 """The plumbing every dedup shuffle shares (GB/T 45654-2025 4.2.1/4.2.2 at corpus scale):
 tagged run references, the step base class that reads one partition's runs and writes the
-next step's, and the step that spills `DedupItem`s into the node table.
+next step's, the step that spills `DedupItem`s into the node table, and the step that keys
+each node for exact (or band) grouping.
 
 A step's `process` gets (partition, [(tag, run reference)]) from the shuffle, reads the
 batches of that partition per tag (`runs.read_runs`), runs its pure core and buffers the
@@ -22,7 +23,7 @@ from corpusgate.transforms.common import files
 from corpusgate.transforms.dedup.candidates import HALF_SCHEMA, band_entries
 from corpusgate.transforms.dedup.decide import MEMBER_SCHEMA
 from corpusgate.transforms.dedup.item import DedupItem
-from corpusgate.transforms.dedup.nodes import NODE_SCHEMA, node_table
+from corpusgate.transforms.dedup.nodes import NODE_SCHEMA, first_rows, node_table
 from corpusgate.transforms.dedup.runs import (
     ID,
     RunRef,
@@ -38,6 +39,7 @@ from corpusgate.transforms.dedup.settings import DedupSettings
 __all__ = [
     "SCHEMAS",
     "Grouping",
+    "KeyNodesFn",
     "Output",
     "Ref",
     "SpillItemsFn",
@@ -154,7 +156,8 @@ class StepFn(beam.DoFn):
                 yield beam.pvalue.TaggedOutput(tag, (part, ref))
 
     def read(self, refs: dict[str, list[RunRef]], tag: str) -> pa.Table:
-        return read_runs(refs.get(tag, []), SCHEMAS[tag])
+        table = read_runs(refs.get(tag, []), SCHEMAS[tag])
+        return first_rows(table) if tag == NODES else table
 
     def step(self, partition: int, refs: dict[str, list[RunRef]]) -> Written:
         raise NotImplementedError
@@ -177,14 +180,12 @@ def at_larger(out: Output, u: np.ndarray, v: np.ndarray) -> list[Ref]:
 
 
 class SpillItemsFn(StepFn):
-    """DedupItems -> node table runs (by handle) and exact entries (by exact hash), or band
-    entries straight away when exact dedup is off; `nodes_only` for publishing."""
+    """DedupItems -> node table runs, by handle."""
 
-    outputs = (NODES, EXACT, BANDS)
+    outputs = (NODES,)
 
-    def __init__(self, folder: str, settings: DedupSettings, nodes_only: bool = False) -> None:
+    def __init__(self, folder: str, settings: DedupSettings) -> None:
         super().__init__(folder, settings)
-        self._nodes_only = nodes_only
         self._items: list[DedupItem] = []
 
     def start_bundle(self) -> None:
@@ -204,26 +205,30 @@ class SpillItemsFn(StepFn):
             return iter(())
         table = node_table(self._items)
         self._items, self._bytes = [], 0
-        s = self._settings
-        pieces: list[tuple[str, list[Ref]]] = [(NODES, self._out[NODES].by_id(table, "node"))]
-        if self._nodes_only:
-            return self._tagged(pieces)
-        if s.exact:
-            keyed = pa.Table.from_arrays([table["exact"], table["node"]], schema=KEYED)
-            pieces.append((EXACT, self._out[EXACT].by_id(keyed, "key")))
-        elif s.near:  # no exact groups: every item is its own representative
-            keys, owners = band_entries(table, np.zeros(0, dtype="S16"))
-            banded = pa.Table.from_arrays([pa.array(keys), from_ids(owners)], schema=BANDED)
-            pieces.append((BANDS, self._out[BANDS].add(banded, key_partitions(keys, s.partitions))))
-        return self._tagged(pieces)
-
-    @staticmethod
-    def _tagged(pieces: list[tuple[str, list[Ref]]]) -> Iterator[Any]:
-        for tag, refs in pieces:
-            for part, ref in refs:
-                yield beam.pvalue.TaggedOutput(tag, (part, ref))
+        refs = self._out[NODES].by_id(table, "node")
+        return (beam.pvalue.TaggedOutput(NODES, (part, ref)) for part, ref in refs)
 
     def finish_bundle(self) -> Iterator[Any]:
         for tagged in self._spill():
             yield beam.pvalue.TaggedOutput(tagged.tag, GlobalWindows.windowed_value(tagged.value))
         yield from super().finish_bundle()
+
+
+class KeyNodesFn(StepFn):
+    """A partition's nodes (one row per node: `nodes.first_rows`) -> exact entries (by exact
+    hash), or band entries straight away when exact dedup is off. Keyed here, after the
+    shuffle by handle, rather than as items are spilled: only here are all the items of one
+    record id together, so a later copy of a repeated native id adds no key of its own."""
+
+    outputs = (EXACT, BANDS)
+
+    def step(self, partition: int, refs: dict[str, list[RunRef]]) -> Written:
+        table = self.read(refs, NODES)
+        s = self._settings
+        if s.exact:
+            keyed = pa.Table.from_arrays([table["exact"], table["node"]], schema=KEYED)
+            yield EXACT, self._out[EXACT].by_id(keyed, "key")
+        elif s.near:  # no exact groups: every item is its own representative
+            keys, owners = band_entries(table, np.zeros(0, dtype="S16"))
+            banded = pa.Table.from_arrays([pa.array(keys), from_ids(owners)], schema=BANDED)
+            yield BANDS, self._out[BANDS].add(banded, key_partitions(keys, s.partitions))

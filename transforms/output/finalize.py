@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from apache_beam.transforms.window import GlobalWindows
 
-from corpusgate.schemas.reasons import FAIL, PASS
+from corpusgate.schemas.reasons import FAIL, NORMALIZE, PASS
 from corpusgate.schemas.records import INDEX_SCHEMA, QUARANTINED
 from corpusgate.transforms.common import files
 from corpusgate.transforms.output.buckets import BucketRef, write_bucketed_run
@@ -136,9 +136,9 @@ def _slice_batches(run_dir: str, cut: Slice) -> Iterator[tuple[int, pa.RecordBat
 
 @dataclass(frozen=True)
 class RowNote:
-    """What a step after the pieces decided about one row of the shards (dedup): `cluster`
-    goes to `lineage.dedup_cluster` and the decision to `lineage.decisions`; a row with a
-    `reason` moves to a quarantine file beside its shard, the others stay."""
+    """What a step after the pieces decided about one row of the shards (dedup, unique ids):
+    `cluster` goes to `lineage.dedup_cluster` and the decision to `lineage.decisions`; a row
+    with a `reason` moves to a quarantine file beside its shard, the others stay."""
 
     check: str
     cluster: str | None
@@ -204,12 +204,21 @@ class PieceNotes:
         start, stop = (int(i) for i in np.searchsorted(self._rows, [lo, hi]))
         mine = self._table.slice(start, stop - start)
         columns = [mine[name].to_pylist() for name in ("row", "check", "cluster", "reason")]
-        return {
-            row: RowNote(check, cluster, reason, detail)
-            for row, check, cluster, reason, detail in zip(
-                *columns, mine["detail"].to_pylist(), strict=True
-            )
-        }
+        found: dict[int, RowNote] = {}
+        for row, check, cluster, reason, detail in zip(
+            *columns, mine["detail"].to_pylist(), strict=True
+        ):
+            note = RowNote(check, cluster, reason, detail)
+            held = found.get(row)
+            if held is None or _rank(note) < _rank(held):
+                found[row] = note
+        return found
+
+
+def _rank(note: RowNote) -> tuple[int, int]:
+    """Which of two notes on one row applies: one that moves the row out, and of those a
+    repeated record id's (the row is not a record of its own, whatever dedup made of it)."""
+    return (0 if note.reason else 1, 0 if note.check == NORMALIZE else 1)
 
 
 def _note_table(notes: Sequence[tuple[RowRef, RowNote]]) -> pa.Table:
@@ -510,7 +519,7 @@ class _SpillNotesFn(beam.DoFn):
 
 
 class WriteShards(beam.PTransform):
-    """Pieces (and optionally notes on their rows) → final files (`files`), index references
+    """Pieces (and optionally one or more PCollections of notes on their rows) → final files (`files`), index references
     (`index_refs`) and, when notes moved rows, the count changes (`outcome_deltas`: (outcome
     key, delta); `usage_deltas`: ((source, language), delta)).
 
@@ -529,8 +538,8 @@ class WriteShards(beam.PTransform):
         self._run_dir = run_dir
         self._fn = _WriteShardFn(run_dir, schemas, settings.row_group_rows, digits)
 
-    def expand(self, inputs: beam.PCollection | tuple[beam.PCollection, beam.PCollection]) -> Any:
-        pieces, notes = inputs if isinstance(inputs, tuple) else (inputs, None)
+    def expand(self, inputs: beam.PCollection | tuple[beam.PCollection, ...]) -> Any:
+        pieces, *notes = inputs if isinstance(inputs, tuple) else (inputs,)
         settings = self._settings
         plans = (
             pieces
@@ -538,12 +547,18 @@ class WriteShards(beam.PTransform):
             | "Plan" >> beam.FlatMap(lambda found: plan_shards(found, settings))
         )
         work = plans | "SpreadShards" >> beam.Reshuffle()
-        if notes is None:
+        if not notes:
             out = work | "WriteShard" >> beam.ParDo(self._fn).with_outputs(
                 INDEX_REFS, OUTCOME_DELTAS, USAGE_DELTAS, main=SHARD_FILES
             )
         else:
-            note_files = notes | "SpillNotes" >> beam.ParDo(_SpillNotesFn(self._run_dir))
+            # Each kind of note is spilled where it is made; only file names are flattened (a
+            # Flatten of the notes themselves would hold them all on the local runner).
+            spilled = [
+                found | f"SpillNotes{i or ''}" >> beam.ParDo(_SpillNotesFn(self._run_dir))
+                for i, found in enumerate(notes)
+            ]
+            note_files = spilled[0] if len(spilled) == 1 else spilled | "AllNotes" >> beam.Flatten()
             out = work | "WriteShard" >> beam.ParDo(
                 self._fn, beam.pvalue.AsMultiMap(note_files)
             ).with_outputs(INDEX_REFS, OUTCOME_DELTAS, USAGE_DELTAS, main=SHARD_FILES)

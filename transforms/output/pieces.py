@@ -16,18 +16,20 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import apache_beam as beam
 import pyarrow as pa
 import pyarrow.parquet as pq
 from apache_beam.transforms.window import GlobalWindows
 
+from corpusgate.schemas.records import WRITTEN
 from corpusgate.transforms.common import files
 from corpusgate.transforms.output.filelist import HashingStream
 from corpusgate.transforms.output.layout import ShardSettings
 
 __all__ = [
+    "IDS",
     "OUTCOMES",
     "PIECES",
     "SIGNED",
@@ -41,11 +43,27 @@ __all__ = [
 PIECES = "pieces"
 OUTCOMES = "outcomes"
 SIGNED = "signed"
+IDS = "ids"
 
 # Where a row lies before the shards exist: (piece path relative to the run folder, row).
 RowRef = tuple[str, int]
 # Rows of one row group and their refs -> what a later step needs of them (dedup's items).
 Signer = Callable[[list[dict[str, Any]], list[RowRef]], list[Any]]
+
+
+class IdEntries(Protocol):
+    """What a writer notes of each row for a later step (`unique_ids.IdEntries`)."""
+
+    written: list[Any]  # what it wrote so far, to pass on
+
+    def add(self, rows: list[dict[str, Any]], piece: str, first_row: int) -> None: ...
+
+    def flush(self) -> None: ...
+
+
+class IdSpec(Protocol):
+    def entries(self, kept: bool) -> IdEntries: ...
+
 
 # ((source_id, status, reason), rows): what the manifest's counts are summed from.
 Outcome = tuple[tuple[str, str, str], int]
@@ -96,6 +114,7 @@ class PieceWriter:
         group_rows: int,
         group_bytes: int = _GROUP_BYTES,
         sign: Signer | None = None,
+        ids: IdEntries | None = None,
     ) -> None:
         if min(roll_rows, roll_bytes, group_rows, group_bytes) < 1:
             raise ValueError("piece sizes must be >= 1")
@@ -122,6 +141,7 @@ class PieceWriter:
         # Computed per batch while its rows are at hand, so no later step re-reads text.
         self._sign = sign
         self.signed: list[Any] = []
+        self.ids = ids  # each row's id and origin, for `unique_ids`
 
     def add(self, row: dict[str, Any]) -> Iterator[Piece]:
         self._pending.append(row)
@@ -137,6 +157,8 @@ class PieceWriter:
     def close(self) -> Iterator[Piece]:
         yield from self._flush()
         yield from self._finish()
+        if self.ids is not None:
+            self.ids.flush()
 
     def _to_batch(self) -> None:
         if not self._pending:
@@ -147,8 +169,10 @@ class PieceWriter:
             self._stream = HashingStream(files.create(files.join(self._run_dir, self._path)))
             self._writer = pq.ParquetWriter(self._stream, self._schema, compression="zstd")
         self._batches.append(pa.RecordBatch.from_pylist(self._pending, schema=self._schema))
+        first = self._rows + self._group_rows_now
+        if self.ids is not None:
+            self.ids.add(self._pending, self._path, first)
         if self._sign is not None:
-            first = self._rows + self._group_rows_now
             refs = [(self._path, first + i) for i in range(len(self._pending))]
             self.signed.extend(self._sign(self._pending, refs))
         self._group_rows_now += len(self._pending)
@@ -191,14 +215,17 @@ class _WritePiecesFn(beam.DoFn):
         status: str,
         sizes: dict[str, int],
         sign: Signer | None,
+        ids: IdSpec | None,
     ) -> None:
         self._args = (run_dir, kind, schema, status)
         self._sizes = sizes
         self._sign = sign
+        self._ids = ids
         self._writer: PieceWriter | None = None
 
     def start_bundle(self) -> None:
-        self._writer = PieceWriter(*self._args, **self._sizes, sign=self._sign)
+        entries = self._ids.entries(kept=self._args[3] == WRITTEN) if self._ids else None
+        self._writer = PieceWriter(*self._args, **self._sizes, sign=self._sign, ids=entries)
 
     def _drain(self, windowed: bool) -> Iterator[Any]:
         assert self._writer is not None
@@ -207,6 +234,12 @@ class _WritePiecesFn(beam.DoFn):
                 SIGNED, GlobalWindows.windowed_value(item) if windowed else item
             )
         self._writer.signed = []
+        if self._writer.ids is not None:
+            for ref in self._writer.ids.written:
+                yield beam.pvalue.TaggedOutput(
+                    IDS, GlobalWindows.windowed_value(ref) if windowed else ref
+                )
+            self._writer.ids.written = []
 
     def process(self, row: dict[str, Any]) -> Iterator[Any]:
         assert self._writer is not None
@@ -225,8 +258,9 @@ class _WritePiecesFn(beam.DoFn):
 
 
 class WritePieces(beam.PTransform):
-    """Rows → pieces. Outputs: `pieces` (Piece per file), `outcomes` (counts per bundle) and,
-    with `sign`, `signed` (what `sign` made of each row group, with the rows' `RowRef`s)."""
+    """Rows → pieces. Outputs: `pieces` (Piece per file), `outcomes` (counts per bundle),
+    with `sign`, `signed` (what `sign` made of each row group, with the rows' `RowRef`s) and,
+    with `ids`, `ids` ((partition, RunRef) of the rows' `unique_ids` entries)."""
 
     def __init__(
         self,
@@ -240,6 +274,7 @@ class WritePieces(beam.PTransform):
         group_rows: int,
         group_bytes: int = _GROUP_BYTES,
         sign: Signer | None = None,
+        ids: IdSpec | None = None,
     ) -> None:
         super().__init__()
         sizes = {
@@ -249,7 +284,9 @@ class WritePieces(beam.PTransform):
             "group_bytes": group_bytes,
         }
         PieceWriter(run_dir, kind, schema, status, **sizes)  # bad sizes fail the build
-        self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes, sign)
+        self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes, sign, ids)
 
     def expand(self, rows: beam.PCollection) -> Any:
-        return rows | "WritePieces" >> beam.ParDo(self._fn).with_outputs(PIECES, OUTCOMES, SIGNED)
+        return rows | "WritePieces" >> beam.ParDo(self._fn).with_outputs(
+            PIECES, OUTCOMES, SIGNED, IDS
+        )
