@@ -357,7 +357,7 @@ def build_pipeline(
         # only, whatever the bundles), once for the texts of those ids. The records of pass 2
         # stream to the writers instead of waiting, in memory, for the gate.
         rank_read = pipeline | "RankRead" >> ReadSource(tasks)
-        ranked = _cause_prefix(rank_read[RECORDS], stages, "Rank")[RECORDS]
+        ranked = _cause_prefix(rank_read[RECORDS], stages, "Rank", identify=False)[RECORDS]
         choices = ranked | "ChooseSample" >> ChooseSample(stages.harm.policy)
         gate_read = pipeline | "GateRead" >> ReadSource(tasks)
         chosen = gate_read[RECORDS] | "InSample" >> beam.Filter(
