@@ -103,6 +103,21 @@ def test_later_copies_names_every_copy_after_the_first_read() -> None:
     assert later_copies(_entries([(a, "x"), (b, "x")]))[0].size == 0
 
 
+def test_later_copies_agrees_with_a_plain_reading_of_the_rule() -> None:
+    rng = random.Random(7)
+    rows = [
+        (bytes([rng.randrange(40)]) * 16, f"f{rng.randrange(5)}\x00{rng.randrange(10**6):020d}")
+        for _ in range(500)
+    ]
+    later, first = later_copies(_entries(rows))
+    expected = {}
+    for i, (node, _) in enumerate(rows):
+        keeper = min((o, j) for j, (n, o) in enumerate(rows) if n == node)[1]
+        if i != keeper:
+            expected[i] = keeper
+    assert dict(zip(later.tolist(), first.tolist(), strict=True)) == expected
+
+
 @pytest.fixture
 def corpus(tmp_path: Path) -> Path:
     data = tmp_path / "data"

@@ -95,23 +95,30 @@ class IdEntries:
 
 
 def later_copies(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """(row of each later copy, row of the first copy of its id) in `table` (ENTRY_SCHEMA)."""
-    if table.num_rows < 2:
-        empty = np.zeros(0, dtype=np.int64)
-        return empty, empty
+    """(row of each later copy, row of the first copy of its id) in `table` (ENTRY_SCHEMA).
+    Ids are compared as 16-byte values; origins are read only for the rows of repeated ids,
+    which are few (a whole partition's origins as one numpy string array would be ~1.6 GB at
+    10^9 records)."""
+    empty = np.zeros(0, dtype=np.int64)
     node = ids(table["id"])
-    origin = np.array(table["origin"].to_pylist(), dtype=str)
-    order = np.lexsort((origin, node))
-    node = node[order]
-    repeat = np.flatnonzero(node[1:] == node[:-1]) + 1
-    if len(repeat) == 0:
-        empty = np.zeros(0, dtype=np.int64)
+    by_id = np.argsort(node, kind="stable")
+    ranked = node[by_id]
+    same = ranked[1:] == ranked[:-1]
+    repeated = np.zeros(len(node), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    rows = by_id[repeated]
+    if len(rows) == 0:
         return empty, empty
-    # A group's first row is the last position before a repeat that is not itself a repeat.
-    starts = np.ones(len(node), dtype=bool)
-    starts[repeat] = False
-    first = np.maximum.accumulate(np.where(starts, np.arange(len(node)), 0))
-    return order[repeat], order[first[repeat]]
+    origin = np.array(table["origin"].take(pa.array(rows)).to_pylist(), dtype=object)
+    order = rows[np.lexsort((origin, node[rows]))]
+    grouped = node[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = grouped[1:] != grouped[:-1]
+    # Each row's group start: the last start at or before it.
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
+    later = np.flatnonzero(~starts)
+    return order[later], order[first[later]]
 
 
 class _UniqueIdsFn(beam.DoFn):
