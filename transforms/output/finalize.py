@@ -188,6 +188,27 @@ class NoteTable:
         return PieceNotes(self._table.filter(pc.equal(self._table["piece"], piece)).sort_by("row"))
 
 
+class NoteFiles:
+    """The notes on one shard's rows, read from their files one piece at a time, as the shard
+    reaches that piece: every note of a shard read at once held every duplicate of a run (a
+    single shard at 500,000 records held 465,000 notes)."""
+
+    def __init__(self, files_by_piece: Mapping[str, Sequence[str]]) -> None:
+        self._files = {piece: sorted(found) for piece, found in files_by_piece.items() if found}
+
+    def __len__(self) -> int:
+        return len(self._files)
+
+    def piece(self, piece: str) -> PieceNotes:
+        found = self._files.get(piece, [])
+        table = pa.concat_tables([_read_notes(location) for location in found] or [_no_notes()])
+        return NoteTable(table).piece(piece)
+
+
+def _no_notes() -> pa.Table:
+    return NOTE_SCHEMA.empty_table()
+
+
 class PieceNotes:
     """One piece's notes, made Python one row range (a batch being cut) at a time: a piece of
     200k noted rows as one dict was the peak of a run."""
@@ -394,14 +415,14 @@ def write_shard(
     *,
     group_rows: int,
     digits: int,
-    notes: NoteTable | Mapping[RowRef, RowNote] | None = None,
+    notes: NoteTable | NoteFiles | Mapping[RowRef, RowNote] | None = None,
     moved_schema: pa.Schema | None = None,
 ) -> ShardResult:
     """Write one shard from its slices; its index rows go to a bucketed run under _tmp.
 
     Rows with a note that has a reason are written to a quarantine file beside the shard
     (`moved_path`), with `moved_schema`, and counted out of `status` into the quarantine."""
-    if notes is not None and not isinstance(notes, NoteTable):
+    if notes is not None and not isinstance(notes, NoteTable | NoteFiles):
         notes = NoteTable.of_notes(notes)
     tmp = files.join(run_dir, "_tmp", "final", f"{uuid.uuid4().hex}.parquet")
     writer = HashedParquetWriter(tmp, schema)
@@ -449,9 +470,9 @@ class _WriteShardFn(beam.DoFn):
         notes = None
         # A multimap side input answers [] for a piece without notes (it has no `get`).
         pieces = {cut.piece for cut in plan.slices} if note_files is not None else set()
-        mine = sorted({location for piece in pieces for location in note_files[piece]})
+        mine = NoteFiles({piece: note_files[piece] for piece in pieces})
         if mine:
-            notes = NoteTable(pa.concat_tables(_read_notes(location) for location in mine))
+            notes = mine
         schema, status = self._schemas[plan.kind]
         result = write_shard(
             self._run_dir,
