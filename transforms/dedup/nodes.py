@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 
 from corpusgate.transforms.dedup.item import METHOD_TAGS, DedupItem
-from corpusgate.transforms.dedup.runs import ID, from_ids, ids
+from corpusgate.transforms.dedup.runs import ID, from_ids, ids, later_copies
 
 __all__ = ["NODE_SCHEMA", "first_rows", "handle_of", "node_table"]
 
@@ -84,11 +84,9 @@ def node_table(items: Sequence[DedupItem]) -> pa.Table:
 def first_rows(table: pa.Table) -> pa.Table:
     """`table` (NODE_SCHEMA) with one row per node: the one of smallest `order`, which among
     rows of one record id is the copy read first. Rows stay in their order."""
-    node = ids(table["node"])
-    if len(np.unique(node)) == len(node):
+    later, _ = later_copies(ids(table["node"]), table["order"])
+    if len(later) == 0:
         return table
-    order = np.lexsort((np.array(table["order"].to_pylist(), dtype=str), node))
-    ranked = node[order]
-    first = np.ones(len(order), dtype=bool)
-    first[1:] = ranked[1:] != ranked[:-1]
-    return table.take(pa.array(np.sort(order[first])))
+    keep = np.ones(table.num_rows, dtype=bool)
+    keep[later] = False
+    return table.filter(pa.array(keep))

@@ -36,6 +36,7 @@ __all__ = [
     "ids",
     "iter_runs",
     "key_partitions",
+    "later_copies",
     "lookup",
     "read_runs",
     "write_run",
@@ -88,6 +89,34 @@ def lookup(sorted_nodes: np.ndarray, wanted: np.ndarray) -> np.ndarray:
         return np.full(len(wanted), -1, dtype=np.int64)
     at = np.clip(np.searchsorted(sorted_nodes, wanted), 0, len(sorted_nodes) - 1)
     return np.where(sorted_nodes[at] == wanted, at, -1)
+
+
+def later_copies(
+    values: np.ndarray, keys: pa.Array | pa.ChunkedArray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Of rows that share a 16-byte id: (row of each later copy, row of the first copy of its
+    id), where the first has the smallest string in `keys`. `keys` are read only for the rows
+    of repeated ids, which are few (a partition's keys as Python strings would be the largest
+    thing a step holds)."""
+    empty = np.zeros(0, dtype=np.int64)
+    by_id = np.argsort(values, kind="stable")
+    ranked = values[by_id]
+    same = ranked[1:] == ranked[:-1]
+    repeated = np.zeros(len(values), dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    rows = by_id[repeated]
+    if len(rows) == 0:
+        return empty, empty
+    wanted = np.array(keys.take(pa.array(rows)).to_pylist(), dtype=object)
+    order = rows[np.lexsort((wanted, values[rows]))]
+    grouped = values[order]
+    starts = np.ones(len(order), dtype=bool)
+    starts[1:] = grouped[1:] != grouped[:-1]
+    # Each row's group start: the last start at or before it.
+    first = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
+    later = np.flatnonzero(~starts)
+    return order[later], order[first[later]]
 
 
 def key_partitions(keys: np.ndarray, partitions: int) -> np.ndarray:

@@ -201,12 +201,8 @@ class NoteFiles:
 
     def piece(self, piece: str) -> PieceNotes:
         found = self._files.get(piece, [])
-        table = pa.concat_tables([_read_notes(location) for location in found] or [_no_notes()])
-        return NoteTable(table).piece(piece)
-
-
-def _no_notes() -> pa.Table:
-    return NOTE_SCHEMA.empty_table()
+        tables = [_read_notes(location) for location in found] or [NOTE_SCHEMA.empty_table()]
+        return NoteTable(pa.concat_tables(tables)).piece(piece)
 
 
 class PieceNotes:
@@ -468,11 +464,9 @@ class _WriteShardFn(beam.DoFn):
         self, plan: ShardPlan, note_files: Mapping[str, list[str]] | None = None
     ) -> Iterator[Any]:
         notes = None
-        # A multimap side input answers [] for a piece without notes (it has no `get`).
-        pieces = {cut.piece for cut in plan.slices} if note_files is not None else set()
-        mine = NoteFiles({piece: note_files[piece] for piece in pieces})
-        if mine:
-            notes = mine
+        if note_files is not None:
+            # A multimap side input answers [] for a piece without notes (it has no `get`).
+            notes = NoteFiles({cut.piece: note_files[cut.piece] for cut in plan.slices})
         schema, status = self._schemas[plan.kind]
         result = write_shard(
             self._run_dir,
@@ -540,9 +534,9 @@ class _SpillNotesFn(beam.DoFn):
 
 
 class WriteShards(beam.PTransform):
-    """Pieces (and optionally one or more PCollections of notes on their rows) → final files (`files`), index references
-    (`index_refs`) and, when notes moved rows, the count changes (`outcome_deltas`: (outcome
-    key, delta); `usage_deltas`: ((source, language), delta)).
+    """Pieces (and optionally one or more PCollections of notes on their rows) → final files
+    (`files`), index references (`index_refs`) and, when notes moved rows, the count changes
+    (`outcome_deltas`: (outcome key, delta); `usage_deltas`: ((source, language), delta)).
 
     `schemas` maps each kind to (its schema with the run's Parquet metadata, index status).
     """

@@ -26,10 +26,11 @@ import pyarrow as pa
 
 from corpusgate.schemas.reasons import DUPLICATE_RECORD_ID, NORMALIZE
 from corpusgate.transforms.common import files
+from corpusgate.transforms.dedup import runs
 from corpusgate.transforms.dedup.runs import ID, RunRef, from_ids, ids, read_runs
 from corpusgate.transforms.dedup.steps import Output
 from corpusgate.transforms.output.finalize import RowNote
-from corpusgate.transforms.spine.identity import origin_order
+from corpusgate.transforms.spine.identity import origin_order, origin_parts
 
 __all__ = ["ENTRY_SCHEMA", "IdEntries", "UniqueIdSpec", "UniqueIds", "later_copies"]
 
@@ -95,30 +96,9 @@ class IdEntries:
 
 
 def later_copies(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    """(row of each later copy, row of the first copy of its id) in `table` (ENTRY_SCHEMA).
-    Ids are compared as 16-byte values; origins are read only for the rows of repeated ids,
-    which are few (a whole partition's origins as one numpy string array would be ~1.6 GB at
-    10^9 records)."""
-    empty = np.zeros(0, dtype=np.int64)
-    node = ids(table["id"])
-    by_id = np.argsort(node, kind="stable")
-    ranked = node[by_id]
-    same = ranked[1:] == ranked[:-1]
-    repeated = np.zeros(len(node), dtype=bool)
-    repeated[1:] |= same
-    repeated[:-1] |= same
-    rows = by_id[repeated]
-    if len(rows) == 0:
-        return empty, empty
-    origin = np.array(table["origin"].take(pa.array(rows)).to_pylist(), dtype=object)
-    order = rows[np.lexsort((origin, node[rows]))]
-    grouped = node[order]
-    starts = np.ones(len(order), dtype=bool)
-    starts[1:] = grouped[1:] != grouped[:-1]
-    # Each row's group start: the last start at or before it.
-    first = np.maximum.accumulate(np.where(starts, np.arange(len(order)), 0))
-    later = np.flatnonzero(~starts)
-    return order[later], order[first[later]]
+    """(row of each later copy, row of the first copy of its id) in `table` (ENTRY_SCHEMA):
+    the first is the one read first (`identity.origin_order`)."""
+    return runs.later_copies(ids(table["id"]), table["origin"])
 
 
 class _UniqueIdsFn(beam.DoFn):
@@ -141,10 +121,10 @@ class _UniqueIdsFn(beam.DoFn):
             if not kept[at]:
                 continue
             self._moved.inc()
-            uri, position = origins[int(keeper)].as_py().split("\x00")
+            uri, position = origin_parts(origins[int(keeper)].as_py())
             status = "in the shards" if kept[keeper] else "quarantined for a cause"
             detail = (
-                f"this id was first read at {uri or '?'} position {int(position)} "
+                f"this id was first read at {uri or '?'} position {position} "
                 f"({status}); a record id names one record"
             )
             ref = (pieces[int(at)].as_py(), rows[int(at)].as_py())

@@ -32,3 +32,9 @@ def origin_order(origin: Mapping[str, Any] | None) -> str:
     if not origin:
         return ""
     return f"{origin.get('uri') or ''}\x00{int(origin.get('position') or 0):020d}"
+
+
+def origin_parts(key: str) -> tuple[str, int]:
+    """(file, position) of an `origin_order` key."""
+    uri, _, position = key.partition("\x00")
+    return uri, int(position or 0)
