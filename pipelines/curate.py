@@ -105,7 +105,12 @@ from corpusgate.transforms.output.publish import (
 )
 from corpusgate.transforms.output.published import OutputError, open_output, signature_files
 from corpusgate.transforms.output.report import report_files
-from corpusgate.transforms.output.unique_ids import UniqueIds, UniqueIdSpec, entries_folder
+from corpusgate.transforms.output.unique_ids import (
+    PARTITIONS,
+    UniqueIds,
+    UniqueIdSpec,
+    entries_folder,
+)
 from corpusgate.transforms.pii.consent import ConsentIndex
 from corpusgate.transforms.pii.stage import PiiSpec
 from corpusgate.transforms.provenance.stage import CONSUMES, ProvenanceSpec
@@ -391,7 +396,9 @@ def build_pipeline(
     sign = functools.partial(sign_rows, stages.dedup) if stages.dedup is not None else None
     # Sources that map a native id can repeat one; only their rows need the unique-id pass.
     native = frozenset(t.context.source_id for t in tasks if t.context.field("id"))
-    ids = UniqueIdSpec(entries_folder(run_dir), native) if native else None
+    # Ids are partitioned like the index: a corpus small enough for 16 buckets gets 16.
+    id_parts = min(PARTITIONS, index.buckets)
+    ids = UniqueIdSpec(entries_folder(run_dir), native, id_parts) if native else None
     kept = records | "WriteShardPieces" >> WritePieces(
         run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes, sign=sign, ids=ids
     )

@@ -17,7 +17,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -196,8 +196,25 @@ class DemoRun:
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """The demo, run once per test session through the console script, as the README runs it.
 
-    Tests read it; a test that changes an output or the store works on `demo_run.copy(...)`."""
-    base = tmp_path_factory.mktemp("demo")
+    Tests read it; a test that changes an output or the store works on `demo_run.copy(...)`.
+    Under pytest-xdist the workers share one run: the first to take the lock makes it in the
+    session's common temporary folder, the others wait for the lock and read it."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        return _run_demo(tmp_path_factory.mktemp("demo"))
+    from filelock import FileLock
+
+    common = tmp_path_factory.getbasetemp().parent  # one folder per session, above the workers'
+    base, made = common / "demo", common / "demo.json"
+    with FileLock(str(common / "demo.lock")):
+        if not made.exists():
+            base.mkdir()
+            made.write_text(json.dumps(asdict(_run_demo(base)), default=str))
+    saved = json.loads(made.read_text())
+    return DemoRun(Path(saved["output"]), saved["store"], saved["stdout"])
+
+
+def _run_demo(base: Path) -> DemoRun:
     store = f"sqlite:///{base}/store.sqlite"
     done = subprocess.run(
         [

@@ -28,7 +28,8 @@ def _written_id(output: Path) -> tuple[str, Path]:
     run_dir = _run_dir(output)
     shard = sorted((run_dir / "shards").glob("*.parquet"))[0]
     record_id = pq.read_table(shard, columns=["record_id"]).column(0)[0].as_py()
-    return record_id, run_dir / "index" / f"{record_id[:2]}.parquet"
+    digits = json.loads((run_dir / "manifest.json").read_text())["index"]["digits"]
+    return record_id, run_dir / "index" / f"{record_id[:digits]}.parquet"
 
 
 def _truncate(path: Path) -> None:

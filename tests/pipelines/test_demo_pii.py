@@ -87,7 +87,7 @@ def test_demo_keeps_redacts_and_drops(demo: tuple[Path, str]) -> None:
     }
     import pyarrow.parquet as pq
 
-    assert manifest["pair_indexes"]["pii_subjects"]["digits"] == 2
+    assert manifest["pair_indexes"]["pii_subjects"]["digits"] == 1  # the demo: 16 buckets
     assert "pii_subjects" not in manifest["checks"]  # per-record pairs stay out of the manifest
     subject_files = sorted((run_dir(out) / "index/pii_subjects").glob("*.parquet"))
     assert sum(pq.read_table(f).num_rows for f in subject_files) == 5

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 from corpusgate.transforms.harm.classifier import HarmClassifier
 from corpusgate.transforms.harm.detect import HarmDetector, HarmPolicy, script_language
 from corpusgate.transforms.harm.keywords import KeywordLibrary, KeywordMatcher
+from corpusgate.transforms.harm.library import default_library_dir
 from corpusgate.transforms.harm.stage import library_warning
 
 
@@ -193,6 +196,21 @@ def test_library_warning_after_a_week(built: dt.date, today: dt.date, stale: boo
     assert (warning is not None) == stale
     if stale:
         assert f"{(today - built).days} days ago" in warning and "B.1.1 c" in warning
+
+
+def test_a_process_builds_one_detector_per_policy_and_library(tmp_path: Path) -> None:
+    # The launcher, the gate and the filter of a local run share one; a changed policy or a
+    # rebuilt library is another detector, never a stale one.
+    library = tmp_path / "keywords"
+    shutil.copytree(default_library_dir(), library)
+    policy = HarmPolicy.load()
+    first = HarmDetector.shared(policy, library)
+    assert HarmDetector.shared(HarmPolicy.load(), library) is first
+    assert HarmDetector.shared(replace(policy, keyword_threshold=2.0), library) is not first
+    manifest = library / "manifest.yaml"
+    manifest.write_text(manifest.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    rebuilt = HarmDetector.shared(policy, library)
+    assert rebuilt is not first and HarmDetector.shared(policy, library) is rebuilt
 
 
 def test_shipped_detector_on_demo_like_text() -> None:

@@ -25,6 +25,7 @@ tier}: the detector is the versioned list (`keywords_a1h_v2`) or model name, the
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -43,6 +44,7 @@ from corpusgate.transforms.harm.keywords import (
     KeywordLibrary,
     KeywordMatcher,
 )
+from corpusgate.transforms.harm.library import MANIFEST, default_library_dir
 from corpusgate.transforms.harm.taxonomy import GROUPS, get_code
 
 __all__ = [
@@ -286,6 +288,18 @@ class DetectResult:
         ]
 
 
+_SHARED: dict[tuple[Any, ...], HarmDetector] = {}
+_SHARED_LOCK = threading.Lock()  # multi-threaded bundles set up their DoFns at once
+
+
+def _file_key(path: Path) -> tuple[str, int, int]:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), -1, -1)  # `load` names the missing file
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
+
+
 # Davidson's 'hate' class names no target; an identity mention in the same text does.
 _HATE_TARGETS = frozenset({"A.1.e", "A.2.a", "A.2.b", "A.2.c", "A.2.d", "A.2.e", "A.2.h", "A.2.i"})
 
@@ -314,6 +328,25 @@ class HarmDetector:
         )
         models = {name: HarmClassifier.load(resolve_model(name)) for name in policy.models}
         return cls(policy, matcher, models)
+
+    @classmethod
+    def shared(cls, policy: HarmPolicy, library_dir: str | Path | None = None) -> HarmDetector:
+        """`load`, once per process for the same policy, library and model files.
+
+        A local run's launcher, gate and filter (and a worker's stages) then share one set of
+        automata and models instead of building them three times (measured: ~0.5 s and
+        ~25 MB each after the first). The detector is read-only once built. A rebuilt library
+        or retrained model changes its files, and so the key."""
+        root = Path(library_dir) if library_dir is not None else default_library_dir()
+        files = [root / MANIFEST, *(resolve_model(name) for name in policy.models)]
+        key = (repr(policy), *(_file_key(path) for path in files))
+        with _SHARED_LOCK:
+            detector = _SHARED.get(key)
+            if detector is None:
+                if len(_SHARED) >= 4:  # a long-lived process trying policies: keep it small
+                    _SHARED.clear()
+                detector = _SHARED[key] = cls.load(policy, library_dir)
+        return detector
 
     @property
     def methods(self) -> list[str]:

@@ -109,7 +109,7 @@ class HarmSpec:
                 )
 
     def detector(self) -> HarmDetector:
-        return HarmDetector.load(self.policy, self.library_dir)
+        return HarmDetector.shared(self.policy, self.library_dir)
 
     def build(self) -> HarmFilter:
         return HarmFilter(self.detector())

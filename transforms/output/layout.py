@@ -61,7 +61,8 @@ class ShardSettings(Settings):
 
 
 class IndexSettings(Settings):
-    """Run config section `index`: the audit index's bucket count (a power of 16)."""
+    """Run config section `index`: the audit index's bucket count (a power of 16). The
+    repeated-id pass cuts ids as finely, up to 256 partitions (`unique_ids`)."""
 
     # 4,096 buckets hold about 250,000 ids each at 10^9 records: `audit` reads one small file.
     buckets: int = 4096

@@ -56,6 +56,9 @@ class UniqueIdSpec:
 
     folder: str
     sources: frozenset[str]  # sources that map a native id
+    # Fewer for a small corpus (curate follows the index's bucket count): on an object store
+    # each partition costs every writer a read request.
+    partitions: int = PARTITIONS
 
     def entries(self, kept: bool) -> IdEntries:
         """A writer's entries; `kept`: its rows are headed for the shards."""
@@ -68,7 +71,7 @@ class IdEntries:
     def __init__(self, spec: UniqueIdSpec, kept: bool) -> None:
         self._spec = spec
         self._kept = kept
-        self._out = Output("ids", spec.folder, PARTITIONS, _SPILL_BYTES)
+        self._out = Output("ids", spec.folder, spec.partitions, _SPILL_BYTES)
         self.written: list[tuple[int, RunRef]] = []
 
     def add(self, rows: Sequence[dict[str, Any]], piece: str, first_row: int) -> None:
