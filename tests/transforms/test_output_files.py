@@ -316,3 +316,42 @@ def test_a_pieces_notes_are_taken_by_row_range() -> None:
     assert p1.between(0, 5) == {2: notes[("p1", 2)]}
     assert p1.between(5, 8) == {7: notes[("p1", 7)]}
     assert p1.between(3, 7) == {}  # the upper bound is not in the range
+
+
+def test_a_pieces_note_files_are_read_a_row_range_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Notes spilled in bundle order (rows scattered over several files) come back per range
+    exactly as from one table, and the reader holds only the row groups the range touches."""
+    import random
+
+    from corpusgate.schemas.reasons import NORMALIZE
+    from corpusgate.transforms.output import finalize
+
+    monkeypatch.setattr(finalize, "_NOTES_SPILL", 40)  # files of 40 notes
+    monkeypatch.setattr(finalize, "_NOTE_GROUP_ROWS", 8)  # row groups of 8
+    rng = random.Random(7)
+    rows = rng.sample(range(1000), 150)
+    notes = [
+        (("p1", row), RowNote("dedup", "k", "exact_duplicate" if row % 3 else None, f"n{row}"))
+        for row in rows
+    ]
+    # A row noted twice (a repeated id and dedup): the note that moves the row applies.
+    notes.append((("p1", rows[0]), RowNote(NORMALIZE, None, "duplicate_record_id", "first")))
+    spill = finalize._SpillNotesFn(str(tmp_path))
+    spill.start_bundle()
+    located = [out for note in notes for out in spill.process(note)]
+    located += [value.value for value in spill.finish_bundle()]
+    assert len(located) == 4 and {piece for piece, _ in located} == {"p1"}
+    expected = finalize.NoteTable.of_notes(dict(notes[:-1])).piece("p1")
+    expected_first = finalize._by_row(finalize._note_table(notes[-1:]))
+    with finalize.NoteFiles({"p1": [loc for _, loc in located]}).piece("p1") as streamed:
+        assert len(streamed) == len(notes)
+        for lo in range(0, 1000, 50):
+            got = streamed.between(lo, lo + 50)
+            want = expected.between(lo, lo + 50)
+            if lo <= rows[0] < lo + 50:
+                want.update(expected_first)
+            assert got == want
+            held = sum(table.num_rows for loaded in streamed._loaded for table in loaded.values())
+            assert held <= 4 * 2 * 8  # per file at most the two groups a range can straddle

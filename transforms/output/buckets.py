@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 import apache_beam as beam
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.ipc as ipc
@@ -46,16 +47,20 @@ def write_bucketed_run(
     if table.num_rows == 0:
         return []
     table = table.sort_by(key)
-    buckets = pc.utf8_slice_codeunits(table[key], 0, digits).to_pylist()
+    # Where the bucket changes, found in Arrow: a shard's index rows as Python strings were
+    # ~50 bytes each (a million per full shard).
+    buckets = pc.utf8_slice_codeunits(table[key], 0, digits).combine_chunks()
+    changes = pc.not_equal(buckets.slice(1), buckets.slice(0, len(buckets) - 1))
+    starts = np.concatenate(([0], np.flatnonzero(changes.to_numpy(zero_copy_only=False)) + 1))
+    ends = np.append(starts[1:], len(buckets))
+    names = buckets.take(pa.array(starts)).to_pylist()
     location = files.join(folder, f"run-{uuid.uuid4().hex}.arrow")
     refs = []
     with files.open_write(location) as handle, ipc.new_file(handle, table.schema) as writer:
-        start = 0
-        for i in range(1, len(buckets) + 1):
-            if i == len(buckets) or buckets[i] != buckets[start]:
-                writer.write_batch(table.slice(start, i - start).combine_chunks().to_batches()[0])
-                refs.append((buckets[start], BucketRef(location, len(refs))))
-                start = i
+        for name, start, end in zip(names, starts, ends, strict=True):
+            part = table.slice(int(start), int(end - start))
+            writer.write_batch(part.combine_chunks().to_batches()[0])
+            refs.append((name, BucketRef(location, len(refs))))
     return refs
 
 
