@@ -127,6 +127,54 @@ def test_a_shard_reads_only_the_row_groups_of_its_slice(
     assert got == [r["record_id"] for r in data[4:8]]
 
 
+def test_a_shards_index_rows_are_written_out_as_it_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Index rows leave in runs of `_INDEX_SPILL` (a full shard's held to the end were ~300 MB),
+    and the merged index still names every row's file and position, moved rows included."""
+    from corpusgate.transforms.output import finalize
+
+    monkeypatch.setattr(finalize, "_INDEX_SPILL", 3)
+    data = rows(20)
+    pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
+    (plan,) = plan_shards(pieces, ShardSettings())
+    (piece,) = pieces
+    keeper = data[0]["record_id"]
+    notes = {
+        (piece.path, i): RowNote("dedup", keeper, "exact_duplicate", f"keeper {keeper}")
+        for i in range(1, 20, 3)
+    }
+    meta = shard_metadata("run-1", "c")
+    result = write_shard(
+        str(tmp_path),
+        plan,
+        SHARD_SCHEMA.with_metadata(meta),
+        "written",
+        group_rows=4,
+        digits=1,
+        notes=notes,
+        moved_schema=QUARANTINE_SCHEMA.with_metadata(meta),
+    )
+    # Rows come a batch (a piece row group) at a time: 13 kept rows in 4 runs, 7 moved in 2.
+    assert len({ref.run for _, ref in result.refs}) == 4 + 2
+    by_bucket: dict[str, list] = {}
+    for bucket, ref in result.refs:
+        by_bucket.setdefault(bucket, []).append(ref)
+    index = [
+        row
+        for bucket, refs in sorted(by_bucket.items())
+        for row in pq.read_table(
+            tmp_path / merge_bucket(str(tmp_path), "index", bucket, refs).path
+        ).to_pylist()
+    ]
+    where = {r["record_id"]: (r["file"], r["row"], r["status"]) for r in index}
+    assert len(where) == 20
+    for written in result.files:
+        status = "written" if written.kind == "shards" else "quarantined"
+        ids = pq.read_table(tmp_path / written.path).column("record_id").to_pylist()
+        assert [where[i] for i in ids] == [(written.path, n, status) for n in range(len(ids))]
+
+
 def test_notes_move_rows_out_of_a_shard_and_mark_the_rows_that_stay(tmp_path: Path) -> None:
     data = rows(6)
     pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
