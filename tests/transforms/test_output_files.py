@@ -18,7 +18,7 @@ from corpusgate.schemas.records import (
 from corpusgate.transforms.output import pieces as pieces_module
 from corpusgate.transforms.output.buckets import merge_bucket, write_bucketed_run
 from corpusgate.transforms.output.filelist import FileWritten, lookup, write_file_list
-from corpusgate.transforms.output.finalize import RowNote, plan_shards, write_shard
+from corpusgate.transforms.output.finalize import RowNote, ShardResult, plan_shards, write_shard
 from corpusgate.transforms.output.layout import ShardSettings
 from corpusgate.transforms.output.pieces import Piece, PieceWriter
 from corpusgate.transforms.spine.identity import record_id
@@ -127,6 +127,24 @@ def test_a_shard_reads_only_the_row_groups_of_its_slice(
     assert got == [r["record_id"] for r in data[4:8]]
 
 
+def _noted_shard(tmp_path: Path, data: list[dict], notes: dict[int, RowNote]) -> ShardResult:
+    """One shard over one piece of `data` (row groups of 4), with `notes` (piece row -> note)."""
+    pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
+    (plan,) = plan_shards(pieces, ShardSettings())
+    (piece,) = pieces
+    meta = shard_metadata("run-1", "c")
+    return write_shard(
+        str(tmp_path),
+        plan,
+        SHARD_SCHEMA.with_metadata(meta),
+        "written",
+        group_rows=4,
+        digits=1,
+        notes={(piece.path, row): note for row, note in notes.items()},
+        moved_schema=QUARANTINE_SCHEMA.with_metadata(meta),
+    )
+
+
 def test_a_shards_index_rows_are_written_out_as_it_goes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -136,24 +154,14 @@ def test_a_shards_index_rows_are_written_out_as_it_goes(
 
     monkeypatch.setattr(finalize, "_INDEX_SPILL", 3)
     data = rows(20)
-    pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
-    (plan,) = plan_shards(pieces, ShardSettings())
-    (piece,) = pieces
     keeper = data[0]["record_id"]
-    notes = {
-        (piece.path, i): RowNote("dedup", keeper, "exact_duplicate", f"keeper {keeper}")
-        for i in range(1, 20, 3)
-    }
-    meta = shard_metadata("run-1", "c")
-    result = write_shard(
-        str(tmp_path),
-        plan,
-        SHARD_SCHEMA.with_metadata(meta),
-        "written",
-        group_rows=4,
-        digits=1,
-        notes=notes,
-        moved_schema=QUARANTINE_SCHEMA.with_metadata(meta),
+    result = _noted_shard(
+        tmp_path,
+        data,
+        {
+            i: RowNote("dedup", keeper, "exact_duplicate", f"keeper {keeper}")
+            for i in range(1, 20, 3)
+        },
     )
     # Rows come a batch (a piece row group) at a time: 13 kept rows in 4 runs, 7 moved in 2.
     assert len({ref.run for _, ref in result.refs}) == 4 + 2
@@ -177,26 +185,13 @@ def test_a_shards_index_rows_are_written_out_as_it_goes(
 
 def test_notes_move_rows_out_of_a_shard_and_mark_the_rows_that_stay(tmp_path: Path) -> None:
     data = rows(6)
-    pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
-    (plan,) = plan_shards(pieces, ShardSettings())
-    (piece,) = pieces
     keeper = data[0]["record_id"]
     notes = {
-        (piece.path, 0): RowNote("dedup", keeper, None, "kept; absorbed 2"),
-        (piece.path, 2): RowNote("dedup", keeper, "exact_duplicate", f"keeper {keeper}"),
-        (piece.path, 5): RowNote("dedup", keeper, "near_duplicate", f"keeper {keeper}"),
+        0: RowNote("dedup", keeper, None, "kept; absorbed 2"),
+        2: RowNote("dedup", keeper, "exact_duplicate", f"keeper {keeper}"),
+        5: RowNote("dedup", keeper, "near_duplicate", f"keeper {keeper}"),
     }
-    meta = shard_metadata("run-1", "c")
-    result = write_shard(
-        str(tmp_path),
-        plan,
-        SHARD_SCHEMA.with_metadata(meta),
-        "written",
-        group_rows=4,
-        digits=1,
-        notes=notes,
-        moved_schema=QUARANTINE_SCHEMA.with_metadata(meta),
-    )
+    result = _noted_shard(tmp_path, data, notes)
     shard, moved = result.files
     assert (shard.kind, shard.rows, moved.kind, moved.rows) == ("shards", 4, "quarantine", 2)
     assert moved.path == "quarantine/dedup-part-00000.parquet"
