@@ -163,8 +163,8 @@ def test_a_shards_index_rows_are_written_out_as_it_goes(
             for i in range(1, 20, 3)
         },
     )
-    # Rows come a batch (a piece row group) at a time: 13 kept rows in 4 runs, 7 moved in 2.
-    assert len({ref.run for _, ref in result.refs}) == 4 + 2
+    # Rows come a batch (a piece row group of 4, kept and moved) at a time: a run per batch.
+    assert len({ref.run for _, ref in result.refs}) == 5
     by_bucket: dict[str, list] = {}
     for bucket, ref in result.refs:
         by_bucket.setdefault(bucket, []).append(ref)
@@ -192,6 +192,7 @@ def test_notes_move_rows_out_of_a_shard_and_mark_the_rows_that_stay(tmp_path: Pa
         5: RowNote("dedup", keeper, "near_duplicate", f"keeper {keeper}"),
     }
     result = _noted_shard(tmp_path, data, notes)
+    assert len({ref.run for _, ref in result.refs}) == 1  # a small shard's index: one run
     shard, moved = result.files
     assert (shard.kind, shard.rows, moved.kind, moved.rows) == ("shards", 4, "quarantine", 2)
     assert moved.path == "quarantine/dedup-part-00000.parquet"

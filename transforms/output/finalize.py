@@ -392,55 +392,59 @@ def _apply_notes(
     return pa.Table.from_batches(parts, schema=schema), pa.concat_tables(moved) if moved else None
 
 
-# Index rows a file's writer holds before it writes them out as a bucketed run: a full shard's
-# (a million rows) held to the end, with their sorted copy, was ~300 MB (memray, 500,000 records).
+# Index rows a shard holds before it writes them out as a bucketed run: a full shard's (a
+# million rows) held to the end, with their sorted copy, was ~300 MB (memray, 500,000 records).
 _INDEX_SPILL = 100_000
 
 
-class _IndexRows:
-    """The (record_id → file, row) rows of one written file, gathered as it is written and
-    written out as bucketed runs under `_tmp/index_runs` every `_INDEX_SPILL` rows."""
+class _IndexRuns:
+    """The index rows of a shard and of the files beside it, written out together as bucketed
+    runs under `_tmp/index_runs` every `_INDEX_SPILL` rows (a small shard: one run)."""
 
-    def __init__(self, run_dir: str, status: str, path: str, digits: int) -> None:
+    def __init__(self, run_dir: str, digits: int) -> None:
         self._folder = files.join(run_dir, "_tmp", "index_runs")
-        self._status, self._path, self._digits = status, path, digits
+        self._digits = digits
         self.refs: list[tuple[str, BucketRef]] = []
-        self._first = 0  # the file row of the first row held
-        self._clear()
-
-    def _clear(self) -> None:
-        self._ids: list[pa.Array] = []
-        self._sources: list[pa.Array] = []
-        self._reasons: list[pa.Array] = []
+        self._tables: list[pa.Table] = []
         self._held = 0
 
-    def add(self, batch: pa.RecordBatch | pa.Table) -> None:
-        self._ids.append(_array(batch.column("record_id")))
-        self._sources.append(_array(batch.column("source_id")))
-        if "reason" in batch.schema.names:
-            self._reasons.append(_array(batch.column("reason")))
-        self._held += batch.num_rows
+    def add(self, table: pa.Table) -> None:
+        self._tables.append(table)
+        self._held += table.num_rows
         if self._held >= _INDEX_SPILL:
             self.flush()
 
     def flush(self) -> None:
-        rows = self._held
-        if not rows:
-            return
+        if self._tables:
+            table = pa.concat_tables(self._tables)
+            self.refs.extend(write_bucketed_run(self._folder, table, "record_id", self._digits))
+        self._tables, self._held = [], 0
+
+
+class _IndexRows:
+    """The (record_id → file, row) rows of one written file, made as its batches are written."""
+
+    def __init__(self, runs: _IndexRuns, status: str, path: str) -> None:
+        self._runs, self._status, self._path = runs, status, path
+        self._rows = 0  # rows of the file so far
+
+    def add(self, batch: pa.RecordBatch | pa.Table) -> None:
+        n = batch.num_rows
+        names = batch.schema.names
+        reasons = _array(batch.column("reason")) if "reason" in names else pa.nulls(n, pa.string())
         table = pa.Table.from_arrays(
             [
-                pa.concat_arrays(self._ids),
-                pa.concat_arrays(self._sources),
-                pa.array([self._status] * rows, pa.string()),
-                pa.array([self._path] * rows, pa.string()),
-                pa.array(range(self._first, self._first + rows), pa.int64()),
-                pa.concat_arrays(self._reasons) if self._reasons else pa.nulls(rows, pa.string()),
+                _array(batch.column("record_id")),
+                _array(batch.column("source_id")),
+                pa.array([self._status] * n, pa.string()),
+                pa.array([self._path] * n, pa.string()),
+                pa.array(range(self._rows, self._rows + n), pa.int64()),
+                reasons,
             ],
             schema=INDEX_SCHEMA,
         )
-        self.refs.extend(write_bucketed_run(self._folder, table, "record_id", self._digits))
-        self._first += rows
-        self._clear()
+        self._runs.add(table)
+        self._rows += n
 
 
 def _array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
@@ -451,10 +455,10 @@ class _MovedRows:
     """The rows a shard's notes move out, written as they come to one quarantine file per
     check beside the shard (`moved_path`), with their index rows and count changes."""
 
-    def __init__(self, run_dir: str, plan: ShardPlan, digits: int) -> None:
+    def __init__(self, run_dir: str, plan: ShardPlan, index: _IndexRuns) -> None:
         self._run_dir = run_dir
         self._plan = plan
-        self._digits = digits
+        self._index = index
         self._open: dict[str, tuple[str, HashedParquetWriter, _IndexRows]] = {}
 
     def write(self, table: pa.Table | None, status: str, result: ShardResult) -> None:
@@ -472,23 +476,19 @@ class _MovedRows:
             group = table.filter(pc.equal(table["check"], check))
             if check not in self._open:
                 tmp = files.join(self._run_dir, "_tmp", "final", f"{uuid.uuid4().hex}.parquet")
-                index = _IndexRows(
-                    self._run_dir, QUARANTINED, moved_path(self._plan, check), self._digits
-                )
+                index = _IndexRows(self._index, QUARANTINED, moved_path(self._plan, check))
                 self._open[check] = (tmp, HashedParquetWriter(tmp, table.schema), index)
             _, writer, index = self._open[check]
             writer.write(group)
             index.add(group)
 
     def close(self, result: ShardResult) -> None:
-        """Finish the files (renamed to their final names) and their index runs; list them."""
-        for check, (tmp, writer, index) in sorted(self._open.items()):
+        """Finish the files (renamed to their final names); list them."""
+        for check, (tmp, writer, _) in sorted(self._open.items()):
             path = moved_path(self._plan, check)
             size, sha = writer.close()
             files.rename(tmp, files.join(self._run_dir, path))
             result.files.append(FileWritten(QUARANTINE, path, writer.rows, size, sha))
-            index.flush()
-            result.refs.extend(index.refs)
 
 
 def moved_path(plan: ShardPlan, check: str) -> str:
@@ -507,7 +507,7 @@ def write_shard(
     notes: NoteTable | NoteFiles | Mapping[RowRef, RowNote] | None = None,
     moved_schema: pa.Schema | None = None,
 ) -> ShardResult:
-    """Write one shard from its slices; its index rows go to a bucketed run under _tmp.
+    """Write one shard from its slices; its index rows go to bucketed runs under _tmp.
 
     Rows with a note that has a reason are written to a quarantine file beside the shard
     (`moved_path`), with `moved_schema`, and counted out of `status` into the quarantine."""
@@ -515,11 +515,12 @@ def write_shard(
         notes = NoteTable.of_notes(notes)
     tmp = files.join(run_dir, "_tmp", "final", f"{uuid.uuid4().hex}.parquet")
     writer = HashedParquetWriter(tmp, schema)
-    index = _IndexRows(run_dir, status, plan.path, digits)
+    runs = _IndexRuns(run_dir, digits)
+    index = _IndexRows(runs, status, plan.path)
     result = ShardResult([], [])
-    moved = _MovedRows(run_dir, plan, digits)
+    moved = _MovedRows(run_dir, plan, runs)
     for cut in plan.slices:
-        with notes.piece(cut.piece) if notes else PieceNotes(NOTE_SCHEMA.empty_table()) as mine:
+        with notes.piece(cut.piece) if notes else contextlib.nullcontext() as mine:
             for first, batch in _slice_batches(run_dir, cut):
                 noted = mine.between(first, first + batch.num_rows) if mine else {}
                 if noted:
@@ -535,9 +536,9 @@ def write_shard(
     size, sha = writer.close()
     files.rename(tmp, files.join(run_dir, plan.path))
     result.files.insert(0, FileWritten(plan.kind, plan.path, writer.rows, size, sha))
-    index.flush()
-    result.refs.extend(index.refs)
     moved.close(result)
+    runs.flush()
+    result.refs = runs.refs
     return result
 
 
