@@ -8,6 +8,7 @@ another copy.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import os
 import pwd
@@ -30,6 +31,37 @@ def shared_data_dir() -> Path | None:
     configured = os.environ.get("CORPUSGATE_SHARED_DATA")
     path = Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
     return path if path.is_dir() else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist, start the slow tests first, spread over the workers.
+
+    `--dist worksteal` hands worker k the k-th contiguous slice of the collection and lets an
+    idle worker steal the end of a busy one's queue. A test of forty seconds met last leaves
+    one core idle that long, so the `slow` tests go first, longest first, each to the slice with
+    the least slow time so far; the other tests fill the slices in their collection order."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers < 2:
+        return
+
+    def cost(item: pytest.Item) -> float:
+        marker = item.get_closest_marker("slow")
+        return float(marker.args[0]) if marker and marker.args else 0.0
+
+    slow = sorted((i for i in items if cost(i) > 0), key=cost, reverse=True)
+    rest = iter([i for i in items if cost(i) == 0])
+    slices: list[list[pytest.Item]] = [[] for _ in range(workers)]
+    load = [0.0] * workers
+    for item in slow:
+        k = load.index(min(load))
+        slices[k].append(item)
+        load[k] += cost(item)
+    left = len(items)
+    for k, part in enumerate(slices):
+        size = left // (workers - k)  # worksteal's first split: the pending tests shared evenly
+        left -= size
+        part.extend(itertools.islice(rest, max(0, size - len(part))))
+    items[:] = [item for part in slices for item in part] + list(rest)
 
 
 @pytest.fixture
@@ -192,25 +224,43 @@ class DemoRun:
         return DemoRun(target / "out", f"sqlite:///{target / database.name}", self.stdout)
 
 
+def once_per_session(
+    factory: pytest.TempPathFactory, name: str, make: Callable[[Path], dict[str, Any]]
+) -> dict[str, Any]:
+    """`make(folder)` once per test session, its JSON-able result shared by every worker.
+
+    Under pytest-xdist a session-scoped fixture runs once per worker; for the costly ones (a
+    whole run, a browser) the first worker to take the lock makes it in the session's common
+    temporary folder and the others wait for the lock and read what it saved."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        return make(factory.mktemp(name))
+    from filelock import FileLock
+
+    common = factory.getbasetemp().parent  # one folder per session, above the workers'
+    folder, made = common / name, common / f"{name}.json"
+    with FileLock(str(common / f"{name}.lock")):
+        if not made.exists():
+            folder.mkdir()
+            made.write_text(json.dumps(make(folder), default=str))
+    return json.loads(made.read_text())
+
+
+Once = Callable[[str, Callable[[Path], dict[str, Any]]], dict[str, Any]]
+
+
+@pytest.fixture(scope="session")
+def once(tmp_path_factory: pytest.TempPathFactory) -> Once:
+    """`once(name, make)`: `once_per_session` for a test's own costly fixture."""
+    return lambda name, make: once_per_session(tmp_path_factory, name, make)
+
+
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """The demo, run once per test session through the console script, as the README runs it.
 
     Tests read it; a test that changes an output or the store works on `demo_run.copy(...)`.
-    Under pytest-xdist the workers share one run: the first to take the lock makes it in the
-    session's common temporary folder, the others wait for the lock and read it."""
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    if worker is None:
-        return _run_demo(tmp_path_factory.mktemp("demo"))
-    from filelock import FileLock
-
-    common = tmp_path_factory.getbasetemp().parent  # one folder per session, above the workers'
-    base, made = common / "demo", common / "demo.json"
-    with FileLock(str(common / "demo.lock")):
-        if not made.exists():
-            base.mkdir()
-            made.write_text(json.dumps(asdict(_run_demo(base)), default=str))
-    saved = json.loads(made.read_text())
+    Under pytest-xdist the workers share one run (`once_per_session`)."""
+    saved = once_per_session(tmp_path_factory, "demo", lambda base: asdict(_run_demo(base)))
     return DemoRun(Path(saved["output"]), saved["store"], saved["stdout"])
 
 

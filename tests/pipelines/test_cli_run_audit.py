@@ -132,27 +132,6 @@ def test_audit_of_an_unknown_id_exits_1(
     assert code == 1 and out == "" and message in err
 
 
-def test_rerun_gives_the_same_ids_and_rows_with_beam_options_passed_through(
-    demo_output: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    again = tmp_path / "again"
-    code, _, err = run_cli(
-        capsys,
-        "run",
-        "--config",
-        str(DEMO_CONFIG),
-        "--output",
-        str(again),
-        "--direct_running_mode=multi_processing",
-        "--direct_num_workers=2",
-    )
-    assert code == 0, err
-    first = {(r["record_id"], r["text"]) for r in shard_rows(demo_output)}
-    second = {(r["record_id"], r["text"]) for r in shard_rows(again)}
-    assert first == second and len(first) == manifest(demo_output)["totals"]["written"]
-    assert manifest(again)["sources"] == manifest(demo_output)["sources"]
-
-
 def test_a_broken_input_is_quarantined_and_the_run_still_publishes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

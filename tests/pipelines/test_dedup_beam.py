@@ -31,6 +31,12 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "dedup-poetry" / "p
 WORDS = [f"w{i}" for i in range(80)]
 
 
+def _settings(**fields: Any) -> DedupSettings:
+    """A handful of records needs no 64-way shuffle: each step is still cut into 4 parts, so
+    records meet across part files, with a fraction of the files to write and delete."""
+    return DedupSettings(**{"partitions": 4, "max_rounds": 4, **fields})
+
+
 def _replace(words: list[str], at: list[int], tag: str) -> list[str]:
     return [f"{tag}{i}" if i in at else w for i, w in enumerate(words)]
 
@@ -112,7 +118,7 @@ def _check(
 
 
 def test_exact_copies_across_two_sources(tmp_path: Path) -> None:
-    spec = DedupSpec(DedupSettings(keeper_sources=["wiki"]))
+    spec = DedupSpec(_settings(keeper_sources=["wiki"]))
     w1, k1, w2, w3 = _items(
         [
             ("w1", "web", "Hello World, said the page."),
@@ -135,7 +141,7 @@ def test_a_repeated_record_id_is_decided_by_the_copy_read_first(tmp_path: Path) 
     # first is the record, the later one leaves as duplicate_record_id (unique_ids). Dedup
     # must decide for "x" by the first copy only, whichever reaches it first: here the later
     # copy comes first and holds the text of "y", which must stay a cluster of its own.
-    spec = DedupSpec(DedupSettings(keeper_sources=["wiki"]))
+    spec = DedupSpec(_settings(keeper_sources=["wiki"]))
     records = [
         ("x", "web", "The same words, twice over.", "b.jsonl\x00" + "9".zfill(20)),
         ("y", "web", "Another text that only the later copy holds.", "c.jsonl\x00" + "1".zfill(20)),
@@ -156,7 +162,7 @@ def test_a_repeated_record_id_is_decided_by_the_copy_read_first(tmp_path: Path) 
 
 
 def test_near_copy_chain_is_one_cluster(tmp_path: Path) -> None:
-    spec = DedupSpec(DedupSettings())
+    spec = DedupSpec(_settings())
     a, b, c = _items([("a", "s", A), ("b", "s", B), ("c", "s", C)], spec)
     # The premise: a ~ b and b ~ c reach the threshold, a and c do not.
     bar = spec.settings.threshold
@@ -170,7 +176,7 @@ def test_near_copy_chain_is_one_cluster(tmp_path: Path) -> None:
 
 
 def test_keeper_by_source_priority_then_record_id(tmp_path: Path) -> None:
-    spec = DedupSpec(DedupSettings(keeper_sources=["gold", "silver"]))
+    spec = DedupSpec(_settings(keeper_sources=["gold", "silver"]))
     rows = [("a1", "bronze", A), ("s2", "silver", A), ("g9", "gold", A), ("g3", "gold", B)]
     a1, s2, g9, g3 = _items(rows, spec)
     expected = [
@@ -183,9 +189,7 @@ def test_keeper_by_source_priority_then_record_id(tmp_path: Path) -> None:
 
 
 def test_simhash_for_one_source_kind(tmp_path: Path) -> None:
-    spec = DedupSpec(
-        DedupSettings(methods_by_kind={"user_input": "simhash"}), {"chat": "user_input"}
-    )
+    spec = DedupSpec(_settings(methods_by_kind={"user_input": "simhash"}), {"chat": "user_input"})
     x, y, z = _items(
         [
             ("x", "chat", "see you at the station at nine"),
@@ -210,7 +214,7 @@ def test_simhash_for_one_source_kind(tmp_path: Path) -> None:
 def test_exact_and_near_can_be_switched(
     tmp_path: Path, exact: bool, near: bool, clustered: set[str]
 ) -> None:
-    spec = DedupSpec(DedupSettings(exact=exact, near=near))
+    spec = DedupSpec(_settings(exact=exact, near=near))
     rows = [("a", "s", A), ("b", "s", A.upper()), ("c", "s", A + " ."), ("d", "s", B)]
     items = _items(rows, spec)
     with TestPipeline(runner="FnApiRunner") as p:
@@ -224,12 +228,12 @@ def test_exact_and_near_can_be_switched(
 
 
 def test_disabled_decides_nothing(tmp_path: Path) -> None:
-    spec = DedupSpec(DedupSettings(enabled=False))
+    spec = DedupSpec(_settings(enabled=False))
     _check(_items([("x", "s", A), ("y", "s", A)], spec), spec.settings, tmp_path, [])
 
 
 def test_no_duplicates_no_decisions(tmp_path: Path) -> None:
-    spec = DedupSpec(DedupSettings())
+    spec = DedupSpec(_settings())
     _check(
         _items([("x", "s", A), ("y", "s", "!!!"), ("z", "s", "")], spec),
         spec.settings,
@@ -239,7 +243,7 @@ def test_no_duplicates_no_decisions(tmp_path: Path) -> None:
 
 
 def test_keeper_published_by_an_earlier_run(tmp_path: Path) -> None:
-    spec = DedupSpec(DedupSettings(keeper_sources=["new"]))
+    spec = DedupSpec(_settings(keeper_sources=["new"]))
     (old,) = _items([("old", "archive", A)], spec)
     fresh, again = _items([("fresh", "new", B), ("old", "archive", A)], spec)
     published = old.as_previous()
@@ -254,7 +258,7 @@ def test_keeper_published_by_an_earlier_run(tmp_path: Path) -> None:
 
 
 def test_incremental_run_through_signature_files(tmp_path: Path) -> None:
-    spec = DedupSpec(DedupSettings())
+    spec = DedupSpec(_settings())
     first = _items([("p1", "crawl", A), ("p2", "crawl", A), ("p3", "crawl", C)], spec)
     folder = tmp_path / "published"
     with TestPipeline(runner="FnApiRunner") as p:
@@ -285,7 +289,7 @@ def test_real_poems_golden(tmp_path: Path) -> None:
     other authors are found, editions with other readings in two of twenty characters
     (相思, 靜夜思: estimated Jaccard ~0.5) stay apart."""
     poems = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").splitlines()]
-    spec = DedupSpec(DedupSettings(keeper_sources=["quantangshi"]))
+    spec = DedupSpec(_settings(keeper_sources=["quantangshi"]))
     rows = [
         (p["id"], "mengxue" if p["id"].startswith("mx") else "quantangshi", p["text"])
         for p in poems
@@ -320,7 +324,7 @@ def test_real_poems_golden(tmp_path: Path) -> None:
 def test_a_graph_longer_than_the_rounds_fails_the_run(tmp_path: Path) -> None:
     words = [f"v{i}" for i in range(200)]
     rows = [(f"r{i:02d}", "s", " ".join(words[3 * i : 3 * i + 60])) for i in range(40)]
-    settings = DedupSettings(max_rounds=1)
+    settings = _settings(max_rounds=1)
     items = _items(rows, DedupSpec(settings))
     pipeline = TestPipeline(runner="FnApiRunner")
     _ = pipeline | beam.Create(items) | FindDuplicates(settings, str(tmp_path))

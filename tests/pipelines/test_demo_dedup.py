@@ -92,6 +92,7 @@ def test_signatures_of_the_kept_records_are_published(demo_run: DemoRun) -> None
     assert f"{MIRROR:<28} exact     2  near     2  kept in: {WIKI} 4" in report
 
 
+@pytest.mark.slow(9)
 def test_a_run_against_the_published_demo_removes_what_it_published(
     demo_run: DemoRun, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

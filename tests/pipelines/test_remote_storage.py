@@ -28,6 +28,7 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     return code, out, err
 
 
+@pytest.mark.slow(28)
 def test_run_audit_report_and_forget_on_s3(
     s3_bucket: Bucket,
     tmp_path: Path,

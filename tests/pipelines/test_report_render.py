@@ -14,7 +14,7 @@ from corpusgate.pipelines.cli import main
 from corpusgate.transforms.output.published import open_output
 
 if TYPE_CHECKING:
-    from conftest import DemoRun
+    from conftest import DemoRun, Once
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,23 +29,27 @@ def _screenshot_module() -> Any:
     return module
 
 
-@pytest.fixture(scope="module")
-def rendered(demo_run: DemoRun, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+@pytest.fixture(scope="session")
+def rendered(demo_run: DemoRun, once: Once) -> dict[str, Any]:
     shot = _screenshot_module()
     if shot.find_chromium() is None:
         pytest.skip("no Chromium on PATH (scripts/setup installs the Debian package as root)")
-    run = demo_run.copy(tmp_path_factory.mktemp("render"))
-    main(["evidence", "--output", str(run.output), "--store", run.store])
-    published = open_output(str(run.output))
-    page = Path(published.path("reports/sources.html"))
-    png = tmp_path_factory.mktemp("png") / "report.png"
-    return {
-        "wide": shot.render(page, png, 1280),
-        "narrow": shot.render(page, None, 760),
-        "png": png,
-        "manifest": run.manifest(),
-        "report": json.loads(Path(published.path("reports/sources.json")).read_text()),
-    }
+
+    def render(folder: Path) -> dict[str, Any]:
+        run = demo_run.copy(folder)
+        main(["evidence", "--output", str(run.output), "--store", run.store])
+        published = open_output(str(run.output))
+        page = Path(published.path("reports/sources.html"))
+        return {
+            "wide": shot.render(page, folder / "report.png", 1280),
+            "narrow": shot.render(page, None, 760),
+            "png": str(folder / "report.png"),
+            "manifest": run.manifest(),
+            "report": json.loads(Path(published.path("reports/sources.json")).read_text()),
+        }
+
+    # One render for the session, whichever worker runs these tests (two pages in Chromium).
+    return once("rendered-report", render)
 
 
 def test_plots_are_drawn_at_a_readable_size(rendered: dict[str, Any]) -> None:
@@ -53,7 +57,7 @@ def test_plots_are_drawn_at_a_readable_size(rendered: dict[str, Any]) -> None:
     assert set(plots) == {"outcomes", "gate", "mix"}
     assert all(p["width"] > 400 and p["height"] > 150 for p in plots.values())
     assert any("5% line" in t for t in plots["gate"]["texts"])
-    assert rendered["png"].stat().st_size > 50_000
+    assert Path(rendered["png"]).stat().st_size > 50_000
 
 
 @pytest.mark.parametrize("width", ["wide", "narrow"])

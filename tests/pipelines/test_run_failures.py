@@ -28,6 +28,7 @@ def _config(tmp_path: Path, store: str, output: Path, extra: str = "") -> Path:
     return path
 
 
+@pytest.mark.slow(8)
 def test_losing_the_store_mid_run_publishes_nothing_and_names_the_cause(
     demo_run: DemoRun,
     private_postgres: tuple[str, Callable[[], None]],

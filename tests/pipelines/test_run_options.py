@@ -86,6 +86,7 @@ def test_bad_dataflow_options_exit_2_without_a_network_wait(
     assert code == 2 and expected in err and "Traceback" not in err
 
 
+@pytest.mark.slow(14)
 def test_a_dataflow_dry_run_translates_the_demo_offline(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -194,6 +194,7 @@ def test_shipped_dev_metrics_reproduce(shared_data, name):
         assert getattr(got, key) == pytest.approx(carded[key], abs=0.005), key
 
 
+@pytest.mark.slow(40)
 def test_swsr_retrain_reproduces_the_shipped_model(shared_data, tmp_path):
     # The smallest recipe (7,215 labelled rows plus the clean negatives). Single-threaded,
     # fixed seeds. In a fresh process, as `classifier train` does: fastText keeps state between

@@ -132,3 +132,19 @@ def test_pinyin_and_homophones() -> None:
     fold = lambda s: "".join(table.get(c, c) for c in s)  # noqa: E731
     assert fold("赌常") == fold("赌场") and fold("冰度") == fold("冰毒")
     assert homophone_ok("网上赌场", "网上赌常") and not homophone_ok("网上赌场", "忘尚度长")
+
+
+def test_the_homophone_table_reads_as_pinyin_answers_for_each_character() -> None:
+    # The table reads pypinyin's dictionary directly (fast); it must equal what its public
+    # `pinyin()` says for every ideograph, or an upgrade changed the readings under us.
+    from pypinyin import Style, pinyin
+
+    first: dict[str, str] = {}
+    expected: dict[str, str] = {}
+    for cp in range(0x4E00, 0xA000):
+        got = pinyin(chr(cp), style=Style.NORMAL, heteronym=False, errors="ignore")
+        if got and got[0] and got[0][0].isalpha():
+            expected[chr(cp)] = first.setdefault(got[0][0], chr(cp))
+    assert homophone_table() == {ch: to for ch, to in expected.items() if to != ch}
+    table = homophone_table()
+    assert table["绿"] == table["驴"] != table.get("路", "路")  # lü and lu stay apart

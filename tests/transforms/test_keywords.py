@@ -407,6 +407,7 @@ def _digest(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.mark.slow(8)
 def test_build_writes_candidates_for_review_not_the_library(
     shared_data: Path, tmp_path: Path
 ) -> None:

@@ -152,16 +152,24 @@ def pinyin_spellings(term: str, max_syllables: int = 6) -> set[str]:
 def homophone_table() -> dict[str, str]:
     """Each CJK unified ideograph -> the first character (by code point) sharing its most common
     toneless reading. One character for one, so a converter built on it keeps offsets."""
-    from pypinyin import Style, pinyin
+    from pypinyin import Style
+    from pypinyin.pinyin_dict import pinyin_dict
+    from pypinyin.style import convert
 
+    # pypinyin's own table and tone stripping, read directly: what `pinyin(ch, Style.NORMAL)`
+    # answers for one character (its first reading), in 0.08 s instead of a second of its
+    # per-call segmenting, which every process building a detector paid (Dataflow workers too).
+    # test_harm_normalize.py holds it equal to `pinyin()` on every character.
     reading: dict[str, str] = {}
     first: dict[str, str] = {}
     for cp in range(0x4E00, 0xA000):
-        ch = chr(cp)
-        got = pinyin(ch, style=Style.NORMAL, heteronym=False, errors="ignore")
-        if not got or not got[0] or not got[0][0].isalpha():
+        readings = pinyin_dict.get(cp)
+        if not readings:
             continue
-        syllable = got[0][0]
+        syllable = convert(readings.split(",")[0], Style.NORMAL, strict=True)
+        if not syllable or not syllable.isalpha():
+            continue
+        ch = chr(cp)
         reading[ch] = syllable
         first.setdefault(syllable, ch)
     return {ch: first[s] for ch, s in reading.items() if first[s] != ch}
