@@ -15,6 +15,7 @@ if TYPE_CHECKING:
 REPO = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow(3)
 @pytest.mark.parametrize("name", sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb")))
 def test_notebook_runs(
     name: str, demo_run: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch

@@ -132,6 +132,7 @@ def test_audit_of_an_unknown_id_exits_1(
     assert code == 1 and out == "" and message in err
 
 
+@pytest.mark.slow(5)
 def test_a_broken_input_is_quarantined_and_the_run_still_publishes(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -204,6 +205,7 @@ def test_report_rebuilds_from_the_manifest(
     assert (run_dir / "reports/sources.txt").exists()
 
 
+@pytest.mark.slow(6)
 def test_a_source_rejected_before_collection_is_not_read(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

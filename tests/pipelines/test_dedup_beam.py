@@ -257,6 +257,7 @@ def test_keeper_published_by_an_earlier_run(tmp_path: Path) -> None:
     _check([fresh, again], spec.settings, tmp_path / "w", expected, previous=[old])
 
 
+@pytest.mark.slow(5)
 def test_incremental_run_through_signature_files(tmp_path: Path) -> None:
     spec = DedupSpec(_settings())
     first = _items([("p1", "crawl", A), ("p2", "crawl", A), ("p3", "crawl", C)], spec)

@@ -195,6 +195,7 @@ def test_user_input_cases(
     assert rows == ([row_id] if row_id else [])
 
 
+@pytest.mark.slow(5)
 def test_a_run_refuses_a_source_whose_licence_text_changed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -54,6 +54,7 @@ def test_losing_the_store_mid_run_publishes_nothing_and_names_the_cause(
     assert sorted(p.name for p in (output / "runs").iterdir()) == runs_before
 
 
+@pytest.mark.slow(5)
 def test_a_pipeline_that_fails_publishes_nothing_and_keeps_the_previous_output(
     demo_run: DemoRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

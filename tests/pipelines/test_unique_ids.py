@@ -179,6 +179,7 @@ def _rows(output: Path, kind: str) -> list[dict]:
     ]
 
 
+@pytest.mark.slow(5)
 @pytest.mark.parametrize("dedup", [False, True])
 def test_a_repeated_native_id_publishes_the_copy_read_first(
     corpus: Path, capsys: pytest.CaptureFixture[str], dedup: bool

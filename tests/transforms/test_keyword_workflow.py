@@ -205,6 +205,7 @@ def test_log_odds_ranks_what_sets_the_harmful_side_apart() -> None:
     assert ranked.index("骗子") < ranked.index("天气")
 
 
+@pytest.mark.slow(4)
 def test_suggest_prints_a_review_sheet_for_the_code(
     shared_data: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
