@@ -191,26 +191,27 @@ def worker_package_args(options: PipelineOptions, build_dir: Path) -> list[str]:
             "remote workers need corpusgate: build a wheel (python -m build --wheel) and pass "
             "--extra_packages dist/corpusgate-*.whl"
         )
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "--no-deps",
-            "--quiet",
-            "-w",
-            str(build_dir),
-            str(root),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    wheels = sorted(build_dir.glob("corpusgate-*.whl"))
-    if done.returncode != 0 or not wheels:
+    # First with the build backend installed here (the `dataflow` extra brings setuptools 77+):
+    # no index is asked, so a launcher without a network can still package its workers. Else
+    # pip's isolated build, which fetches the backend from the package index.
+    failures: list[str] = []
+    pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet"]
+    for isolation in (["--no-build-isolation"], []):
+        done = subprocess.run(
+            [*pip_wheel, *isolation, "-w", str(build_dir), str(root)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        wheels = sorted(build_dir.glob("corpusgate-*.whl"))
+        if done.returncode == 0 and wheels:
+            break
+        failures.append(done.stderr.strip()[-300:])
+    else:
         raise ConfigError(
-            f"could not build corpusgate's wheel for the workers: {done.stderr[-400:]}"
+            "could not build corpusgate's wheel for the workers (install "
+            "'corpusgate[dataflow]' for a build backend that needs no network, or pass "
+            f"--extra_packages): {' | '.join(failures)}"
         )
     return [f"--extra_packages={wheels[-1]}"]
 

@@ -92,6 +92,8 @@ def test_a_dataflow_dry_run_translates_the_demo_offline(
 ) -> None:
     pytest.importorskip("google.cloud.storage", reason="the dataflow extra is not installed")
     monkeypatch.setenv("CORPUSGATE_STORE_URL", f"sqlite:///{tmp_path}/s.sqlite")
+    # Offline means offline: the workers' wheel is built without asking a package index.
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
     code, out, err = run(
         capsys,
         "--config",
