@@ -196,9 +196,9 @@ def worker_package_args(options: PipelineOptions, build_dir: Path) -> list[str]:
     # pip's isolated build, which fetches the backend from the package index.
     failures: list[str] = []
     pip_wheel = [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet"]
-    for isolation in (["--no-build-isolation"], []):
+    for flags in (["--no-build-isolation"], []):
         done = subprocess.run(
-            [*pip_wheel, *isolation, "-w", str(build_dir), str(root)],
+            [*pip_wheel, *flags, "-w", str(build_dir), str(root)],
             capture_output=True,
             text=True,
             check=False,

@@ -130,17 +130,14 @@ def open_write(location: str) -> Iterator[IO[bytes]]:
 
 def read_bytes(location: str) -> bytes:
     """A whole file; FileNotFoundError when nothing is there, local or remote alike."""
-    if not is_remote(location):
-        with open(location, "rb") as handle:
-            return handle.read()
     try:
         with open_read(location) as handle:
             return handle.read()
     except Exception:
         # Each store says "missing" in its own words (S3's 404, GCS's NotFound), so ask only
         # when a read fails: an existence check before every read was one more request per
-        # file, and a run reads back hundreds of small files.
-        if not exists(location):
+        # file, and a run reads back hundreds of small files. A local file raises its own.
+        if is_remote(location) and not exists(location):
             raise FileNotFoundError(location) from None
         raise
 

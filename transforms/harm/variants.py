@@ -159,7 +159,7 @@ def homophone_table() -> dict[str, str]:
     # pypinyin's own table and tone stripping, read directly: what `pinyin(ch, Style.NORMAL)`
     # answers for one character (its first reading), in 0.08 s instead of a second of its
     # per-call segmenting, which every process building a detector paid (Dataflow workers too).
-    # test_harm_normalize.py holds it equal to `pinyin()` on every character.
+    # tests/transforms/test_harm_evasion.py holds it equal to `pinyin()` on every character.
     reading: dict[str, str] = {}
     first: dict[str, str] = {}
     for cp in range(0x4E00, 0xA000):
