@@ -227,6 +227,78 @@ def test_notes_move_rows_out_of_a_shard_and_mark_the_rows_that_stay(tmp_path: Pa
     assert sorted(statuses) == ["quarantined"] * 2 + ["written"] * 4
 
 
+def _notes_row_by_row(
+    batch: pa.RecordBatch, first: int, notes: dict[int, RowNote]
+) -> tuple[list[dict], list[dict]]:
+    """What notes mean, one Python row at a time: the rows that stay, the rows that move."""
+    staying, moved = [], []
+    for i, row in enumerate(batch.to_pylist()):
+        note = notes.get(first + i)
+        if note is None:
+            staying.append(row)
+            continue
+        row["lineage"]["dedup_cluster"] = note.cluster
+        detail = f"{note.reason}: {note.detail}" if note.reason else note.detail
+        outcome = "fail" if note.reason else "pass"
+        row["lineage"]["decisions"].append(
+            {"check": note.check, "outcome": outcome, "detail": detail}
+        )
+        if note.reason is None:
+            staying.append(row)
+        else:
+            moved.append(
+                {
+                    "record_id": row["record_id"],
+                    "source_id": row["source_id"],
+                    "text": row["text"],
+                    "raw": None,
+                    "check": note.check,
+                    "reason": note.reason,
+                    "detail": note.detail,
+                    "lineage": row["lineage"],
+                }
+            )
+    return staying, moved
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_notes_are_applied_column_by_column_as_they_read_row_by_row(seed: int) -> None:
+    """A batch sliced out of a larger one (offsets), rows with decisions already, notes on
+    none, some or all rows, clusters and reasons or none: the same rows as row by row."""
+    import random
+
+    from corpusgate.transforms.output.finalize import _apply_notes
+
+    rng = random.Random(seed)
+    data = rows(300)
+    for i, row in enumerate(data):
+        row["lineage"]["decisions"] = [
+            {"check": "harm", "outcome": "pass", "detail": f"d{i}.{k}"} for k in range(i % 3)
+        ]
+        row["lineage"]["dedup_cluster"] = "old" if i % 7 == 0 else None
+    whole = pa.RecordBatch.from_pylist(data, schema=SHARD_SCHEMA)
+    start = rng.randrange(0, 50)
+    batch = whole.slice(start, rng.randrange(1, 250))
+    first = rng.randrange(0, 1000)
+    share = (0.0, 0.1, 0.5, 1.0)[seed % 4]
+    notes = {
+        first + i: RowNote(
+            rng.choice(["dedup", "normalize"]),
+            rng.choice([None, "c1", "簇"]),
+            rng.choice([None, "exact_duplicate", "near_duplicate"]),
+            f"note {i}",
+        )
+        for i in range(batch.num_rows)
+        if rng.random() < share
+    }
+    staying, moved = _apply_notes(batch, first, "p", notes, SHARD_SCHEMA, QUARANTINE_SCHEMA)
+    want_staying, want_moved = _notes_row_by_row(batch, first, notes)
+    assert staying.to_pylist() == want_staying
+    assert (moved.to_pylist() if moved is not None else []) == want_moved
+    assert staying.schema == SHARD_SCHEMA
+    assert moved is None or moved.schema == QUARANTINE_SCHEMA
+
+
 @pytest.mark.parametrize(
     ("settings", "rows_per_shard"),
     [

@@ -103,12 +103,21 @@ def _keepers(batches: Iterable[pa.RecordBatch]) -> dict[bytes, _Keeper]:
     for batch in batches:
         roots = _roots(batch)
         orders = batch.column("order").to_pylist()
+        # The batch's candidate per cluster first (the first of the smallest order), so only
+        # those rows become Python: one `take`, not a one-row slice per new keeper.
+        best: dict[bytes, int] = {}
         for i, (root, order) in enumerate(zip(roots, orders, strict=True)):
+            j = best.get(root)
+            if j is None or order < orders[j]:
+                best[root] = i
+        sizes = Counter(roots)
+        chosen = batch.take(pa.array(list(best.values()), pa.int64())).to_pylist()
+        for (root, i), row in zip(best.items(), chosen, strict=True):
             keeper = keepers.get(root)
-            if keeper is None or order < keeper.order:
-                row = batch.slice(i, 1).to_pylist()[0]
+            size = sizes[root] + (keeper.size if keeper else 0)
+            if keeper is None or orders[i] < keeper.order:
                 keeper = _Keeper(
-                    order,
+                    orders[i],
                     row["record_id"],
                     row["source_id"],
                     row["exact"],
@@ -116,10 +125,9 @@ def _keepers(batches: Iterable[pa.RecordBatch]) -> dict[bytes, _Keeper]:
                     row["signature"],
                     row["previous"],
                     row["ref"],
-                    keeper.size if keeper else 0,
                 )
                 keepers[root] = keeper
-            keeper.size += 1
+            keeper.size = size
     return keepers
 
 

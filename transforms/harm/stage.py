@@ -4,14 +4,18 @@ Two passes over the source, so memory never holds the corpus (DESIGN §8):
 
     pass 1   records ─► ChooseSample (ids of the bottom k by rank of (seed, record_id),
                         + population)
-             records ─► InSample (the chosen ids) ─► GateSample (their texts)
-                     ─► DecideGate (score only the sample, `gate_report`) ─► decisions
+             records ─► InSample (the chosen ids) ─► ScoreSample (detect each, where it
+                        was read) ─► GateSample (their small results) ─► DecideGate
+                        (`gate_report`) ─► decisions
     pass 2   records ─► Harm (score every record; the decisions as a side input) ─► kept
                                                                              └─► quarantine
 
 A record's sample rank depends on (seed, record_id) alone, so pass 1 keeps k ids per source
 and nothing else, then reads the sources once more for the texts of those ids (a bundle of
-fewer than k records would otherwise hold all its texts until the merge). The gate's decision
+fewer than k records would otherwise hold all its texts until the merge). The chosen records
+are scored where they are read, spread over the workers like the read; only each one's small
+result goes on to its source's combine (a combine of texts scored all k of a source on one
+worker). The gate's decision
 table (one small report per source) is the only thing pass 2 waits for. Pass 2 then streams:
 a rejected source leaves whole (`source_rejected`, the verification's id in
 `lineage.assessment_id`); in an accepted source a flagged record is
@@ -30,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
+from apache_beam.transforms.window import GlobalWindows
 
 from corpusgate.schemas.reasons import HARM, HARMFUL_CONTENT, SOURCE_GATE, SOURCE_REJECTED
 from corpusgate.schemas.records import Record
@@ -45,11 +50,11 @@ __all__ = [
     "ChooseSample",
     "DecideGate",
     "GateChoice",
-    "GateSample",
     "HarmFilter",
     "HarmSettings",
     "HarmSpec",
     "HarmStage",
+    "ScoreSample",
     "assessment_id_for",
     "in_sample",
     "library_warning",
@@ -228,11 +233,11 @@ class _ChooseFn(_BottomKFn):
 
 
 class _SampleFn(_BottomKFn):
-    """The chosen records with their text and language, for scoring."""
+    """The chosen records' detection results (`SampleEntry`), for the gate report."""
 
-    def add_input(self, acc: _Sample, item: tuple[str, str, str | None]) -> _Sample:
-        record_id, text, language = item
-        acc.bottom.add(record_id, (text, language))
+    def add_input(self, acc: _Sample, item: tuple[str, SampleEntry]) -> _Sample:
+        record_id, entry = item
+        acc.bottom.add(record_id, entry)
         acc.population += 1
         return acc
 
@@ -240,37 +245,20 @@ class _SampleFn(_BottomKFn):
         return acc
 
 
-class _PerSourceBottomK(beam.PTransform):
-    """Records → (source_id, `combine`'s output over `item(record)` of the source's records)."""
-
-    combine: type[_BottomKFn]
+class ChooseSample(beam.PTransform):
+    """Records → (source_id, GateChoice): each source's k sample ids and its population."""
 
     def __init__(self, policy: HarmPolicy) -> None:
         super().__init__()
         self._k = policy.sample_size
         self._seed = policy.seed
 
-    @staticmethod
-    def item(record: Record) -> Any:
-        raise NotImplementedError
-
     def expand(self, records: beam.PCollection) -> beam.PCollection:
-        item = self.item
         return (
             records
-            | "Item" >> beam.Map(lambda r: (r["source_id"], item(r)))
-            | "BottomK" >> beam.CombinePerKey(self.combine(self._k, self._seed))
+            | "Item" >> beam.Map(lambda r: (r["source_id"], r["record_id"]))
+            | "BottomK" >> beam.CombinePerKey(_ChooseFn(self._k, self._seed))
         )
-
-
-class ChooseSample(_PerSourceBottomK):
-    """Records → (source_id, GateChoice): each source's k sample ids and its population."""
-
-    combine = _ChooseFn
-
-    @staticmethod
-    def item(record: Record) -> str:
-        return record["record_id"]
 
 
 def in_sample(record: Record, choices: Mapping[str, GateChoice]) -> bool:
@@ -279,14 +267,55 @@ def in_sample(record: Record, choices: Mapping[str, GateChoice]) -> bool:
     return choice is not None and record["record_id"] in choice.ids
 
 
-class GateSample(_PerSourceBottomK):
-    """Records of the chosen samples → (source_id, sample with texts): at most k per source."""
+class _ScoreFn(beam.DoFn):
+    """Chosen records → (source_id, (record_id, SampleEntry)), detected in batches."""
 
-    combine = _SampleFn
+    def __init__(self, spec: HarmSpec) -> None:
+        self._spec = spec
+        self._pending: list[Record] = []
 
-    @staticmethod
-    def item(record: Record) -> tuple[str, str, str | None]:
-        return record["record_id"], record["text"], _language(record)
+    def setup(self) -> None:
+        self._detector = self._spec.detector()
+
+    def start_bundle(self) -> None:
+        self._pending = []
+
+    def process(self, record: Record) -> Iterator[tuple[str, tuple[str, SampleEntry]]]:
+        self._pending.append(record)
+        if len(self._pending) >= HarmFilter.batch_size:
+            yield from self._flush()
+
+    def finish_bundle(self) -> Iterator[Any]:
+        # Outputs of finish_bundle carry their window explicitly (batch pipelines: global).
+        yield from (GlobalWindows.windowed_value(out) for out in self._flush())
+
+    def _flush(self) -> Iterator[tuple[str, tuple[str, SampleEntry]]]:
+        records, self._pending = self._pending, []
+        if not records:
+            return
+        results = _detect_all(
+            self._detector, [r["text"] for r in records], [_language(r) for r in records]
+        )
+        for record, res in zip(records, results, strict=True):
+            entry = SampleEntry(res.flagged, res.language, tuple(res.model_hits), tuple(res.codes))
+            yield record["source_id"], (record["record_id"], entry)
+
+
+class ScoreSample(beam.PTransform):
+    """The chosen records → (source_id, `_Sample` of their results): scored in the stage that
+    reads them, then at most k small entries per source meet in its combine."""
+
+    def __init__(self, spec: HarmSpec) -> None:
+        super().__init__()
+        self._spec = spec
+
+    def expand(self, records: beam.PCollection) -> beam.PCollection:
+        policy = self._spec.policy
+        return (
+            records
+            | "Detect" >> beam.ParDo(_ScoreFn(self._spec))
+            | "BottomK" >> beam.CombinePerKey(_SampleFn(policy.sample_size, policy.seed))
+        )
 
 
 class _DecideFn(beam.DoFn):
@@ -301,22 +330,8 @@ class _DecideFn(beam.DoFn):
         self, item: tuple[str, _Sample], choices: Mapping[str, GateChoice]
     ) -> Iterator[tuple[str, dict[str, Any]]]:
         source_id, sample = item
-        chosen = sample.bottom.items()
-        results = _detect_all(
-            self._detector,
-            [text for _, _, (text, _) in chosen],
-            [lang for _, _, (_, lang) in chosen],
-        )
-        entries = [
-            (
-                rank,
-                record_id,
-                SampleEntry(res.flagged, res.language, tuple(res.model_hits), tuple(res.codes)),
-            )
-            for (rank, record_id, _), res in zip(chosen, results, strict=True)
-        ]
         report = gate_report(
-            entries,
+            sample.bottom.items(),
             choices[source_id].population,
             self._spec.policy,
             methods=self._detector.methods,
@@ -376,7 +391,7 @@ class HarmStage(beam.PTransform):
             sample = records | "InSample" >> beam.Filter(in_sample, beam.pvalue.AsDict(choices))
         decisions = (
             sample
-            | "GateSample" >> GateSample(self._spec.policy)
+            | "GateSample" >> ScoreSample(self._spec)
             | "DecideGate" >> DecideGate(self._spec, choices)
         )
         out = records | "Filter" >> CheckStage(
