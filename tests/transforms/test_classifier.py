@@ -43,6 +43,24 @@ def test_tokenize(text, scheme, expected):
     assert tokenize(text, scheme) == expected
 
 
+def test_ascii_text_tokenizes_as_the_cjk_aware_pattern_does() -> None:
+    """The ASCII shortcut of the "chars" scheme gives the tokens of the general pattern."""
+    from corpusgate.transforms.harm import classifier
+
+    texts = [
+        "Don't stop!! <url> and <user> <3 a_b 12.5% x--y",
+        "RT @user: check www.example.com/a?b=1 ... #tag $100 (ok) [x] {y} ~z`",
+        "tabs\tand\nlines\r\n\x1c\x1f unit separators _under_score_",
+        "".join(chr(c) for c in range(128)),
+    ]
+    for text in texts:
+        for folded in (False, True):
+            lowered = text if folded else text.lower()
+            marked = classifier._MENTION.sub(" <user> ", classifier._URL.sub(" <url> ", lowered))
+            general = classifier._CHAR_TOKENS if "<" in marked else classifier._CHAR_TOKENS_PLAIN
+            assert tokenize(text, "chars", folded=folded) == " ".join(general.findall(marked))
+
+
 def test_tokenize_output_is_one_line():
     assert "\n" not in tokenize("line one\r\nline two\u2028three")
 

@@ -30,6 +30,20 @@ def test_normalize_text(text: str, expected: str) -> None:
     assert normalize_text(text) == expected
 
 
+def test_ascii_text_normalizes_as_the_general_steps_do() -> None:
+    """The ASCII shortcut equals NFKC, case folding, invisible characters out, spaces joined."""
+    import re
+    import unicodedata
+
+    every = "".join(chr(c) for c in range(128))
+    for text in (every, every[::-1] * 3, "  Tabs\tand\x1c\x1f separators  ", "MiXeD 123"):
+        general = unicodedata.normalize("NFKC", text).casefold()
+        general = " ".join(
+            re.sub("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]", "", general).split()
+        )
+        assert normalize_text(text) == general
+
+
 @pytest.mark.parametrize(
     "text", ["Hello   World", "ＡＢＣ", "Straße", "床前明月光，\u3000疑是", "", "ǅemal ΣΑΣ"]
 )

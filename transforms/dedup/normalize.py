@@ -25,6 +25,9 @@ _INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e]")
 def normalize_text(text: str) -> str:
     """NFKC, case folded, zero-width characters removed, whitespace runs collapsed to one
     space, trimmed. Idempotent."""
+    if text.isascii():
+        # ASCII is NFKC already, folds case as `lower` does and holds no zero-width character.
+        return " ".join(text.lower().split())
     folded = unicodedata.normalize("NFKC", text).casefold()
     # Case folding can leave text that is no longer NFKC (rare: e.g. some Greek forms).
     if not unicodedata.is_normalized("NFKC", folded):
