@@ -62,7 +62,6 @@ from corpusgate.transforms.harm.stage import (
     ChooseSample,
     HarmSpec,
     HarmStage,
-    in_sample,
     library_warning,
 )
 from corpusgate.transforms.language.stage import LanguageSpec, language_key
@@ -364,10 +363,9 @@ def build_pipeline(
         rank_read = pipeline | "RankRead" >> ReadSource(tasks)
         ranked = _cause_prefix(rank_read[RECORDS], stages, "Rank", identify=False)[RECORDS]
         choices = ranked | "ChooseSample" >> ChooseSample(stages.harm.policy)
-        gate_read = pipeline | "GateRead" >> ReadSource(tasks)
-        chosen = gate_read[RECORDS] | "InSample" >> beam.Filter(
-            in_sample, beam.pvalue.AsDict(choices)
-        )
+        # The chosen ids only: every other record of the read stops at its id.
+        wanted = choices | "ChosenIds" >> beam.MapTuple(lambda sid, choice: (sid, choice.ids))
+        chosen = (pipeline | "GateRead" >> ReadSource(tasks, only=wanted))[RECORDS]
         sample = _cause_prefix(chosen, stages, "Gate")[RECORDS]
         out = records | "Harm" >> HarmStage(stages.harm, sample_records=sample, choices=choices)
         records = out[RECORDS]

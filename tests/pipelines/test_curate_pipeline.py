@@ -88,6 +88,46 @@ def test_read_source_routes_records_quarantine_and_counts(registry: Registry) ->
         )
 
 
+def test_a_read_for_chosen_ids_yields_those_records_alone(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`only` (source -> ids): the chosen records, as a full read makes them; no quarantine
+    row, and `normalize` never runs on a record that was not chosen."""
+    import apache_beam as beam
+
+    from corpusgate.transforms.spine import read_source
+
+    built: list[str] = []
+    normalize = read_source.normalize
+
+    def counting(item, ctx):  # type: ignore[no-untyped-def]
+        built.append(ctx.source_id)
+        return normalize(item, ctx)
+
+    monkeypatch.setattr(read_source, "normalize", counting)
+    tasks = plan_tasks(list(registry), "run-1", "cfg")
+    # a2 (blank text) is chosen but fails normalisation; src-b's b1 is chosen, b2 is not.
+    wanted = {
+        "src-a": frozenset({record_id("src-a", "id=a3"), record_id("src-a", "id=a2")}),
+        "src-b": frozenset({record_id("src-b", "id=b1")}),
+    }
+    with TestPipeline(runner="FnApiRunner") as p:
+        only = p | "Wanted" >> beam.Create(sorted(wanted.items()))
+        out = p | ReadSource(tasks, only=only)
+        assert_that(
+            out["records"] | "Ids" >> _map(lambda r: (r["source_id"], r["record_id"], r["text"])),
+            equal_to(
+                [
+                    ("src-a", record_id("src-a", "id=a3"), "gamma"),
+                    ("src-b", record_id("src-b", "id=b1"), "beta"),
+                ]
+            ),
+            label="records",
+        )
+        assert_that(out[QUARANTINE], equal_to([]), label="quarantine")
+    assert sorted(built) == ["src-a", "src-a", "src-b"]  # a2, a3, b1: nothing else was built
+
+
 def _map(fn):  # type: ignore[no-untyped-def]
     import apache_beam as beam
 

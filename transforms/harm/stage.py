@@ -4,9 +4,9 @@ Two passes over the source, so memory never holds the corpus (DESIGN §8):
 
     pass 1   records ─► ChooseSample (ids of the bottom k by rank of (seed, record_id),
                         + population)
-             records ─► InSample (the chosen ids) ─► ScoreSample (detect each, where it
-                        was read) ─► GateSample (their small results) ─► DecideGate
-                        (`gate_report`) ─► decisions
+             records of the chosen ids (a read that builds no other record) ─► ScoreSample
+                        (detect each, where it was read) ─► GateSample (their small results)
+                        ─► DecideGate (`gate_report`) ─► decisions
     pass 2   records ─► Harm (score every record; the decisions as a side input) ─► kept
                                                                              └─► quarantine
 
@@ -15,8 +15,8 @@ and nothing else, then reads the sources once more for the texts of those ids (a
 fewer than k records would otherwise hold all its texts until the merge). The chosen records
 are scored where they are read, spread over the workers like the read; only each one's small
 result goes on to its source's combine (a combine of texts scored all k of a source on one
-worker). The gate's decision
-table (one small report per source) is the only thing pass 2 waits for. Pass 2 then streams:
+worker). The gate's decision table (one small report per source) is the only thing pass 2
+waits for. Pass 2 then streams:
 a rejected source leaves whole (`source_rejected`, the verification's id in
 `lineage.assessment_id`); in an accepted source a flagged record is
 quarantined `harmful_content` with its codes; the rest pass with a decision naming any signal.

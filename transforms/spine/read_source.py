@@ -12,16 +12,14 @@ from __future__ import annotations
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
-from typing import Any
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from corpusgate.transforms.spine.checks import QUARANTINE
 from corpusgate.transforms.spine.plan import ReadTask
-from corpusgate.transforms.spine.readers import Skipped, read_file
-from corpusgate.transforms.spine.to_record import normalize
+from corpusgate.transforms.spine.readers import RawFailure, Skipped, read_file
+from corpusgate.transforms.spine.to_record import id_of, normalize
 
 __all__ = ["QUARANTINE", "READ_COUNTS", "SKIPPED", "ReadSource"]
 
@@ -68,23 +66,30 @@ class _ReadFileFn(beam.DoFn):
     def setup(self) -> None:
         self._progress = Progress(self._interval)
 
-    def process(self, task: ReadTask) -> Iterator[Any]:
+    def process(self, task, *only):  # type: ignore[no-untyped-def] - Beam reads hints here
+        # task: ReadTask; only: () or (source_id -> frozenset of record ids,)
         count = 0
         skipped: Counter[str] = Counter()
         source_id = task.context.source_id
+        # With `only` (source -> ids), just the records of those ids: the rest are never built.
+        wanted: frozenset[str] | None = only[0].get(source_id, frozenset()) if only else None
         for item in read_file(task.path, task.format, task.uri):
             if isinstance(item, Skipped):  # not a document by design: counted, not read
                 skipped[item.record_type] += 1
                 continue
             count += 1
+            if count % 1000 == 0:
+                self._progress.add(source_id, 1000)
+            if wanted is not None and (
+                isinstance(item, RawFailure) or id_of(item, task.context) not in wanted
+            ):
+                continue
             ok, row = normalize(item, task.context)
             if ok:
                 yield row
-            else:
+            elif wanted is None:
                 self._failed.inc()
                 yield beam.pvalue.TaggedOutput(QUARANTINE, row)
-            if count % 1000 == 0:
-                self._progress.add(source_id, 1000)
         self._progress.add(source_id, count % 1000)
         self._seen.inc(count)
         yield beam.pvalue.TaggedOutput(READ_COUNTS, (source_id, count))
@@ -93,21 +98,31 @@ class _ReadFileFn(beam.DoFn):
 
 
 class ReadSource(beam.PTransform):
-    """Outputs: `records`, `quarantine`, `read_counts`, `skipped`."""
+    """Outputs: `records`, `quarantine`, `read_counts`, `skipped`.
+
+    `only`, a PCollection of (source_id, frozenset of record ids), reads just the usable
+    records of those ids (no quarantine rows): the id is all that is computed for the others."""
 
     def __init__(
-        self, tasks: list[ReadTask], *, reshuffle: bool = False, progress_interval: float = 0
+        self,
+        tasks: list[ReadTask],
+        *,
+        reshuffle: bool = False,
+        progress_interval: float = 0,
+        only: beam.PCollection | None = None,
     ) -> None:
         super().__init__()
         self._tasks = tasks
         self._reshuffle = reshuffle
         self._interval = progress_interval
+        self._only = only
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         files = pbegin | "PlanFiles" >> beam.Create(self._tasks) | "SpreadFiles" >> beam.Reshuffle()
-        outputs = files | "ReadAndMap" >> beam.ParDo(_ReadFileFn(self._interval)).with_outputs(
-            QUARANTINE, READ_COUNTS, SKIPPED, main="records"
-        )
+        side = [beam.pvalue.AsDict(self._only)] if self._only is not None else []
+        outputs = files | "ReadAndMap" >> beam.ParDo(
+            _ReadFileFn(self._interval), *side
+        ).with_outputs(QUARANTINE, READ_COUNTS, SKIPPED, main="records")
         records = outputs.records
         if self._reshuffle:
             # On a cluster, spread the records of a few large files over every worker.
