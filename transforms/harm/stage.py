@@ -4,9 +4,9 @@ Two passes over the source, so memory never holds the corpus (DESIGN §8):
 
     pass 1   records ─► ChooseSample (ids of the bottom k by rank of (seed, record_id),
                         + population)
-             records of the chosen ids (a read that builds no other record) ─► ScoreSample
-                        (detect each, where it was read) ─► GateSample (their small results)
-                        ─► DecideGate (`gate_report`) ─► decisions
+             records of the chosen ids (a read that builds no other record)
+                     ─► ScoreSample (detect each where it was read; per source, the k small
+                        results) ─► DecideGate (`gate_report`) ─► decisions
     pass 2   records ─► Harm (score every record; the decisions as a side input) ─► kept
                                                                              └─► quarantine
 
@@ -363,8 +363,8 @@ GATE = "gate"  # output tag of the per-source gate reports
 
 class HarmStage(beam.PTransform):
     """Both passes. Pass 1 chooses each source's sample ids from `rank_records` and scores the
-    chosen records of `sample_records` (a read of the same sources, filtered by `in_sample`
-    before anything else runs on it); pass 2 filters `records` with the decisions as a side
+    chosen records of `sample_records` (a read of the same sources that builds only the chosen
+    records, `ReadSource(only=...)`); pass 2 filters `records` with the decisions as a side
     input. Without them all three come from `records`, which a local runner then holds in
     memory until the decisions exist: fine for tests, not for a corpus."""
 
