@@ -338,9 +338,9 @@ def build_pipeline(
 ) -> None:
     """Read → checks in order → pieces → shards, quarantine, index → the run's summary."""
     run_dir = layout.run_dir
-    read = pipeline | "ReadSource" >> ReadSource(
-        tasks, reshuffle=reshuffle, progress_interval=progress_interval
-    )
+    # Progress lines (read, kept, quarantined per source) from the main read and its writers.
+    progress = (layout.run_id, progress_interval) if progress_interval > 0 else None
+    read = pipeline | "ReadSource" >> ReadSource(tasks, reshuffle=reshuffle, progress=progress)
     quarantined = [read[QUARANTINE]]
     pairs = []
     summary: list[beam.PCollection] = []
@@ -398,7 +398,7 @@ def build_pipeline(
     id_parts = min(PARTITIONS, index.buckets)
     ids = UniqueIdSpec(entries_folder(run_dir), native, id_parts) if native else None
     kept = records | "WriteShardPieces" >> WritePieces(
-        run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes, sign=sign, ids=ids
+        run_dir, SHARDS, SHARD_SCHEMA, WRITTEN, **sizes, sign=sign, ids=ids, progress=progress
     )
     # One writer per stage that quarantines, each fused with its stage: a Flatten of the rows
     # first would be a barrier on the local runner (FnApiRunner buffers every input of a
@@ -406,7 +406,15 @@ def build_pipeline(
     held_writes = [
         rows
         | f"WriteQuarantinePieces{i}"
-        >> WritePieces(run_dir, QUARANTINE_KIND, QUARANTINE_SCHEMA, QUARANTINED, **sizes, ids=ids)
+        >> WritePieces(
+            run_dir,
+            QUARANTINE_KIND,
+            QUARANTINE_SCHEMA,
+            QUARANTINED,
+            **sizes,
+            ids=ids,
+            progress=progress,
+        )
         for i, rows in enumerate(quarantined)
     ]
     held = {

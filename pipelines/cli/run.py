@@ -69,8 +69,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=30.0,
         metavar="S",
-        help="print records read, rate and elapsed time every S seconds while reading "
-        "(default 30; 0 or --json: quiet)",
+        help="every S seconds while records are read, print per source those read, kept by "
+        "the checks so far (dedup decides at the end) and quarantined, with the rate and "
+        "elapsed time (default 30; 0 or --json: quiet)",
     )
     parser.set_defaults(handler=handle, accepts_extra=True)
 

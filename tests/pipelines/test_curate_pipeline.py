@@ -194,3 +194,42 @@ def test_full_pipeline_writes_shards_quarantine_index_and_a_balanced_summary(
     for _, row in index_rows:
         located = pq.read_table(run_dir / row["file"]).to_pylist()[row["row"]]
         assert located["record_id"] == row["record_id"]
+
+
+def test_progress_lines_count_each_sources_records_read_kept_and_quarantined(
+    registry: Registry, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With an interval shorter than any step, the main read and the writers report as they
+    go; no line counts more records kept or quarantined than read, and the lines end at the
+    run's own counts (4 read in src-a: 2 kept, 2 quarantined; 2 in src-b: 1 and 1)."""
+    import re
+
+    layout = RunLayout(str(tmp_path / "out"), "run-progress")
+    tasks = plan_tasks(list(registry), "run-progress", "cfg")
+    with TestPipeline(runner="FnApiRunner") as p:
+        build_pipeline(
+            p,
+            tasks,
+            layout,
+            stages=Stages(),
+            config_sha256="cfg",
+            shards=ShardSettings(),
+            index=IndexSettings(buckets=16),
+            progress_interval=1e-12,
+        )
+    lines = [
+        line for line in capsys.readouterr().err.splitlines() if "corpusgate: progress:" in line
+    ]
+    assert lines
+    most: dict[str, tuple[int, int, int]] = {}
+    for line in lines:
+        for source, read, kept, held in re.findall(
+            r"(src-\w) (\d+) read (\d+) kept (\d+) quarantined", line
+        ):
+            counts = (int(read), int(kept), int(held))
+            assert counts[1] + counts[2] <= counts[0], line
+            seen = most.get(source, counts)
+            most[source] = tuple(max(a, b) for a, b in zip(seen, counts, strict=True))
+    # Every count is printed as it is added (the clock moves between two adds), so the
+    # largest figures are the final ones.
+    assert most == {"src-a": (4, 2, 2), "src-b": (2, 1, 1)}

@@ -27,6 +27,7 @@ from corpusgate.schemas.records import WRITTEN
 from corpusgate.transforms.common import files
 from corpusgate.transforms.output.filelist import HashingStream
 from corpusgate.transforms.output.layout import ShardSettings
+from corpusgate.transforms.spine.progress import RunProgress
 
 __all__ = [
     "IDS",
@@ -216,12 +217,22 @@ class _WritePiecesFn(beam.DoFn):
         sizes: dict[str, int],
         sign: Signer | None,
         ids: IdSpec | None,
+        progress: tuple[str, float] | None = None,
     ) -> None:
         self._args = (run_dir, kind, schema, status)
         self._sizes = sizes
         self._sign = sign
         self._ids = ids
+        self._progress_key = progress
         self._writer: PieceWriter | None = None
+
+    def setup(self) -> None:
+        self._count: Callable[[str], None] | None = None
+        if self._progress_key is not None:
+            progress = RunProgress.shared(*self._progress_key)
+            self._count = (
+                progress.add_kept if self._args[3] == WRITTEN else progress.add_quarantined
+            )
 
     def start_bundle(self) -> None:
         entries = self._ids.entries(kept=self._args[3] == WRITTEN) if self._ids else None
@@ -243,6 +254,8 @@ class _WritePiecesFn(beam.DoFn):
 
     def process(self, row: dict[str, Any]) -> Iterator[Any]:
         assert self._writer is not None
+        if self._count is not None:
+            self._count(row["source_id"])
         for piece in self._writer.add(row):
             yield beam.pvalue.TaggedOutput(PIECES, piece)
         yield from self._drain(windowed=False)
@@ -275,6 +288,7 @@ class WritePieces(beam.PTransform):
         group_bytes: int = _GROUP_BYTES,
         sign: Signer | None = None,
         ids: IdSpec | None = None,
+        progress: tuple[str, float] | None = None,
     ) -> None:
         super().__init__()
         sizes = {
@@ -284,7 +298,7 @@ class WritePieces(beam.PTransform):
             "group_bytes": group_bytes,
         }
         PieceWriter(run_dir, kind, schema, status, **sizes)  # bad sizes fail the build
-        self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes, sign, ids)
+        self._fn = _WritePiecesFn(run_dir, kind, schema, status, sizes, sign, ids, progress)
 
     def expand(self, rows: beam.PCollection) -> Any:
         return rows | "WritePieces" >> beam.ParDo(self._fn).with_outputs(

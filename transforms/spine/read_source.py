@@ -9,8 +9,6 @@ reader skipped by design (WARC requests, metadata, ...), counted per file and ty
 
 from __future__ import annotations
 
-import sys
-import time
 from collections import Counter
 
 import apache_beam as beam
@@ -18,6 +16,7 @@ from apache_beam.metrics import Metrics
 
 from corpusgate.transforms.spine.checks import QUARANTINE
 from corpusgate.transforms.spine.plan import ReadTask
+from corpusgate.transforms.spine.progress import RunProgress
 from corpusgate.transforms.spine.readers import RawFailure, Skipped, read_file
 from corpusgate.transforms.spine.to_record import id_of, normalize
 
@@ -27,44 +26,14 @@ READ_COUNTS = "read_counts"
 SKIPPED = "skipped"
 
 
-class Progress:
-    """Per-worker progress on stderr at most every `interval` seconds (0: silent).
-
-    Local runners share the launcher's terminal, so the user sees records read per source and
-    the rate while a long run goes on; remote workers' lines go to the runner's logs."""
-
-    def __init__(self, interval: float) -> None:
-        self.interval = interval
-        self.started = time.monotonic()
-        self.last = self.started
-        self.read: Counter[str] = Counter()
-
-    def add(self, source_id: str, count: int) -> None:
-        self.read[source_id] += count
-        now = time.monotonic()
-        if self.interval <= 0 or now - self.last < self.interval:
-            return
-        self.last = now
-        total = sum(self.read.values())
-        elapsed = now - self.started
-        top = ", ".join(f"{s} {n:,}" for s, n in self.read.most_common(4))
-        more = f" (+{len(self.read) - 4} sources)" if len(self.read) > 4 else ""
-        print(
-            f"corpusgate: progress: {total:,} records read in {elapsed:,.0f}s "
-            f"({total / max(elapsed, 1e-9):,.0f}/s): {top}{more}",
-            file=sys.stderr,
-            flush=True,
-        )
-
-
 class _ReadFileFn(beam.DoFn):
-    def __init__(self, progress_interval: float) -> None:
-        self._interval = progress_interval
+    def __init__(self, progress: tuple[str, float] | None) -> None:
+        self._progress_key = progress  # (run id, seconds between lines)
         self._seen = Metrics.counter("read", "seen")
         self._failed = Metrics.counter("read", "quarantined")
 
     def setup(self) -> None:
-        self._progress = Progress(self._interval)
+        self._progress = RunProgress.shared(*self._progress_key) if self._progress_key else None
 
     def process(self, task, *only):  # type: ignore[no-untyped-def] - Beam reads hints here
         # task: ReadTask; only: () or (source_id -> frozenset of record ids,)
@@ -78,8 +47,8 @@ class _ReadFileFn(beam.DoFn):
                 skipped[item.record_type] += 1
                 continue
             count += 1
-            if count % 1000 == 0:
-                self._progress.add(source_id, 1000)
+            if self._progress is not None:  # per record, so "read" never lags "kept"
+                self._progress.add_read(source_id, 1)
             if wanted is not None and (
                 isinstance(item, RawFailure) or id_of(item, task.context) not in wanted
             ):
@@ -90,7 +59,6 @@ class _ReadFileFn(beam.DoFn):
             elif wanted is None:
                 self._failed.inc()
                 yield beam.pvalue.TaggedOutput(QUARANTINE, row)
-        self._progress.add(source_id, count % 1000)
         self._seen.inc(count)
         yield beam.pvalue.TaggedOutput(READ_COUNTS, (source_id, count))
         for record_type, n in sorted(skipped.items()):
@@ -100,6 +68,7 @@ class _ReadFileFn(beam.DoFn):
 class ReadSource(beam.PTransform):
     """Outputs: `records`, `quarantine`, `read_counts`, `skipped`.
 
+    `progress` (run id, seconds) prints what was read (`progress.RunProgress`).
     `only`, a PCollection of (source_id, frozenset of record ids), reads just the usable
     records of those ids (no quarantine rows): the id is all that is computed for the others."""
 
@@ -108,20 +77,20 @@ class ReadSource(beam.PTransform):
         tasks: list[ReadTask],
         *,
         reshuffle: bool = False,
-        progress_interval: float = 0,
+        progress: tuple[str, float] | None = None,
         only: beam.PCollection | None = None,
     ) -> None:
         super().__init__()
         self._tasks = tasks
         self._reshuffle = reshuffle
-        self._interval = progress_interval
+        self._progress = progress
         self._only = only
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
         files = pbegin | "PlanFiles" >> beam.Create(self._tasks) | "SpreadFiles" >> beam.Reshuffle()
         side = [beam.pvalue.AsDict(self._only)] if self._only is not None else []
         outputs = files | "ReadAndMap" >> beam.ParDo(
-            _ReadFileFn(self._interval), *side
+            _ReadFileFn(self._progress), *side
         ).with_outputs(QUARANTINE, READ_COUNTS, SKIPPED, main="records")
         records = outputs.records
         if self._reshuffle:
