@@ -134,10 +134,10 @@ def _map(fn):  # type: ignore[no-untyped-def]
     return beam.Map(fn)
 
 
-@pytest.mark.parametrize(("num_shards", "expected_shards"), [(None, 3), (2, 2), (50, 3)])
-def test_full_pipeline_writes_shards_quarantine_index_and_a_balanced_summary(
-    registry: Registry, tmp_path: Path, num_shards: int | None, expected_shards: int
-) -> None:
+def _run(
+    registry: Registry, tmp_path: Path, shards: ShardSettings, progress_interval: float = 0
+) -> RunLayout:
+    """The whole pipeline without checks on the registry's sources, as run `run-1`."""
     layout = RunLayout(str(tmp_path / "out"), "run-1")
     tasks = plan_tasks(list(registry), "run-1", "cfg")
     with TestPipeline(runner="FnApiRunner") as p:
@@ -147,10 +147,21 @@ def test_full_pipeline_writes_shards_quarantine_index_and_a_balanced_summary(
             layout,
             stages=Stages(),
             config_sha256="cfg",
-            # Pieces of one row each: the finalize step must gather them into the shards asked.
-            shards=ShardSettings(num_shards=num_shards, max_rows=1, row_group_rows=1),
+            shards=shards,
             index=IndexSettings(buckets=16),
+            progress_interval=progress_interval,
         )
+    return layout
+
+
+@pytest.mark.parametrize(("num_shards", "expected_shards"), [(None, 3), (2, 2), (50, 3)])
+def test_full_pipeline_writes_shards_quarantine_index_and_a_balanced_summary(
+    registry: Registry, tmp_path: Path, num_shards: int | None, expected_shards: int
+) -> None:
+    # Pieces of one row each: the finalize step must gather them into the shards asked.
+    layout = _run(
+        registry, tmp_path, ShardSettings(num_shards=num_shards, max_rows=1, row_group_rows=1)
+    )
     run_dir = Path(layout.run_dir)
     summary = json.loads((run_dir / "_run/summary.json").read_text())
     assert sorted(map(tuple, summary["read"])) == [("src-a", 4), ("src-b", 2)]
@@ -204,19 +215,7 @@ def test_progress_lines_count_each_sources_records_read_kept_and_quarantined(
     run's own counts (4 read in src-a: 2 kept, 2 quarantined; 2 in src-b: 1 and 1)."""
     import re
 
-    layout = RunLayout(str(tmp_path / "out"), "run-progress")
-    tasks = plan_tasks(list(registry), "run-progress", "cfg")
-    with TestPipeline(runner="FnApiRunner") as p:
-        build_pipeline(
-            p,
-            tasks,
-            layout,
-            stages=Stages(),
-            config_sha256="cfg",
-            shards=ShardSettings(),
-            index=IndexSettings(buckets=16),
-            progress_interval=1e-12,
-        )
+    _run(registry, tmp_path, ShardSettings(), progress_interval=1e-12)
     lines = [
         line for line in capsys.readouterr().err.splitlines() if "corpusgate: progress:" in line
     ]
