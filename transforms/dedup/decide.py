@@ -34,6 +34,7 @@ __all__ = ["MEMBER_SCHEMA", "decide"]
 
 MEMBER_SCHEMA = pa.schema([pa.field("root", ID, nullable=False), *NODE_SCHEMA])
 _METHOD_NAMES = {tag: name for name, tag in METHOD_TAGS.items()}
+_MEMBER_COLUMNS = ("order", "previous", "exact", "record_id", "source_id", "ref", "method")
 
 
 @dataclass
@@ -47,6 +48,12 @@ class _Keeper:
     previous: bool
     ref: bytes
     size: int = 0
+    _loaded_ref: Any = None  # `ref` unpickled once: every member's decision names it
+
+    def loaded_ref(self) -> Any:
+        if self._loaded_ref is None:
+            self._loaded_ref = pickle.loads(self.ref)  # our own bytes, written by node_table
+        return self._loaded_ref
 
     def decision(
         self,
@@ -73,7 +80,7 @@ class _Keeper:
             absorbed=sum(counts.values()),
             absorbed_from=tuple(sorted(counts.items())),
             ref=pickle.loads(ref),  # our own bytes, written by node_table
-            keeper_ref=None if self.previous else pickle.loads(self.ref),
+            keeper_ref=None if self.previous else self.loaded_ref(),
         )
 
 
@@ -83,17 +90,15 @@ def _roots(batch: pa.RecordBatch) -> list[bytes]:
     return [raw[16 * (start + i) : 16 * (start + i + 1)] for i in range(batch.num_rows)]
 
 
-def _similarity(member: dict[str, Any], keeper: _Keeper) -> tuple[float | None, str]:
-    if member["exact"] == keeper.exact:
-        return 1.0, "exact"
-    method = member["method"]
-    if method != keeper.method or not member["signature"] or not keeper.signature:
+def _similarity(method: int, signature: bytes, keeper: _Keeper) -> tuple[float | None, str]:
+    """A member's estimated similarity to its keeper, when the two are not exact copies."""
+    if method != keeper.method or not signature or not keeper.signature:
         return None, ""
     if method == METHOD_TAGS["minhash"]:
-        a = np.frombuffer(member["signature"], dtype="<u4")
+        a = np.frombuffer(signature, dtype="<u4")
         b = np.frombuffer(keeper.signature, dtype="<u4")
         return float(np.count_nonzero(a == b)) / len(a), "minhash"
-    a_bits = int.from_bytes(member["signature"], "little")
+    a_bits = int.from_bytes(signature, "little")
     b_bits = int.from_bytes(keeper.signature, "little")
     return 1.0 - (a_bits ^ b_bits).bit_count() / 64, "simhash"
 
@@ -138,16 +143,25 @@ def decide(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[str, DupDecision
     absorbed: dict[bytes, Counter[str]] = {root: Counter() for root in keepers}
     for batch in batches:
         roots = _roots(batch)
-        for root, row in zip(roots, batch.to_pylist(), strict=True):
+        # Column by column, and a signature only for a member that is no exact copy: most
+        # members are (a whole row as a dict, signature and band keys included, cost more).
+        columns = _MEMBER_COLUMNS
+        orders, previous, exacts, record_ids, sources, refs, methods = (
+            batch.column(name).to_pylist() for name in columns
+        )
+        signatures = batch.column("signature")
+        for i, root in enumerate(roots):
             keeper = keepers[root]
-            if row["order"] == keeper.order or row["previous"]:
+            if orders[i] == keeper.order or previous[i]:
                 continue
-            similarity, method = _similarity(row, keeper)
-            absorbed[root][row["source_id"]] += 1
-            reason = EXACT_DUPLICATE if row["exact"] == keeper.exact else NEAR_DUPLICATE
-            yield keeper.decision(
-                row["record_id"], row["source_id"], row["ref"], reason, similarity, method
-            )
+            source_id = sources[i]
+            absorbed[root][source_id] += 1
+            if exacts[i] == keeper.exact:
+                reason, similarity, method = EXACT_DUPLICATE, 1.0, "exact"
+            else:
+                reason = NEAR_DUPLICATE
+                similarity, method = _similarity(methods[i], signatures[i].as_py(), keeper)
+            yield keeper.decision(record_ids[i], source_id, refs[i], reason, similarity, method)
     for root, keeper in keepers.items():
         if not keeper.previous:
             yield keeper.decision(
