@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
 
 import pytest
@@ -87,7 +88,7 @@ def test_read_failures_keep_raw_bytes_and_a_locator_based_id() -> None:
 
 
 def test_a_per_record_licence_overrides_the_entry() -> None:
-    ctx = SourceContext(**{**CTX.__dict__, "fields": (*CTX.fields, ("licence", "lic"))})
+    ctx = dataclasses.replace(CTX, fields=(*CTX.fields, ("licence", "lic")))
     _, rec = normalize(RawRecord({"body": "x", "lic": "CC-BY-4.0"}, LOC), ctx)
     assert rec["lineage"]["licence"] == {"expression": "CC-BY-4.0"}
 

@@ -38,6 +38,7 @@ from apache_beam.transforms.window import GlobalWindows
 
 from corpusgate.schemas.reasons import HARM, HARMFUL_CONTENT, SOURCE_GATE, SOURCE_REJECTED
 from corpusgate.schemas.records import Record
+from corpusgate.transforms.common.heap import freeze_long_lived
 from corpusgate.transforms.harm.detect import DetectResult, HarmDetector, HarmPolicy
 from corpusgate.transforms.harm.gate.assessment import SampleEntry, gate_report, model_accuracy
 from corpusgate.transforms.harm.gate.statistics import BottomK
@@ -276,6 +277,7 @@ class _ScoreFn(beam.DoFn):
 
     def setup(self) -> None:
         self._detector = self._spec.detector()
+        freeze_long_lived()
 
     def start_bundle(self) -> None:
         self._pending = []

@@ -14,11 +14,15 @@ can show, so the source is refused whole (`licence_evidence_changed`, naming the
 
 from __future__ import annotations
 
+from typing import Any
+
 from corpusgate.schemas.reasons import LICENCE, LICENCE_EVIDENCE_CHANGED
 from corpusgate.schemas.records import Record
 from corpusgate.transforms.provenance.evidence import document_problem, entry_relative
 from corpusgate.transforms.provenance.licences import LicencePolicy, check_licence, choose_licence
 from corpusgate.transforms.spine.checks import SourceFacts, Verdict, keep, quarantine
+
+_MEMO = 4096  # distinct record licences remembered per source (a few, in practice)
 
 
 class OpenSourceCheck:
@@ -35,6 +39,7 @@ class OpenSourceCheck:
                 self.authorization_path = entry_relative(facts, path)
                 notes.append(f"authorization {self.authorization_path} sha256 {recorded[:12]}…")
         self.authorization_note = "; ".join(notes)
+        self._decided: dict[str | None, tuple[bool, str, str, dict[str, Any]]] = {}
         self.refusal: Verdict | None = None
         problems = [
             p
@@ -58,6 +63,21 @@ class OpenSourceCheck:
         # expression that differs from the entry's can only have come from the record.
         seen = (lineage.get("licence") or {}).get("expression")
         record_licence = seen if seen and seen != entry_licence else None
+        # The verdict depends on the record's licence alone: most records of a source state
+        # none, so it is worked out once per expression (a fresh lineage dict each time).
+        decided = self._decided.get(record_licence)
+        if decided is None:
+            decided = self._decide(record_licence)
+            if len(self._decided) < _MEMO:
+                self._decided[record_licence] = decided
+        kept, reason, detail, licence = decided
+        fresh = {**licence, "obligations": list(licence["obligations"])}
+        if not kept:
+            return quarantine(LICENCE, reason, detail, lineage={"licence": fresh})
+        return keep(LICENCE, detail, lineage={"licence": fresh})
+
+    def _decide(self, record_licence: str | None) -> tuple[bool, str, str, dict[str, Any]]:
+        entry_licence = self.facts.licence
         expression, came_from = choose_licence(record_licence, entry_licence)
         result = check_licence(
             expression, self.policy, has_authorization=bool(self.authorization_path)
@@ -75,6 +95,4 @@ class OpenSourceCheck:
         if self.authorization_note:
             parts.append(self.authorization_note)
         detail = "; ".join(p for p in parts if p)
-        if not result.ok:
-            return quarantine(LICENCE, result.reason, detail, lineage={"licence": licence})
-        return keep(LICENCE, detail, lineage={"licence": licence})
+        return bool(result.ok), "" if result.ok else result.reason, detail, licence

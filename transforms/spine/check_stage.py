@@ -19,6 +19,7 @@ from apache_beam.metrics import Metrics
 from apache_beam.transforms.window import GlobalWindows
 
 from corpusgate.schemas.records import Record
+from corpusgate.transforms.common.heap import freeze_long_lived
 from corpusgate.transforms.spine.checks import (
     PAIRS,
     QUARANTINE,
@@ -67,6 +68,7 @@ class _CheckFn(beam.DoFn):
     def setup(self) -> None:
         self._check = self._spec.build()
         self._counters = _Counters(self._spec.name)
+        freeze_long_lived()  # the check's models and tables live as long as the worker
 
     def start_bundle(self) -> None:
         self._pending = []

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from corpusgate.schemas import reasons
@@ -31,10 +32,15 @@ class SourceContext:
     config_sha256: str
 
     def field(self, name: str) -> str | None:
+        return self._field_map.get(name)
+
+    @cached_property
+    def _field_map(self) -> dict[str, str]:
+        # Asked several times per record: a dict, built once (the first mapping of a name wins).
+        found: dict[str, str] = {}
         for logical, raw in self.fields:
-            if logical == name:
-                return raw
-        return None
+            found.setdefault(logical, raw)
+        return found
 
 
 def _lineage(ctx: SourceContext, locator: Locator):  # type: ignore[no-untyped-def]
@@ -137,7 +143,12 @@ def _normalize_record(item: RawRecord, ctx: SourceContext) -> tuple[bool, Record
     # A JSON "\ud800" escape decodes to a lone surrogate: valid JSON, but no character, and
     # neither Parquet nor the detectors can hold it.
     for name, value in (("text", text), ("url", lineage["url"]), ("id", native)):
-        if isinstance(value, str) and (bad := _LONE_SURROGATE.search(value)):
+        # ASCII text holds no surrogate (a C-level flag, no scan).
+        if (
+            isinstance(value, str)
+            and not value.isascii()
+            and (bad := _LONE_SURROGATE.search(value))
+        ):
             return False, _reject(
                 record,
                 item,

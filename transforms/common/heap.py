@@ -1,0 +1,27 @@
+"""Keep the cyclic garbage collector off the objects a worker holds for its whole life.
+
+A worker builds its detectors once (keyword automata, jieba's and pypinyin's dictionaries,
+conversion tables, Presidio's recognizers): hundreds of thousands of long-lived objects that
+every full collection walks again, while the records that make the garbage die young, most
+of them freed by reference counting before any collection. `freeze_long_lived` moves what is
+alive now out of the collector's generations (`gc.freeze`, CPython's advice for long-lived
+processes; it frees nothing and costs a list splice) and lets 20,000 new container objects
+(not 700) gather before a young collection. Measured on a 20,000-record run: 4.1 s of the
+run in the collector (3.2 s in 16 full collections) before, 0.75 s after.
+"""
+
+from __future__ import annotations
+
+import gc
+
+__all__ = ["freeze_long_lived"]
+
+_YOUNG = 20_000  # allocations between young collections; CPython's default is 700
+
+
+def freeze_long_lived() -> None:
+    """Call once what a worker keeps is built (a DoFn's setup): it is never scanned again."""
+    gc.freeze()
+    young, middle, old = gc.get_threshold()
+    if 0 < young < _YOUNG:  # 0 means the collector is off: the process's own choice
+        gc.set_threshold(_YOUNG, middle, old)
