@@ -145,9 +145,8 @@ def decide(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[str, DupDecision
         roots = _roots(batch)
         # Column by column, and a signature only for a member that is no exact copy: most
         # members are (a whole row as a dict, signature and band keys included, cost more).
-        columns = _MEMBER_COLUMNS
         orders, previous, exacts, record_ids, sources, refs, methods = (
-            batch.column(name).to_pylist() for name in columns
+            batch.column(name).to_pylist() for name in _MEMBER_COLUMNS
         )
         signatures = batch.column("signature")
         for i, root in enumerate(roots):

@@ -60,10 +60,9 @@ _CHAR_TOKENS = re.compile(rf"<url>|<user>|[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
 _CHAR_TOKENS_PLAIN = re.compile(rf"[{_CJK}]|[^\W{_CJK}]+|[^\w\s]")
 # "runs": CJK runs stay whole and fastText's char n-grams (minn/maxn) see inside them.
 _RUN_TOKENS = re.compile(r"<url>|<user>|\w+|[^\w\s]")
-# "chars" on ASCII text: no CJK character to split, so a word is a plain `\w+` run. Same tokens
-# as the CJK-aware patterns, without testing every character against the CJK class.
-_ASCII_CHAR_TOKENS = re.compile(r"<url>|<user>|\w+|[^\w\s]")
-_ASCII_CHAR_TOKENS_PLAIN = re.compile(r"\w+|[^\w\s]")
+# "chars" on ASCII text: no CJK character to split, so it splits as "runs" does, without
+# testing every character against the CJK class.
+_RUN_TOKENS_PLAIN = re.compile(r"\w+|[^\w\s]")
 
 TOKENIZER_SCHEMES = ("chars", "runs")
 
@@ -86,7 +85,7 @@ def tokenize(text: str, scheme: str = "chars", *, folded: bool = False) -> str:
     if scheme == "chars":
         # Without a placeholder the pattern may skip its `<url>|<user>` branches (faster).
         if text.isascii():
-            pattern = _ASCII_CHAR_TOKENS if "<" in text else _ASCII_CHAR_TOKENS_PLAIN
+            pattern = _RUN_TOKENS if "<" in text else _RUN_TOKENS_PLAIN
         else:
             pattern = _CHAR_TOKENS if "<" in text else _CHAR_TOKENS_PLAIN
     # No branch of the patterns matches whitespace, so runs of it need no collapsing first.

@@ -34,7 +34,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import apache_beam as beam
-from apache_beam.transforms.window import GlobalWindows
 
 from corpusgate.schemas.reasons import HARM, HARMFUL_CONTENT, SOURCE_GATE, SOURCE_REJECTED
 from corpusgate.schemas.records import Record
@@ -269,32 +268,16 @@ def in_sample(record: Record, choices: Mapping[str, GateChoice]) -> bool:
 
 
 class _ScoreFn(beam.DoFn):
-    """Chosen records → (source_id, (record_id, SampleEntry)), detected in batches."""
+    """A batch of chosen records → (source_id, (record_id, SampleEntry)) each."""
 
     def __init__(self, spec: HarmSpec) -> None:
         self._spec = spec
-        self._pending: list[Record] = []
 
     def setup(self) -> None:
         self._detector = self._spec.detector()
         freeze_long_lived()
 
-    def start_bundle(self) -> None:
-        self._pending = []
-
-    def process(self, record: Record) -> Iterator[tuple[str, tuple[str, SampleEntry]]]:
-        self._pending.append(record)
-        if len(self._pending) >= HarmFilter.batch_size:
-            yield from self._flush()
-
-    def finish_bundle(self) -> Iterator[Any]:
-        # Outputs of finish_bundle carry their window explicitly (batch pipelines: global).
-        yield from (GlobalWindows.windowed_value(out) for out in self._flush())
-
-    def _flush(self) -> Iterator[tuple[str, tuple[str, SampleEntry]]]:
-        records, self._pending = self._pending, []
-        if not records:
-            return
+    def process(self, records: list[Record]) -> Iterator[tuple[str, tuple[str, SampleEntry]]]:
         results = _detect_all(
             self._detector, [r["text"] for r in records], [_language(r) for r in records]
         )
@@ -315,6 +298,10 @@ class ScoreSample(beam.PTransform):
         policy = self._spec.policy
         return (
             records
+            | "Batch"
+            >> beam.BatchElements(
+                min_batch_size=HarmFilter.batch_size, max_batch_size=HarmFilter.batch_size
+            )
             | "Detect" >> beam.ParDo(_ScoreFn(self._spec))
             | "BottomK" >> beam.CombinePerKey(_SampleFn(policy.sample_size, policy.seed))
         )
