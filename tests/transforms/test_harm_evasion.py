@@ -123,6 +123,28 @@ def test_leet_view(text: str, view: str | None) -> None:
     assert leet_view(text) == (None if view is None else text.replace(text.split()[-1], view))
 
 
+def test_leet_view_folds_every_word_that_mixes_letters_and_leet() -> None:
+    """The view against a plain restatement of its rule, on random text: each maximal word of
+    letters, digits and `@$!` that holds a letter next to a leet character is folded."""
+    import random
+    import re
+
+    from corpusgate.transforms.harm.variants import LEET
+
+    table = str.maketrans(LEET)
+    pair = re.compile(r"[a-z][013457@$!]|[013457@$!][a-z]")
+    rng = random.Random(7)
+    alphabet = "ab13z0457@$!9 .-中"
+    for _ in range(5000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 12)))
+        folded = re.sub(
+            r"[a-z0-9@$!]+",
+            lambda m: m.group().translate(table) if pair.search(m.group()) else m.group(),
+            text,
+        )
+        assert leet_view(text) == (folded if pair.search(text) else None), text
+
+
 def test_pinyin_and_homophones() -> None:
     assert pinyin_key("代开发票") == "daikaifapiao"
     assert pinyin_key("赌博") is None  # two syllables collide with English words

@@ -175,6 +175,24 @@ def test_matcher_pickles_by_rebuilding(small: KeywordMatcher) -> None:
         assert clone.match(text) == small.match(text)
 
 
+def test_one_automaton_over_several_lists_finds_what_each_list_finds() -> None:
+    """The matcher scans once for the library's keys and the views' extra keys; each list must
+    get exactly the hits an automaton of its own would give, a key shared by two lists in both."""
+    from corpusgate.transforms.harm.keywords import _Automaton, _MultiAutomaton
+
+    rng = random.Random(3)
+    words = ["ab", "abc", "bc", "赌博", "博彩", "c", "xab", "𠀀b"]
+    lists = [sorted(set(rng.sample(words, 4))) for _ in range(3)]
+    lists[2] = sorted(set(lists[2]) | {lists[0][0]})  # one key in two lists
+    multi = _MultiAutomaton(lists)
+    singles = [_Automaton(keys) for keys in lists]
+    for _ in range(2000):
+        text = "".join(rng.choice("abcx赌博彩 𠀀") for _ in range(rng.randint(0, 14)))
+        found = multi.find(text)
+        for got, single in zip(found, singles, strict=True):
+            assert sorted(got) == sorted(single.find(text)), (text, lists)
+
+
 def _oracle(matcher: KeywordMatcher) -> Callable[[str], list[tuple[str, str, int, int, float]]]:
     """The same matching done with pyahocorasick (character level) over the same normaliser."""
     import ahocorasick

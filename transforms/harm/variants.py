@@ -40,7 +40,10 @@ LEET = {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$
 _WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789@$!")
 _LEET_TABLE = str.maketrans(LEET)
 # A letter beside a leet character: the only words worth a leet view (`f4gg0t`, not `1990`).
-_LEET_MIX = re.compile(r"[a-z][013457@$!]|[013457@$!][a-z]")
+# Led by the leet class, which the regex engine skips to fast (two branches each led by a
+# class tested every position: 4x slower on English text); it finds the leet character of the
+# first letter/leet pair, and `leet_view` grows that to the same word either way.
+_LEET_MIX = re.compile(r"[013457@$!](?:(?=[a-z])|(?<=[a-z].))")
 _VOWELS = frozenset("aeiou")
 
 
