@@ -11,9 +11,14 @@ Every check runs: language identification, provenance, harm with the two-pass 5%
     .venv/bin/python benchmarks/bench_run.py --n 20000
     .venv/bin/python benchmarks/bench_run.py --workers 2     # also multi-process ×2 at 10×N
     .venv/bin/python benchmarks/bench_run.py --profile       # where the time goes, at N
+    .venv/bin/python benchmarks/bench_run.py --checks-off    # also 10×N with the checks off
 
 Prints, per size: docs/s for the whole command and from the run's start to its manifest (per
 core: one worker), peak RSS of the run's process, and the RSS ratio 10×N / N (flat: ≤ 1.15).
+`--checks-off` runs 10×N once more on one worker with provenance, harm and PII switched off
+(reading, language identification, dedup and writing stay) and prints the share of the run's
+time the checks take: a ratio of two runs on one machine, it moves far less with the
+machine's speed than docs/s do.
 """
 
 from __future__ import annotations
@@ -133,6 +138,16 @@ def build(folder: Path, n: int, corpus: dict[str, list[str]]) -> Path:
     return config
 
 
+CHECKS_OFF = "provenance: {enabled: false}\nharm: {enabled: false}\npii: {enabled: false}\n"
+
+
+def checks_off(config: Path) -> Path:
+    """The same run with provenance, harm and PII off, into its own output."""
+    off = config.with_name("run-checks-off.yaml")
+    off.write_text(config.read_text().replace("output: out\n", "output: out-off\n") + CHECKS_OFF)
+    return off
+
+
 def run_once(config: Path, n: int, extra: list[str]) -> dict:
     corpusgate = str(Path(sys.executable).parent / "corpusgate")
     started = time.perf_counter()
@@ -208,6 +223,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=5_000, help="records at N (default 5,000)")
     parser.add_argument("--workers", type=int, default=1, help="also run 10×N on this many")
     parser.add_argument("--profile", action="store_true", help="print time by stage at N")
+    parser.add_argument(
+        "--checks-off",
+        action="store_true",
+        help="also run 10×N with provenance, harm and PII off; print the checks' share of time",
+    )
     args = parser.parse_args()
     corpus = texts(shared_data_dir())
     sizes = ", ".join(f"{name} {len(texts):,}" for name, texts in corpus.items())
@@ -249,6 +269,15 @@ def main() -> None:
                 )
         ratio = peaks[(10 * args.n, 1)] / peaks[(args.n, 1)]
         print(f"peak RSS 10×N / N: {ratio:.2f} (flat: ≤ 1.15)")
+        if args.checks_off:
+            n = 10 * args.n
+            off = run_once(checks_off(configs[n]), n, [])
+            share = 1 - singles[n] / off["run_docs_per_s"]
+            print(
+                f"checks off at {n:,}: {off['run_docs_per_s']:,.0f} run docs/s on one worker "
+                f"({off['written']:,}/{off['quarantined']:,}); the checks take {share:.0%} of "
+                "the run's time with every check on"
+            )
         if args.profile:
             profile(configs[args.n])
     print("docs/s counts the whole command (start-up included); run docs/s counts from the")
