@@ -12,13 +12,16 @@ Every check runs: language identification, provenance, harm with the two-pass 5%
     .venv/bin/python benchmarks/bench_run.py --workers 2     # also multi-process ×2 at 10×N
     .venv/bin/python benchmarks/bench_run.py --profile       # where the time goes, at N
     .venv/bin/python benchmarks/bench_run.py --checks-off    # also 10×N with the checks off
+    .venv/bin/python benchmarks/bench_run.py --workers 2 --pairs 3   # the ×2 ratio, 3 pairs
 
 Prints, per size: docs/s for the whole command and from the run's start to its manifest (per
 core: one worker), peak RSS of the run's process, and the RSS ratio 10×N / N (flat: ≤ 1.15).
 `--checks-off` runs 10×N once more on one worker with provenance, harm and PII switched off
 (reading, language identification, dedup and writing stay) and prints the share of the run's
 time the checks take: a ratio of two runs on one machine, it moves far less with the
-machine's speed than docs/s do.
+machine's speed than docs/s do. The ×workers ratio moves from run to run by more than its
+target's margin: `--pairs P` measures it over P back-to-back pairs (one worker, then several)
+and prints each pair's ratio and the median.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ import io
 import json
 import pstats
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -216,6 +220,13 @@ def profile(config: Path) -> None:
         print(f"  {stage:<11} {seconds / total:6.1%}")
 
 
+def _workers(workers: int) -> list[str]:
+    """The Beam options of a run on this many worker processes (none for one)."""
+    if workers <= 1:
+        return []
+    return ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -227,6 +238,12 @@ def main() -> None:
         "--checks-off",
         action="store_true",
         help="also run 10×N with provenance, harm and PII off; print the checks' share of time",
+    )
+    parser.add_argument(
+        "--pairs",
+        type=int,
+        default=1,
+        help="with --workers: the ×workers ratio over this many back-to-back pairs (default 1)",
     )
     args = parser.parse_args()
     corpus = texts(shared_data_dir())
@@ -243,12 +260,9 @@ def main() -> None:
         if args.workers > 1:
             runs.append((10 * args.n, args.workers))
         singles = {}
+        ratios = []
         for n, workers in runs:
-            extra = (
-                ["--direct_running_mode=multi_processing", f"--direct_num_workers={workers}"]
-                if workers > 1
-                else []
-            )
+            extra = _workers(workers)
             # A fresh process per run; RUSAGE_CHILDREN keeps the largest child so far, and the
             # runs go up in size, so the figure printed is that run's peak.
             r = run_once(configs[n], n, extra)
@@ -263,12 +277,25 @@ def main() -> None:
             top = sorted(r["reasons"].items(), key=lambda kv: -kv[1])[:4]
             print(f"{'':>9} quarantined: " + ", ".join(f"{k} {v:,}" for k, v in top))
             if workers > 1:
+                ratios.append(r["run_docs_per_s"] / singles[n])
                 print(
-                    f"{'':>9} ×{workers} workers: {r['run_docs_per_s'] / singles[n]:.2f}× one "
+                    f"{'':>9} ×{workers} workers: {ratios[0]:.2f}× one "
                     "worker (peak RSS is the largest worker process)"
                 )
         ratio = peaks[(10 * args.n, 1)] / peaks[(args.n, 1)]
         print(f"peak RSS 10×N / N: {ratio:.2f} (flat: ≤ 1.15)")
+        if args.workers > 1 and args.pairs > 1:
+            n = 10 * args.n
+            for _ in range(args.pairs - 1):
+                one = run_once(configs[n], n, [])["run_docs_per_s"]
+                ratios.append(
+                    run_once(configs[n], n, _workers(args.workers))["run_docs_per_s"] / one
+                )
+            print(
+                f"×{args.workers} workers at {n:,} over {len(ratios)} back-to-back pairs: "
+                + ", ".join(f"{x:.2f}×" for x in ratios)
+                + f"; median {statistics.median(ratios):.2f}×"
+            )
         if args.checks_off:
             n = 10 * args.n
             off = run_once(checks_off(configs[n]), n, [])
