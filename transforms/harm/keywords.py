@@ -241,7 +241,7 @@ class KeywordMatcher:
         self._build_views(payload if views else {})
         # One automaton for the library's keys and the Latin views' extra keys (variants,
         # pinyin): a Latin text is scanned once rather than three times, its leet fold once
-        # rather than twice. `_split` sorts its hits back into the three key lists.
+        # rather than twice. `_MultiAutomaton.find` sorts its hits back into the three key lists.
         self._automaton = _MultiAutomaton([keys, self._variant_keys, self._pinyin_keys])
 
     def _build_views(self, payload: dict[str, dict[str, tuple[str, float, bool]]]) -> None:
