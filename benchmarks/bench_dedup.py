@@ -39,11 +39,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import shared_data_dir
+from _peers import VENVS, datatrove_python
 
 HERE = Path(__file__).resolve().parent
-# datatrove 0.10.1 imports regex, tokenizers and orjson without requiring them, and hashes str
-# with xxhash, which xxhash 4 refuses.
-DATATROVE = ("datatrove==0.10.1", "xxhash<4", "regex", "tokenizers", "orjson")
 EXACT_SHARE, NEAR_SHARE = 0.10, 0.15
 _TOKEN = re.compile(r"[\u3400-\u9fff]|\w+|\W+")
 
@@ -183,30 +181,6 @@ def child_corpusgate(folder: Path) -> dict[str, Any]:
     return {"whole": seconds, "removed": removed, "peak_rss_mib": _peak_mib()}
 
 
-def datatrove_python(venvs: Path) -> tuple[Path | None, str]:
-    """The datatrove venv's interpreter (made on first use), or None and why not."""
-    venv = venvs / "datatrove"
-    python = venv / "bin" / "python"
-    if python.exists():
-        check = "import datatrove.pipeline.dedup, orjson, xxhash; xxhash.xxh64_intdigest('a')"
-        probe = subprocess.run([str(python), "-c", check], capture_output=True)
-        if probe.returncode == 0:
-            return python, "existing venv"
-    try:
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
-        done = subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", *DATATROVE],
-            capture_output=True,
-            text=True,
-            timeout=900,
-        )
-    except (subprocess.SubprocessError, OSError) as err:
-        return None, f"could not make a venv: {err}"
-    if done.returncode != 0:
-        return None, f"pip install {' '.join(DATATROVE)} failed: {done.stderr.strip()[-300:]}"
-    return python, f"installed {' '.join(DATATROVE)} into {venv}"
-
-
 def run_datatrove(
     python: Path, corpus_file: Path, work: Path, bands: int, rows: int, n: int
 ) -> dict:
@@ -326,7 +300,7 @@ def main() -> None:
     parser.add_argument(
         "--venvs",
         type=Path,
-        default=Path(tempfile.gettempdir()) / "corpusgate-bench-venvs",
+        default=VENVS,
         help="where the datatrove venv is made (default: $TMPDIR/corpusgate-bench-venvs)",
     )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)

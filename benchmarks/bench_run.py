@@ -13,6 +13,8 @@ Every check runs: language identification, provenance, harm with the two-pass 5%
     .venv/bin/python benchmarks/bench_run.py --profile       # where the time goes, at N
     .venv/bin/python benchmarks/bench_run.py --checks-off    # also 10×N with the checks off
     .venv/bin/python benchmarks/bench_run.py --workers 2 --pairs 3   # the ×2 ratio, 3 pairs
+    .venv/bin/python benchmarks/bench_run.py --peer          # also datatrove on 10×N, one core
+    .venv/bin/python benchmarks/bench_run.py --peer --venvs DIR      # its venv under DIR
 
 Prints, per size: docs/s for the whole command and from the run's start to its manifest (per
 core: one worker), peak RSS of the run's process, and the RSS ratio 10×N / N (flat: ≤ 1.15).
@@ -22,6 +24,12 @@ time the checks take: a ratio of two runs on one machine, it moves far less with
 machine's speed than docs/s do. The ×workers ratio moves from run to run by more than its
 target's margin: `--pairs P` measures it over P back-to-back pairs (one worker, then several)
 and prints each pair's ratio and the median.
+`--peer` runs the peer tool on the same 10×N files on one core and prints its docs/s, peak RSS
+and kept/dropped counts next to corpusgate's one-worker run docs/s at 10×N: datatrove's
+JsonlReader, lid.176, the same keyword library and harm models, its regex PIIFormatter and
+ParquetWriter (`_datatrove_checks.py`, which says what it does less), in a venv of its own
+made on first use (`--venvs`, default $TMPDIR/corpusgate-bench-venvs), or skipped with why.
+A ratio of two systems on one machine, it moves less with the machine's speed than docs/s do.
 """
 
 from __future__ import annotations
@@ -45,11 +53,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _data import shared_data_dir
+from _peers import VENVS, datatrove_checks_python
 from bench_spine import CHECKS_OFF
 
 from corpusgate.transforms.harm.corpora import clean_texts
 
 FILES = 16
+HERE = Path(__file__).resolve().parent
 
 
 # The sources of the corpus: (source id, languages, registry content_type, origin). The gate
@@ -242,6 +252,32 @@ def profile(config: Path) -> None:
         print(f"  {stage:<11} {seconds / total:6.1%}")
 
 
+def run_peer(python: Path, data: Path, work: Path) -> dict:
+    """datatrove's checks on the corpus files in `data` on one core (`_datatrove_checks.py`),
+    with corpusgate's lid.176 file, keyword library and harm models; {"error": ...} if it fails."""
+    from corpusgate.transforms.harm.classifier import shipped_models_dir
+    from corpusgate.transforms.harm.library import default_library_dir
+    from corpusgate.transforms.language.model import model_path
+
+    done = subprocess.run(
+        [
+            str(python),
+            str(HERE / "_datatrove_checks.py"),
+            str(data),
+            str(work),
+            str(model_path()),
+            str(default_library_dir()),
+            str(shipped_models_dir()),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        return {"error": done.stderr.strip()[-1000:]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def _workers(workers: int) -> list[str]:
     """The Beam options of a run on this many worker processes (none for one)."""
     if workers <= 1:
@@ -267,8 +303,23 @@ def main() -> None:
         default=1,
         help="with --workers: the ×workers ratio over this many back-to-back pairs (default 1)",
     )
+    parser.add_argument(
+        "--peer",
+        action="store_true",
+        help="also run datatrove's comparable checks on the 10×N corpus on one core",
+    )
+    parser.add_argument(
+        "--venvs",
+        type=Path,
+        default=VENVS,
+        help="where the peer's venv is made (default: $TMPDIR/corpusgate-bench-venvs)",
+    )
     args = parser.parse_args()
     corpus = texts(shared_data_dir())
+    peer = None
+    if args.peer:
+        peer, said = datatrove_checks_python(args.venvs)
+        print(f"datatrove peer: {said}" if peer else f"datatrove peer: skipped ({said})")
     sizes = ", ".join(f"{name} {len(texts):,}" for name, texts in corpus.items())
     print(f"corpus: distinct texts from shared/data ({sizes}) in {FILES} files; every check on")
     print(
@@ -327,6 +378,28 @@ def main() -> None:
                 f"({off['written']:,}/{off['quarantined']:,}); the checks take {share:.0%} of "
                 "the run's time with every check on"
             )
+        if peer:
+            n = 10 * args.n
+            theirs = run_peer(peer, configs[n].parent / "data", configs[n].parent / "datatrove")
+            if "error" in theirs:
+                print(f"datatrove peer at {n:,}: failed: {theirs['error']}")
+            else:
+                dropped = ", ".join(f"{k} {v:,}" for k, v in theirs["dropped_by"].items())
+                print(
+                    f"datatrove peer at {n:,}: {theirs['docs_per_s']:,.0f} docs/s on one core, "
+                    f"{theirs['peak_rss_mib']:.0f} MiB, kept {theirs['kept']:,}; corpusgate "
+                    f"{singles[n]:,.0f} run docs/s per core = "
+                    f"{singles[n] / theirs['docs_per_s']:.2f}× the peer"
+                )
+                print(
+                    f"{'':>9} peer dropped: {dropped} (harm above {theirs['harm_threshold']:g}); "
+                    f"its JsonlReader skipped {theirs['malformed_skipped']:,} malformed lines"
+                )
+                print(
+                    f"{'':>9} the peer does less: no provenance, no 5% source gate, no dedup, "
+                    "no lineage or audit index, no quarantine, PII by two regexes (e-mail, IP) "
+                    "not Presidio, keywords without folding or evasion views"
+                )
         if args.profile:
             profile(configs[args.n])
     print("docs/s counts the whole command (start-up included); run docs/s counts from the")
