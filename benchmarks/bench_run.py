@@ -41,7 +41,6 @@ import gzip
 import io
 import json
 import pstats
-import resource
 import statistics
 import subprocess
 import sys
@@ -52,7 +51,7 @@ from datetime import datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import shared_data_dir
+from _data import run_with_peak, shared_data_dir
 from _peers import VENVS, datatrove_checks_python
 from bench_spine import CHECKS_OFF
 
@@ -163,12 +162,7 @@ def checks_off(config: Path) -> Path:
 def run_once(config: Path, n: int, extra: list[str]) -> dict:
     corpusgate = str(Path(sys.executable).parent / "corpusgate")
     started = time.perf_counter()
-    done = subprocess.run(
-        [corpusgate, "run", "--config", str(config), "--json", *extra],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done, peak = run_with_peak([corpusgate, "run", "--config", str(config), "--json", *extra])
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"run failed:\n{done.stderr}")
@@ -183,7 +177,7 @@ def run_once(config: Path, n: int, extra: list[str]) -> dict:
         "seconds": seconds,
         "docs_per_s": n / seconds,
         "run_docs_per_s": n / run_seconds,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_rss_mib": peak,
         "written": manifest["totals"]["written"],
         "quarantined": manifest["totals"]["quarantined"],
         "reasons": manifest["totals"]["quarantined_by_reason"],
@@ -336,8 +330,7 @@ def main() -> None:
         ratios = []
         for n, workers in runs:
             extra = _workers(workers)
-            # A fresh process per run; RUSAGE_CHILDREN keeps the largest child so far, and the
-            # runs go up in size, so the figure printed is that run's peak.
+            # A fresh process per run, its peak RSS its own (`run_with_peak`).
             r = run_once(configs[n], n, extra)
             peaks[(n, workers)] = r["peak_rss_mib"]
             if workers == 1:
@@ -369,6 +362,7 @@ def main() -> None:
                 + ", ".join(f"{x:.2f}×" for x in ratios)
                 + f"; median {statistics.median(ratios):.2f}×"
             )
+        off = None
         if args.checks_off:
             n = 10 * args.n
             off = run_once(checks_off(configs[n]), n, [])
@@ -390,6 +384,11 @@ def main() -> None:
                     f"{theirs['peak_rss_mib']:.0f} MiB, kept {theirs['kept']:,}; corpusgate "
                     f"{singles[n]:,.0f} run docs/s per core = "
                     f"{singles[n] / theirs['docs_per_s']:.2f}× the peer"
+                    + (
+                        f" (checks off: {off['run_docs_per_s'] / theirs['docs_per_s']:.2f}×)"
+                        if off
+                        else ""
+                    )
                 )
                 print(
                     f"{'':>9} peer dropped: {dropped} (harm above {theirs['harm_threshold']:g}); "

@@ -15,15 +15,13 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import resource
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _data import shared_data_dir
+from _data import run_with_peak, shared_data_dir
 
 CHECKS_OFF = "provenance: {enabled: false}\nharm: {enabled: false}\npii: {enabled: false}\n"
 
@@ -78,16 +76,12 @@ def build(folder: Path, n: int, corpus: list[str], checks: bool) -> Path:
 
 def run_once(config: Path, n: int) -> dict:
     corpusgate = str(Path(sys.executable).parent / "corpusgate")
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    done = subprocess.run(
-        [corpusgate, "run", "--config", str(config), "--json"], capture_output=True, text=True
-    )
+    done, peak = run_with_peak([corpusgate, "run", "--config", str(config), "--json"])
     seconds = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"run failed:\n{done.stderr}")
     manifest = json.loads(done.stdout)
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     assert manifest["balanced"] and manifest["totals"]["read"] == n
     from datetime import datetime
 
@@ -101,7 +95,7 @@ def run_once(config: Path, n: int) -> dict:
         "docs_per_s": n / seconds,
         "run_seconds": run_seconds,
         "run_docs_per_s": n / run_seconds,
-        "peak_rss_mib": max(peak, before) / 1024,
+        "peak_rss_mib": peak,
         "written": manifest["totals"]["written"],
         "quarantined": manifest["totals"]["quarantined"],
         "shards": len(manifest["shards"]),
@@ -134,8 +128,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="corpusgate-bench-") as tmp:
         for n in (args.n, 10 * args.n):
             config = build(Path(tmp) / f"n{n}", n, corpus, args.checks)
-            # Each size runs in a fresh process; RUSAGE_CHILDREN keeps the maximum so far, and
-            # sizes go up, so the figure printed is that size's peak.
+            # Each size runs in a fresh process, its peak RSS its own (`run_with_peak`).
             r = run_once(config, n)
             print(
                 f"{r['records']:>9,} {r['seconds']:>8.1f} {r['docs_per_s']:>8,.0f} {r['run_docs_per_s']:>10,.0f} "
