@@ -98,7 +98,7 @@ def run_once(config: Path, n: int) -> dict:
         "peak_rss_mib": peak,
         "written": manifest["totals"]["written"],
         "quarantined": manifest["totals"]["quarantined"],
-        "shards": len(manifest["shards"]),
+        "shards": manifest["files"]["by_kind"].get("shards", {}).get("files", 0),
         "reasons": manifest["totals"]["quarantined_by_reason"],
     }
 
