@@ -183,6 +183,27 @@ def test_a_shards_index_rows_are_written_out_as_it_goes(
         assert [where[i] for i in ids] == [(written.path, n, status) for n in range(len(ids))]
 
 
+def test_rows_that_stay_fill_whole_row_groups_when_most_move_out(tmp_path: Path) -> None:
+    """Dedup moves 3 of every 4 rows out of each batch (a piece row group of 4): the one left
+    of each batch waits for the next, so the shard's row groups hold `group_rows` rows, not one
+    row each (a shard of 878 rows in 244 row groups at 2,000,000 records); so do the moved rows'."""
+    data = rows(40)
+    keeper = data[0]["record_id"]
+    notes = {
+        i: RowNote("dedup", keeper, "exact_duplicate", f"keeper {keeper}")
+        for i in range(40)
+        if i % 4
+    }
+    shard, moved = _noted_shard(tmp_path, data, notes).files
+    groups = {}
+    for written in (shard, moved):
+        meta = pq.ParquetFile(tmp_path / written.path).metadata
+        groups[written.kind] = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert groups == {"shards": [4, 4, 2], "quarantine": [4] * 7 + [2]}
+    kept = pq.read_table(tmp_path / shard.path).column("record_id").to_pylist()
+    assert kept == [data[i]["record_id"] for i in range(0, 40, 4)]
+
+
 def test_notes_move_rows_out_of_a_shard_and_mark_the_rows_that_stay(tmp_path: Path) -> None:
     data = rows(6)
     keeper = data[0]["record_id"]
