@@ -393,17 +393,20 @@ def test_a_file_that_lost_rows_relocates_the_others(tmp_path: Path) -> None:
     assert lookup(str(tmp_path / "files.parquet"), "index/b.parquet") is None
 
 
+@pytest.mark.parametrize(("fan_in", "merged"), [(32, 0), (2, 2)])
 def test_notes_reach_their_shards_through_files_whatever_the_spill_size(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fan_in: int, merged: int
 ) -> None:
     """In the pipeline, notes are written to files by the shard they fall in and only the file
-    names are shuffled: with one note per file, every note still reaches its shard once."""
+    names are shuffled: with one note per file, every note still reaches its shard once, and
+    so it does when a piece's files are merged to at most `fan_in` first (4 files -> 2)."""
     import apache_beam as beam
 
     from corpusgate.transforms.output import finalize
     from corpusgate.transforms.output.finalize import SHARD_FILES, WriteShards
 
     monkeypatch.setattr(finalize, "_NOTES_SPILL", 1)
+    monkeypatch.setattr(finalize, "_NOTES_FAN_IN", fan_in)
     data = rows(10)
     pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
     (piece,) = pieces
@@ -436,7 +439,8 @@ def test_notes_reach_their_shards_through_files_whatever_the_spill_size(
     ]
     first = pq.read_table(tmp_path / "shards/part-00000.parquet").to_pylist()
     assert first[0]["lineage"]["dedup_cluster"] == keeper
-    assert len(list((tmp_path / "_tmp" / "notes").iterdir())) == 4  # one file per note
+    # One file per note, and the merged ones.
+    assert len(list((tmp_path / "_tmp" / "notes").iterdir())) == 4 + merged
 
 
 def test_a_pieces_notes_are_taken_by_row_range() -> None:
@@ -492,3 +496,74 @@ def test_a_pieces_note_files_are_read_a_row_range_at_a_time(
             assert got == want
             held = sum(table.num_rows for loaded in streamed._loaded for table in loaded.values())
             assert held <= 4 * 2 * 8  # per file at most the two groups a range can straddle
+
+
+def _note_files(tmp_path: Path, spills: list[list[int]], group_rows: int) -> list[str]:
+    """One note file per spill (the rows it notes, on piece "p"), as `_SpillNotesFn` writes."""
+    from corpusgate.transforms.output import finalize
+
+    found = []
+    for k, noted in enumerate(spills):
+        notes = [
+            (("p", row), RowNote("dedup", f"c{k}", "exact_duplicate", f"s{k}")) for row in noted
+        ]
+        path = tmp_path / f"notes-{k}.parquet"
+        table = finalize._note_table(notes).sort_by("row")
+        pq.write_table(table, path, row_group_size=group_rows)
+        found.append(str(path))
+    return found
+
+
+def _all_notes(locations: list[str]) -> list[tuple[int, str]]:
+    table = pa.concat_tables([pq.read_table(p, columns=["row", "detail"]) for p in locations])
+    return sorted(zip(table["row"].to_pylist(), table["detail"].to_pylist(), strict=True))
+
+
+def test_note_files_merge_into_one_sorted_by_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Interleaved spills (one row noted by two) merge into one file, sorted by row in full
+    row groups, every note kept; a range reads one row group of each file at a time."""
+    from corpusgate.transforms.output import finalize
+
+    monkeypatch.setattr(finalize, "_NOTE_GROUP_ROWS", 3)
+    spills = [list(range(0, 40, 3)), list(range(1, 40, 5)), [2, 7, 39], [7]]
+    locations = _note_files(tmp_path, spills, group_rows=3)
+    read: list[int] = []
+    original = pq.ParquetFile.read_row_group
+
+    def recording(self: pq.ParquetFile, i: int, *args: object, **kwargs: object) -> pa.Table:
+        read.append(i)
+        return original(self, i, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", recording)
+    merged = finalize.merge_note_files(str(tmp_path), locations)
+    monkeypatch.undo()
+    rows_in = pq.read_table(merged)["row"].to_pylist()
+    assert rows_in == sorted(rows_in)
+    assert _all_notes([merged]) == _all_notes(locations)
+    meta = pq.ParquetFile(merged).metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert sizes[:-1] == [3] * (len(sizes) - 1) and 0 < sizes[-1] <= 3
+    # Every row group of every file read once: 5 + 3 + 1 + 1.
+    assert len(read) == 10
+    # And the shard reading the merged file finds the note each row had (7: two notes).
+    with finalize.StreamedNotes([merged]) as notes:
+        assert sorted(notes.between(0, 10)) == [0, 1, 2, 3, 6, 7, 9]
+
+
+@pytest.mark.parametrize("fan_in", [2, 3])
+def test_a_piece_reaches_its_shard_in_at_most_fan_in_note_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fan_in: int
+) -> None:
+    from corpusgate.transforms.output import finalize
+
+    monkeypatch.setattr(finalize, "_NOTES_FAN_IN", fan_in)
+    spills = [[i, i + 7, i + 20] for i in range(7)]
+    locations = _note_files(tmp_path, spills, group_rows=2)
+    out = list(finalize._MergeNotesFn(str(tmp_path)).process(("p", locations)))
+    assert {piece for piece, _ in out} == {"p"}
+    assert len(out) <= fan_in
+    assert _all_notes([location for _, location in out]) == _all_notes(locations)
+    few = locations[:fan_in]
+    assert [loc for _, loc in finalize._MergeNotesFn(str(tmp_path)).process(("p", few))] == few

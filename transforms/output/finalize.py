@@ -14,11 +14,12 @@ depends on how the runner cut bundles, which the manifest records.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import math
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -255,25 +256,44 @@ class StreamedNotes:
 
     def between(self, lo: int, hi: int) -> dict[int, RowNote]:
         """Row -> note for the rows lo <= row < hi."""
+        return _by_row(self.table_between(lo, hi))
+
+    def group_ends(self) -> list[int]:
+        """One past the last row of every row group of every file, in order: cut at these, a
+        range never holds more than one row group of a file that ends inside it."""
+        return sorted({last + 1 for _, spans in self._files for _, last in spans})
+
+    def table_between(self, lo: int, hi: int) -> pa.Table:
+        """The notes (`_NOTE_COLUMNS`) on the rows lo <= row < hi, in file order."""
         tables = []
         for (notes, spans), loaded in zip(self._files, self._loaded, strict=True):
             for group in [g for g in loaded if spans[g][1] < lo]:
                 del loaded[group]  # the cut is past it
-            for group, (first, last) in enumerate(spans):
-                if first < hi and last >= lo:
-                    if group not in loaded:
-                        loaded[group] = notes.read_row_group(group, columns=_NOTE_COLUMNS)
-                    tables.append(loaded[group])
+            # A file sorted by row has its groups' spans in order: start at the first group
+            # that ends at or after `lo` (a scan of every group per range was quadratic).
+            group = bisect.bisect_left(spans, lo, key=lambda span: span[1])
+            while group < len(spans) and spans[group][0] < hi:
+                if group not in loaded:
+                    loaded[group] = notes.read_row_group(group, columns=_NOTE_COLUMNS)
+                tables.append(loaded[group])
+                group += 1
         if not tables:
-            return {}
+            return _NOTE_READ_SCHEMA.empty_table()
         table = pa.concat_tables(tables)
         rows = table["row"].to_numpy()
-        return _by_row(table.filter((rows >= lo) & (rows < hi)))
+        return table.filter((rows >= lo) & (rows < hi))
 
 
 # A note file's row groups: what a shard holds of one file at once.
 _NOTE_GROUP_ROWS = 2048
 _NOTE_COLUMNS = ["row", "check", "cluster", "reason", "detail"]
+_NOTE_READ_SCHEMA = pa.schema([NOTE_SCHEMA.field(name) for name in _NOTE_COLUMNS])
+# A piece's notes come in at most this many files to the shard that cuts it, which holds a
+# row group of each at once: spilled where they are made (`_SpillNotesFn`, every 20,000 notes,
+# one file per piece they touch), a piece's files grow with the run's duplicates, and so did
+# finalize's memory (707 MiB at 200,000 records, 816 at 2,000,000). `_MergeNotesFn` merges
+# more than this into fewer, this many at a time.
+_NOTES_FAN_IN = 32
 
 
 def _row_spans(meta: pq.FileMetaData) -> list[tuple[int, int]]:
@@ -706,6 +726,42 @@ class _SpillNotesFn(beam.DoFn):
             yield GlobalWindows.windowed_value((piece, location))
 
 
+def merge_note_files(run_dir: str, locations: Sequence[str]) -> str:
+    """One note file holding the notes of `locations` (each sorted by row), sorted by row, in
+    row groups of `_NOTE_GROUP_ROWS`; read a row group of each file at a time."""
+    location = files.join(run_dir, "_tmp", "notes", f"{uuid.uuid4().hex}.parquet")
+    writer = _RowGroups(HashedParquetWriter(location, _NOTE_READ_SCHEMA), _NOTE_GROUP_ROWS, 1 << 62)
+    with StreamedNotes(locations) as notes:
+        lo = 0
+        for hi in notes.group_ends():
+            writer.write(notes.table_between(lo, hi).sort_by("row"))
+            lo = hi
+    writer.close()
+    return location
+
+
+class _MergeNotesFn(beam.DoFn):
+    """(piece, its note files) -> (piece, note file), at most `_NOTES_FAN_IN` files a piece:
+    more are merged `_NOTES_FAN_IN` at a time until few enough. Merged files are left where
+    they are (under `_tmp`, removed with it): a retried bundle may read them again."""
+
+    def __init__(self, run_dir: str) -> None:
+        self._run_dir = run_dir
+
+    def process(self, element: tuple[str, Iterable[str]]) -> Iterator[tuple[str, str]]:
+        piece, found = element
+        locations = sorted(found)
+        fan_in = max(2, _NOTES_FAN_IN)  # one file at a time would never get fewer
+        while len(locations) > fan_in:
+            groups = [locations[i : i + fan_in] for i in range(0, len(locations), fan_in)]
+            locations = [
+                group[0] if len(group) == 1 else merge_note_files(self._run_dir, group)
+                for group in groups
+            ]
+        for location in locations:
+            yield piece, location
+
+
 class WriteShards(beam.PTransform):
     """Pieces (and optionally one or more PCollections of notes on their rows) → final files
     (`files`), index references (`index_refs`) and, when notes moved rows, the count changes
@@ -748,7 +804,11 @@ class WriteShards(beam.PTransform):
                 found | f"SpillNotes{i or ''}" >> beam.ParDo(_SpillNotesFn(self._run_dir))
                 for i, found in enumerate(notes)
             ]
-            note_files = spilled[0] if len(spilled) == 1 else spilled | "AllNotes" >> beam.Flatten()
+            note_files = (
+                (spilled[0] if len(spilled) == 1 else spilled | "AllNotes" >> beam.Flatten())
+                | "NotesByPiece" >> beam.GroupByKey()
+                | "MergeNotes" >> beam.ParDo(_MergeNotesFn(self._run_dir))
+            )
             out = work | "WriteShard" >> beam.ParDo(
                 self._fn, beam.pvalue.AsMultiMap(note_files)
             ).with_outputs(INDEX_REFS, OUTCOME_DELTAS, USAGE_DELTAS, main=SHARD_FILES)
