@@ -47,6 +47,19 @@ def write_pieces(run_dir: Path, data: list[dict], **sizes: int) -> tuple[list[Pi
     return out, writer
 
 
+def record_row_group_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The row groups Parquet files are asked for from now on, in order."""
+    read: list[int] = []
+    original = pq.ParquetFile.read_row_group
+
+    def recording(self: pq.ParquetFile, i: int, *args: object, **kwargs: object) -> pa.Table:
+        read.append(i)
+        return original(self, i, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", recording)
+    return read
+
+
 def test_pieces_roll_by_rows_and_count_what_they_hold(tmp_path: Path) -> None:
     pieces, writer = write_pieces(
         tmp_path, rows(25), roll_rows=10, roll_bytes=1 << 30, group_rows=4
@@ -111,14 +124,7 @@ def test_a_shard_reads_only_the_row_groups_of_its_slice(
     pieces, _ = write_pieces(tmp_path, data, roll_rows=1_000, roll_bytes=1 << 40, group_rows=4)
     plans = plan_shards(pieces, ShardSettings(num_shards=3))
     schema = SHARD_SCHEMA.with_metadata(shard_metadata("run-1", "c"))
-    read: list[int] = []
-    original = pq.ParquetFile.read_row_group
-
-    def recording(self: pq.ParquetFile, i: int, *args: object, **kwargs: object) -> pa.Table:
-        read.append(i)
-        return original(self, i, *args, **kwargs)
-
-    monkeypatch.setattr(pq.ParquetFile, "read_row_group", recording)
+    read = record_row_group_reads(monkeypatch)
     (written,) = write_shard(
         str(tmp_path), plans[1], schema, "written", group_rows=4, digits=1
     ).files
@@ -529,14 +535,7 @@ def test_note_files_merge_into_one_sorted_by_row(
     monkeypatch.setattr(finalize, "_NOTE_GROUP_ROWS", 3)
     spills = [list(range(0, 40, 3)), list(range(1, 40, 5)), [2, 7, 39], [7]]
     locations = _note_files(tmp_path, spills, group_rows=3)
-    read: list[int] = []
-    original = pq.ParquetFile.read_row_group
-
-    def recording(self: pq.ParquetFile, i: int, *args: object, **kwargs: object) -> pa.Table:
-        read.append(i)
-        return original(self, i, *args, **kwargs)
-
-    monkeypatch.setattr(pq.ParquetFile, "read_row_group", recording)
+    read = record_row_group_reads(monkeypatch)
     merged = finalize.merge_note_files(str(tmp_path), locations)
     monkeypatch.undo()
     rows_in = pq.read_table(merged)["row"].to_pylist()
