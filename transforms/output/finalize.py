@@ -511,7 +511,7 @@ class _RowGroups:
     row groups (2,000,000 records), which readers pay for in metadata and compression."""
 
     def __init__(self, writer: HashedParquetWriter, rows: int, nbytes: int) -> None:
-        self.writer = writer
+        self._writer = writer
         self._rows, self._nbytes = rows, nbytes
         self._held: list[pa.Table] = []
         self._held_rows = self._held_bytes = 0
@@ -528,20 +528,25 @@ class _RowGroups:
             # Whole groups out, the rest waits: 3 + 3 rows with groups of 4 are 4, then 2 held.
             held = pa.concat_tables(self._held)
             whole = held.num_rows - held.num_rows % self._rows
-            self.writer.write(held.slice(0, whole), row_group_size=self._rows)
+            self._writer.write(held.slice(0, whole), row_group_size=self._rows)
             rest = held.slice(whole)
             self._held = [rest] if rest.num_rows else []
             self._held_rows, self._held_bytes = rest.num_rows, rest.nbytes
 
     def flush(self) -> None:
         if self._held:
-            self.writer.write(pa.concat_tables(self._held), row_group_size=self._rows)
+            self._writer.write(pa.concat_tables(self._held), row_group_size=self._rows)
         self._held, self._held_rows, self._held_bytes = [], 0, 0
+
+    @property
+    def rows(self) -> int:
+        """Rows written so far (all of them once closed)."""
+        return self._writer.rows
 
     def close(self) -> tuple[int, str]:
         """(bytes, sha256) of the finished file."""
         self.flush()
-        return self.writer.close()
+        return self._writer.close()
 
 
 class _MovedRows:
@@ -585,7 +590,7 @@ class _MovedRows:
             path = moved_path(self._plan, check)
             size, sha = writer.close()
             files.rename(tmp, files.join(self._run_dir, path))
-            result.files.append(FileWritten(QUARANTINE, path, writer.writer.rows, size, sha))
+            result.files.append(FileWritten(QUARANTINE, path, writer.rows, size, sha))
 
 
 def moved_path(plan: ShardPlan, check: str) -> str:
@@ -633,7 +638,7 @@ def write_shard(
                     index.add(staying)
     size, sha = writer.close()
     files.rename(tmp, files.join(run_dir, plan.path))
-    result.files.insert(0, FileWritten(plan.kind, plan.path, writer.writer.rows, size, sha))
+    result.files.insert(0, FileWritten(plan.kind, plan.path, writer.rows, size, sha))
     moved.close(result)
     runs.flush()
     result.refs = runs.refs
