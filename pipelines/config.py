@@ -60,6 +60,9 @@ class Profile(Settings):
     runner: str
     beam_options: dict[str, BeamValue] = Field(default_factory=dict)
     reshuffle_after_read: bool = False
+    # JSON Lines files larger than this (MiB, stored, not gzipped) are read in ranges of about
+    # this size by several workers; 0 reads every file whole, by one worker.
+    split_jsonl_mb: float = Field(default=0, ge=0)
 
 
 class RunConfigFile(Settings):
@@ -98,6 +101,7 @@ class RunConfig:
     runner: str
     beam_options: dict[str, BeamValue]
     reshuffle_after_read: bool = False
+    split_bytes: int = 0  # the profile's split_jsonl_mb in bytes (0: files are read whole)
 
     @property
     def registry(self) -> Path:
@@ -215,4 +219,5 @@ def load_config(
         runner=runner or profile.runner,
         beam_options={**profile.beam_options, **checked.beam_options},
         reshuffle_after_read=profile.reshuffle_after_read,
+        split_bytes=int(profile.split_jsonl_mb * (1 << 20)),
     )

@@ -116,7 +116,7 @@ from corpusgate.transforms.provenance.stage import CONSUMES, ProvenanceSpec
 from corpusgate.transforms.spine.check_stage import CheckStage
 from corpusgate.transforms.spine.checks import PAIRS, QUARANTINE, RECORDS, SourceFacts
 from corpusgate.transforms.spine.plan import ReadTask, plan_tasks
-from corpusgate.transforms.spine.read_source import READ_COUNTS, SKIPPED, ReadSource
+from corpusgate.transforms.spine.read_source import READ_COUNTS, SKIPPED, PlanReads, ReadSource
 
 log = logging.getLogger("corpusgate.curate")
 
@@ -335,12 +335,15 @@ def build_pipeline(
     index: IndexSettings,
     reshuffle: bool = False,
     progress_interval: float = 0,
+    split_bytes: int = 0,
 ) -> None:
     """Read → checks in order → pieces → shards, quarantine, index → the run's summary."""
     run_dir = layout.run_dir
     # Progress lines (read, kept, quarantined per source) from the main read and its writers.
     progress = (layout.run_id, progress_interval) if progress_interval > 0 else None
-    read = pipeline | "ReadSource" >> ReadSource(tasks, reshuffle=reshuffle, progress=progress)
+    # Files (and ranges of large JSON Lines files) are planned once for every pass that reads.
+    planned = pipeline | "PlanReads" >> PlanReads(tasks, split_bytes)
+    read = pipeline | "ReadSource" >> ReadSource(planned, reshuffle=reshuffle, progress=progress)
     quarantined = [read[QUARANTINE]]
     pairs = []
     summary: list[beam.PCollection] = []
@@ -360,12 +363,12 @@ def build_pipeline(
         # Pass 1 reads the sources twice more: once for each source's k sample ids (ids
         # only, whatever the bundles), once for the texts of those ids. The records of pass 2
         # stream to the writers instead of waiting, in memory, for the gate.
-        rank_read = pipeline | "RankRead" >> ReadSource(tasks)
+        rank_read = pipeline | "RankRead" >> ReadSource(planned)
         ranked = _cause_prefix(rank_read[RECORDS], stages, "Rank", identify=False)[RECORDS]
         choices = ranked | "ChooseSample" >> ChooseSample(stages.harm.policy)
         # The chosen ids only: every other record of the read stops at its id.
         wanted = choices | "ChosenIds" >> beam.MapTuple(lambda sid, choice: (sid, choice.ids))
-        chosen = (pipeline | "GateRead" >> ReadSource(tasks, only=wanted))[RECORDS]
+        chosen = (pipeline | "GateRead" >> ReadSource(planned, only=wanted))[RECORDS]
         sample = _cause_prefix(chosen, stages, "Gate")[RECORDS]
         out = records | "Harm" >> HarmStage(stages.harm, sample_records=sample, choices=choices)
         records = out[RECORDS]
@@ -720,6 +723,7 @@ def _dry_run(
         shards=config.shards,
         index=config.index,
         reshuffle=config.reshuffle_after_read,
+        split_bytes=config.split_bytes,
     )
     result = pipeline.run()
     summary = runner.dry_run_summary(result)
@@ -823,6 +827,7 @@ def _run_and_check(
         index=config.index,
         reshuffle=config.reshuffle_after_read,
         progress_interval=progress_interval,
+        split_bytes=config.split_bytes,
     )
     try:
         result = pipeline.run()

@@ -94,10 +94,11 @@ def test_a_dataflow_dry_run_translates_the_demo_offline(
     monkeypatch.setenv("CORPUSGATE_STORE_URL", f"sqlite:///{tmp_path}/s.sqlite")
     # Offline means offline: the workers' wheel is built without asking a package index.
     monkeypatch.setenv("PIP_NO_INDEX", "1")
+    # The dataflow profile, as a user runs it: large JSON Lines files read in ranges.
     code, out, err = run(
         capsys,
         "--config",
-        config(tmp_path, DEMO),
+        config(tmp_path, DEMO.replace("profile: local", "profile: dataflow")),
         *DATAFLOW,
         "--temp_location=gs://corpusgate-test/tmp",
         "--output",
@@ -108,7 +109,9 @@ def test_a_dataflow_dry_run_translates_the_demo_offline(
     assert code == 0, err
     summary = json.loads(out)
     assert summary["dry_run"] and summary["runner"] == "DataflowRunner"
-    assert {"ReadSource", "GateRead", "Harm", "Finalize", "BuildIndex"} <= set(summary["steps"])
+    assert {"PlanReads", "ReadSource", "GateRead", "Harm", "Finalize", "BuildIndex"} <= set(
+        summary["steps"]
+    )
     assert any(
         name.startswith("corpusgate-") and name.endswith(".whl") for name in summary["staged"]
     )

@@ -20,6 +20,11 @@ class ReadTask:
     path: str  # a local path or a location FileSystems reads (gs://, s3://)
     format: str
     uri: str  # how lineage names the file: relative to the entry's folder when local
+    # A byte range of the file (`ranges.cut_task`): the lines that start in [start, stop);
+    # `lines_before` is the count of newlines before `start`. stop None: the whole file.
+    start: int = 0
+    stop: int | None = None
+    lines_before: int = 0
 
 
 def plan_tasks(entries: list, run_id: str, config_sha256: str) -> list[ReadTask]:  # type: ignore[type-arg]

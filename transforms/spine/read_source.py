@@ -1,10 +1,12 @@
 """`ReadSource`: input files of registered sources → records and quarantine rows.
 
-Work is planned per file (`plan.ReadTask`), so files spread over workers; each file is read by
-the pure readers (which never raise for what a file holds: a damaged file ends in a quarantine
-row) and mapped to records on the spot. Besides records and quarantine rows it emits, per
-file, (source_id, items read) — the `read` side of the manifest's balance — and the records a
-reader skipped by design (WARC requests, metadata, ...), counted per file and type.
+Work is planned per file (`plan.ReadTask`), so files spread over workers; a large JSON Lines
+file may be cut into byte ranges first (`PlanReads`, `ranges`), so several workers share it.
+Each file or range is read by the pure readers (which never raise for what a file holds: a
+damaged file ends in a quarantine row) and mapped to records on the spot. Besides records and
+quarantine rows it emits, per file or range, (source_id, items read) — the `read` side of the
+manifest's balance — and the records a reader skipped by design (WARC requests, metadata, ...),
+counted per file and type.
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from apache_beam.metrics import Metrics
 from corpusgate.transforms.spine.checks import QUARANTINE
 from corpusgate.transforms.spine.plan import ReadTask
 from corpusgate.transforms.spine.progress import RunProgress
+from corpusgate.transforms.spine.ranges import count_newlines, cut_task, file_key, number_ranges
 from corpusgate.transforms.spine.readers import RawFailure, Skipped, read_file
 from corpusgate.transforms.spine.to_record import id_of, normalize
 
-__all__ = ["QUARANTINE", "READ_COUNTS", "SKIPPED", "ReadSource"]
+__all__ = ["QUARANTINE", "READ_COUNTS", "SKIPPED", "PlanReads", "ReadSource"]
 
 READ_COUNTS = "read_counts"
 SKIPPED = "skipped"
@@ -42,7 +45,8 @@ class _ReadFileFn(beam.DoFn):
         source_id = task.context.source_id
         # With `only` (source -> ids), just the records of those ids: the rest are never built.
         wanted: frozenset[str] | None = only[0].get(source_id, frozenset()) if only else None
-        for item in read_file(task.path, task.format, task.uri):
+        span = (task.start, task.stop, task.lines_before) if task.stop is not None else None
+        for item in read_file(task.path, task.format, task.uri, span):
             if isinstance(item, Skipped):  # not a document by design: counted, not read
                 skipped[item.record_type] += 1
                 continue
@@ -65,6 +69,32 @@ class _ReadFileFn(beam.DoFn):
             yield beam.pvalue.TaggedOutput(SKIPPED, ((source_id, task.uri, record_type), n))
 
 
+class PlanReads(beam.PTransform):
+    """The run's read tasks as a PCollection, with every plain JSON Lines file larger than
+    `split_bytes` cut into ranges of about that size, each knowing its first line (`ranges`).
+    Made once and read by every pass. `split_bytes` 0 keeps one task per file."""
+
+    def __init__(self, tasks: list[ReadTask], split_bytes: int = 0) -> None:
+        super().__init__()
+        self._tasks = tasks
+        self._split_bytes = split_bytes
+
+    def expand(self, pbegin: beam.pvalue.PBegin) -> beam.PCollection:
+        tasks = pbegin | "PlanFiles" >> beam.Create(self._tasks)
+        if self._split_bytes <= 0:
+            return tasks
+        split = self._split_bytes
+        return (
+            tasks
+            | "SpreadFiles" >> beam.Reshuffle()
+            | "CutFiles" >> beam.FlatMap(cut_task, split)
+            | "SpreadRanges" >> beam.Reshuffle()
+            | "CountLines" >> beam.Map(lambda task: (file_key(task), (task, count_newlines(task))))
+            | "ByFile" >> beam.GroupByKey()
+            | "NumberRanges" >> beam.FlatMapTuple(lambda _, counted: number_ranges(counted))
+        )
+
+
 class ReadSource(beam.PTransform):
     """Outputs: `records`, `quarantine`, `read_counts`, `skipped`.
 
@@ -74,7 +104,7 @@ class ReadSource(beam.PTransform):
 
     def __init__(
         self,
-        tasks: list[ReadTask],
+        tasks: list[ReadTask] | beam.PCollection,
         *,
         reshuffle: bool = False,
         progress: tuple[str, float] | None = None,
@@ -87,7 +117,10 @@ class ReadSource(beam.PTransform):
         self._only = only
 
     def expand(self, pbegin: beam.pvalue.PBegin) -> dict[str, beam.PCollection]:
-        files = pbegin | "PlanFiles" >> beam.Create(self._tasks) | "SpreadFiles" >> beam.Reshuffle()
+        tasks = self._tasks
+        if isinstance(tasks, list):
+            tasks = pbegin | "PlanFiles" >> beam.Create(tasks)
+        files = tasks | "SpreadFiles" >> beam.Reshuffle()
         side = [beam.pvalue.AsDict(self._only)] if self._only is not None else []
         outputs = files | "ReadAndMap" >> beam.ParDo(
             _ReadFileFn(self._progress), *side

@@ -41,28 +41,40 @@ _KINDS = {
 }
 
 
-def read_file(path: str | os.PathLike[str], fmt: str, uri: str) -> Iterator[ReadItem]:
+def read_file(
+    path: str | os.PathLike[str],
+    fmt: str,
+    uri: str,
+    span: tuple[int, int, int] | None = None,
+) -> Iterator[ReadItem]:
     """Yield every item of `path` read as `fmt`; `uri` is how lineage names the file.
 
     `path` is a local path or a URL with a scheme Beam's FileSystems knows (gs://, s3://, …).
-    An unknown `fmt` is a configuration error and raises `ValueError` at once; nothing about the
-    file itself ever raises.
+    `span` (start, stop, newlines before start) reads one byte range of a plain `jsonl` file
+    (`spine.ranges`). An unknown `fmt`, or a span for another format, is a configuration error
+    and raises `ValueError` at once; nothing about the file itself ever raises.
     """
     if fmt not in _KINDS:
         raise ValueError(
             f"unknown input format '{fmt}' for {path}; expected one of {', '.join(_KINDS)}"
         )
+    if span is not None and fmt != "jsonl":
+        raise ValueError(f"only jsonl files are read in byte ranges, not '{fmt}' ({path})")
     path = os.fspath(path)
     uri = sanitize_text(uri)  # a file name with undecodable bytes must not reach a coder
     progress = Progress()
-    return guarded(_read(path, fmt, uri, progress), path, uri, _KINDS[fmt], progress)
+    # A range that fails before its first line names the line it would have started at.
+    first = span[2] + 1 if span is not None else None
+    return guarded(_read(path, fmt, uri, progress, span), path, uri, _KINDS[fmt], progress, first)
 
 
-def _read(path: str, fmt: str, uri: str, progress: Progress) -> Iterator[ReadItem]:
+def _read(
+    path: str, fmt: str, uri: str, progress: Progress, span: tuple[int, int, int] | None
+) -> Iterator[ReadItem]:
     if fmt == "jsonl":
         from corpusgate.transforms.spine.readers.jsonl import read_jsonl
 
-        return read_jsonl(path, uri, progress)
+        return read_jsonl(path, uri, progress, span)
     if fmt == "csv":
         from corpusgate.transforms.spine.readers.csv_reader import read_csv
 

@@ -34,23 +34,36 @@ class Progress:
 
 
 def guarded(
-    items: Iterator[ReadItem], path: str, uri: str, kind: str, progress: Progress
+    items: Iterator[ReadItem],
+    path: str,
+    uri: str,
+    kind: str,
+    progress: Progress,
+    first: int | None = None,
 ) -> Iterator[ReadItem]:
-    """Yield `items`; if producing them raises, end with one `reader_error` failure."""
+    """Yield `items`; if producing them raises, end with one `reader_error` failure.
+    `first`: the position a failure before any item takes (a byte range's first line)."""
     last: Locator | None = None
     try:
         for item in items:
             last = item.locator
             yield item
     except Exception as err:  # the boundary's purpose: nothing a file does may stop the run
-        yield _failure(err, path, uri, kind, last, progress.stored_offset)
+        yield _failure(err, path, uri, kind, last, progress.stored_offset, first)
 
 
 def _failure(
-    err: Exception, path: str, uri: str, kind: str, last: Locator | None, offset: int
+    err: Exception,
+    path: str,
+    uri: str,
+    kind: str,
+    last: Locator | None,
+    offset: int,
+    first: int | None = None,
 ) -> RawFailure:
     if last is None:
-        where, locator = "before the first item", Locator(uri, kind, _first_position(kind))
+        position = _first_position(kind) if first is None else first
+        where, locator = "before the first item", Locator(uri, kind, position)
     else:
         # The position after the last good item: unique, and sorts after everything read.
         where, locator = f"after {last}", Locator(last.uri, last.kind, last.position + 1)

@@ -14,19 +14,29 @@ from corpusgate.transforms.spine.readers.base import (
     ReadItem,
 )
 from corpusgate.transforms.spine.readers.boundary import Progress
-from corpusgate.transforms.spine.readers.stored import open_decoded
+from corpusgate.transforms.spine.readers.stored import GZIP_MAGIC, open_decoded, open_stored
 
 # A lone surrogate can only come from a \uD800–\uDFFF escape (UTF-8 bytes cannot encode one), so
 # lines without such an escape skip the full check. Pairs (emoji) match too and are then cleared.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
-def read_jsonl(path: str, uri: str, progress: Progress | None = None) -> Iterator[ReadItem]:
+def read_jsonl(
+    path: str,
+    uri: str,
+    progress: Progress | None = None,
+    span: tuple[int, int, int] | None = None,
+) -> Iterator[ReadItem]:
     """Yield each non-blank line as a record or a failure.
 
     Blank lines carry no record and are not counted; anything else is exactly one item.
+    `span` (start, stop, newlines before start) reads only the lines that start in the stored
+    bytes [start, stop) of a plain file (`spine.ranges`), numbered as in the whole file.
     """
     progress = progress or Progress()
+    if span is not None:
+        yield from _read_span(path, uri, progress, *span)
+        return
     line_no = 0
     with open_decoded(path) as stream:
         plain = not stream.gzipped
@@ -52,6 +62,32 @@ def read_jsonl(path: str, uri: str, progress: Progress | None = None) -> Iterato
                 b"",
                 Locator(uri, "line", line_no + 1),
             )
+
+
+def _read_span(
+    path: str, uri: str, progress: Progress, start: int, stop: int, lines_before: int
+) -> Iterator[ReadItem]:
+    with open_stored(path) as handle:
+        if handle.read(len(GZIP_MAGIC)) == GZIP_MAGIC:  # `ranges.cut_task` never cuts these
+            raise ValueError("a gzipped file cannot be read from the middle; read it whole")
+        at, line_no = start, lines_before
+        if start > 0:
+            handle.seek(start - 1)
+            if handle.read(1) != b"\n":
+                # `start` is inside a line: it belongs to the range it started in.
+                at += len(handle.readline())
+                line_no += 1
+        else:
+            handle.seek(0)
+        while at < stop:
+            line = handle.readline()
+            if not line:
+                return
+            progress.stored_offset = at
+            at += len(line)
+            line_no += 1
+            if line.strip():
+                yield parse_line(line.removesuffix(b"\n"), Locator(uri, "line", line_no))
 
 
 def parse_line(line: bytes, locator: Locator) -> ReadItem:

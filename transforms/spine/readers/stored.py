@@ -21,7 +21,7 @@ from bisect import bisect_left, bisect_right
 from typing import BinaryIO
 
 _SCHEME = re.compile(r"^[a-zA-Z][-a-zA-Z0-9+.]*://")
-_GZIP_MAGIC = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 20
 _SALVAGE_LIMIT = 64 << 20
 
@@ -192,7 +192,7 @@ class DecodedStream(io.BufferedReader):
     def __init__(self, handle: BinaryIO, *, buffer_size: int = 1 << 16) -> None:
         head = handle.read(2)
         # Put the sniffed bytes back in front without needing a seekable handle.
-        self._raw_layer = _Decoded(_Prefixed(head, handle), gz=head == _GZIP_MAGIC)
+        self._raw_layer = _Decoded(_Prefixed(head, handle), gz=head == GZIP_MAGIC)
         self._handle = handle
         super().__init__(self._raw_layer, buffer_size=buffer_size)
 
