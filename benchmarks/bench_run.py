@@ -1,6 +1,7 @@
 """The whole run with every check on, at N and 10×N: docs/s per core, peak RSS, where time goes.
 
-A mixed corpus from ../shared/data in four sources over 16 JSON Lines files per size: `wiki`
+A mixed corpus from ../shared/data in four sources over 16 JSON Lines files per size (or
+`--files-per-source K`): `wiki`
 (Chinese Wikipedia from CMRC 2018, English from WikiText-2), `web` (Common Crawl documents and
 the text of the WET sample), `forum` (COLD comments: the clean ones, and offensive ones as 2%
 of the source, under the 5% gate) and `users` (messages with personal information,
@@ -15,6 +16,8 @@ Every check runs: language identification, provenance, harm with the two-pass 5%
     .venv/bin/python benchmarks/bench_run.py --workers 2 --pairs 3   # the ×2 ratio, 3 pairs
     .venv/bin/python benchmarks/bench_run.py --peer          # also datatrove on 10×N, one core
     .venv/bin/python benchmarks/bench_run.py --peer --venvs DIR      # its venv under DIR
+    .venv/bin/python benchmarks/bench_run.py --workers 2 --files-per-source 1   # 4 large files
+    .venv/bin/python benchmarks/bench_run.py --workers 2 --files-per-source 1 --split-mb 4
 
 Prints, per size: docs/s for the whole command and from the run's start to its manifest (per
 core: one worker), peak RSS of the run's process, and the RSS ratio 10×N / N (flat: ≤ 1.15).
@@ -30,6 +33,9 @@ JsonlReader, lid.176, the same keyword library and harm models, its regex PIIFor
 ParquetWriter (`_datatrove_checks.py`, which says what it does less), in a venv of its own
 made on first use (`--venvs`, default $TMPDIR/corpusgate-bench-venvs), or skipped with why.
 A ratio of two systems on one machine, it moves less with the machine's speed than docs/s do.
+Work spreads over workers by file: `--files-per-source 1` leaves one large file per source,
+and `--split-mb M` has them read in ranges of M MiB (the profile's `split_jsonl_mb`), so the
+×workers ratio of the two says what cutting files buys.
 """
 
 from __future__ import annotations
@@ -114,12 +120,18 @@ def texts(data: Path) -> dict[str, list[str]]:
     }
 
 
-def build(folder: Path, n: int, corpus: dict[str, list[str]]) -> Path:
-    """n records over the sources in turn, each source's share in FILES // len(SOURCES) files."""
+def build(
+    folder: Path,
+    n: int,
+    corpus: dict[str, list[str]],
+    per_source: int = FILES // len(SOURCES),
+    split_mb: float = 0,
+) -> Path:
+    """n records over the sources in turn, each source's share in `per_source` files; the
+    profile reads JSON Lines files larger than `split_mb` MiB in ranges (0: whole)."""
     data = folder / "data"
     (folder / "registry").mkdir(parents=True)
-    per_source = FILES // len(SOURCES)
-    parts: list[list[str]] = [[] for _ in range(FILES)]
+    parts: list[list[str]] = [[] for _ in range(per_source * len(SOURCES))]
     for i in range(n):
         s = i % len(SOURCES)
         if i % 1000 == 999:
@@ -144,10 +156,15 @@ def build(folder: Path, n: int, corpus: dict[str, list[str]]) -> Path:
         if content_type:
             entry += f"content_type: {content_type}\n"
         (folder / "registry" / f"{source_id}.yaml").write_text(entry)
+    # The local profile, with the split size (runs on several workers add their options).
+    (folder / "profile.yaml").write_text(
+        "runner: FnApiRunner\nbeam_options: {direct_running_mode: in_memory}\n"
+        f"split_jsonl_mb: {split_mb}\n"
+    )
     config = folder / "run.yaml"
     config.write_text(
         f"registry: registry\nstore: sqlite:///{folder}/store.sqlite\noutput: out\n"
-        "profile: local\nindex: {buckets: 256}\n"
+        "profile: profile.yaml\nindex: {buckets: 256}\n"
     )
     return config
 
@@ -303,6 +320,19 @@ def main() -> None:
         help="also run datatrove's comparable checks on the 10×N corpus on one core",
     )
     parser.add_argument(
+        "--files-per-source",
+        type=int,
+        default=FILES // len(SOURCES),
+        help=f"JSON Lines files per source (default {FILES // len(SOURCES)}; 1: few large files)",
+    )
+    parser.add_argument(
+        "--split-mb",
+        type=float,
+        default=0,
+        help="read files larger than this many MiB in ranges (the profile's split_jsonl_mb; "
+        "default 0: every file whole)",
+    )
+    parser.add_argument(
         "--venvs",
         type=Path,
         default=VENVS,
@@ -315,14 +345,21 @@ def main() -> None:
         peer, said = datatrove_checks_python(args.venvs)
         print(f"datatrove peer: {said}" if peer else f"datatrove peer: skipped ({said})")
     sizes = ", ".join(f"{name} {len(texts):,}" for name, texts in corpus.items())
-    print(f"corpus: distinct texts from shared/data ({sizes}) in {FILES} files; every check on")
+    files = args.files_per_source * len(SOURCES)
+    split = f", read in {args.split_mb:g} MiB ranges" if args.split_mb else ""
+    print(
+        f"corpus: distinct texts from shared/data ({sizes}) in {files} files{split}; every check on"
+    )
     print(
         f"{'records':>9} {'workers':>7} {'seconds':>8} {'docs/s':>8} {'run docs/s':>10} "
         f"{'/core':>7} {'peak RSS':>9}  written/quarantined"
     )
     peaks = {}
     with tempfile.TemporaryDirectory(prefix="corpusgate-bench-") as tmp:
-        configs = {n: build(Path(tmp) / f"n{n}", n, corpus) for n in (args.n, 10 * args.n)}
+        configs = {
+            n: build(Path(tmp) / f"n{n}", n, corpus, args.files_per_source, args.split_mb)
+            for n in (args.n, 10 * args.n)
+        }
         runs = [(args.n, 1), (10 * args.n, 1)]
         if args.workers > 1:
             runs.append((10 * args.n, args.workers))

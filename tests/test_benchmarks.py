@@ -38,7 +38,13 @@ def rows(out: str) -> dict[int, list[str]]:
 
 @pytest.mark.slow(25)
 def test_bench_run_prints_each_size_the_rss_ratio_and_the_checks_share(shared_data):
-    out = bench(shared_data, "bench_run.py", "--n", "100", "--checks-off")
+    # One file per source, read in ~1 KiB ranges: every record must still be read once.
+    out = bench(
+        shared_data,
+        "bench_run.py",
+        *("--n", "100", "--checks-off", "--files-per-source", "1", "--split-mb", "0.001"),
+    )
+    assert "in 4 files, read in 0.001 MiB ranges" in out
     table = rows(out)
     assert set(table) == {100, 1000}
     for n, fields in table.items():
