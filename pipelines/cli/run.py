@@ -24,7 +24,12 @@ run publishes nothing and readers keep the previous run (`corpusgate runs list|g
 
 Any option not listed below is passed to Apache Beam unchanged, e.g.
 --direct_running_mode=multi_processing --direct_num_workers=2, or --project/--region for
-Dataflow. DirectRunner runs on Beam's FnApiRunner (no Prism download attempt)."""
+Dataflow. DirectRunner runs on Beam's FnApiRunner (no Prism download attempt).
+
+The config's `profile` (local, dataflow, flink, or a YAML file of your own) sets the runner,
+Beam options, `reshuffle_after_read` (spread each file's records over every worker) and
+`split_jsonl_mb` (read plain JSON Lines files larger than this in ranges of about this size,
+one worker each; 64 in dataflow and flink, 0 in local: files whole)."""
 
 EPILOG = """\
 examples:
