@@ -5,9 +5,10 @@ tmpfs and only three things come back: the virtualenv and the package's own fold
 real worker installs from the wheel) and the demo's input data files. The registry entries,
 the evidence documents, the crawl records and robots.txt snapshots, the authorization tables,
 the consent key and grants, and the store are all invisible to the workers. The demo run on
-that pool must publish the same manifest, per source and per reason, and the same record ids,
-as the in-process run: anything a DoFn still read from the launcher's disk would show up as a
-difference (before this was fixed, every commercial, crawled and user record was quarantined).
+that pool, its JSON Lines files read in byte ranges, must publish the same manifest, per source
+and per reason, and the same record ids, as the in-process run that read them whole: anything
+a DoFn still read from the launcher's disk would show up as a difference (before this was
+fixed, every commercial, crawled and user record was quarantined).
 """
 
 from __future__ import annotations
@@ -123,12 +124,21 @@ def test_the_demo_on_isolated_workers_matches_the_in_process_run(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("CORPUSGATE_STORE_URL", f"sqlite:///{tmp_path}/store.sqlite")
+    # The JSON Lines files are read in ~1 KiB ranges too: the workers cut, count and read
+    # them from the input files alone (the in-process run read them whole).
+    profile = tmp_path / "split.yaml"
+    profile.write_text("runner: FnApiRunner\nsplit_jsonl_mb: 0.001\n")
+    config = tmp_path / "demo.yaml"
+    demo = (REPO / "configs/demo.yaml").read_text()
+    config.write_text(
+        demo.replace("../", f"{REPO}/").replace("profile: local", f"profile: {profile}")
+    )
     output = tmp_path / "out"
     code = main(
         [
             "run",
             "--config",
-            str(REPO / "configs/demo.yaml"),
+            str(config),
             "--output",
             str(output),
             "--runner",
