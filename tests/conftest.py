@@ -216,32 +216,11 @@ class DemoRun:
             if source_id is None or row["source_id"] == source_id
         ]
 
-    def rows_by_id(self) -> dict[str, tuple[Any, ...]]:
-        """Each record id's file kind, source, text, reason (quarantined) and origin (the file
-        and the line, row or offset it was read at)."""
-        found = {}
-        for kind in ("shards", "quarantine"):
-            for row in self.rows(kind):
-                origin = (row["lineage"] or {}).get("origin")
-                found[row["record_id"]] = (
-                    kind,
-                    row["source_id"],
-                    row["text"],
-                    row.get("reason"),
-                    origin,
-                )
-        return found
-
     def assert_published_alike(self, output: Path) -> None:
-        """The demo run into `output` published what this one did: the same counts and
-        reasons per source, the same languages, and the same records (`rows_by_id`)."""
-        other = DemoRun(output, "")
-        mine, theirs = self.manifest(), other.manifest()
-        for source_id, counts in mine["sources"].items():
-            for key in ("read", "written", "quarantined", "quarantined_by_reason"):
-                assert theirs["sources"][source_id][key] == counts[key], (source_id, key)
-        assert theirs["languages"] == mine["languages"]
-        assert other.rows_by_id() == self.rows_by_id()
+        """The demo run into `output` published what this one did (`published_runs`)."""
+        from published_runs import assert_published_alike
+
+        assert_published_alike(self.output, output)
 
     def copy(self, target: Path) -> DemoRun:
         """A copy of the output and its store, for a test that changes them."""
