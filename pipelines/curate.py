@@ -674,6 +674,10 @@ def run_curation(
             f"{target.runner} workers must reach the input files and the output folder on "
             "this machine's file system (a shared disk), or use gs:// / s3:// locations"
         )
+    if target.local:
+        idle = runner.idle_workers_warning(options, len(tasks), config.split_bytes)
+        if idle:
+            warn(idle)
     with tempfile.TemporaryDirectory(prefix="corpusgate-wheel-") as build:
         package = runner.worker_package_args(options, Path(build))
         if package:

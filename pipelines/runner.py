@@ -169,6 +169,25 @@ def _check_dataflow(target: Target) -> None:
         raise ConfigError("Dataflow options: " + "; ".join(problems))
 
 
+def idle_workers_warning(options: PipelineOptions, files: int, split_bytes: int) -> str | None:
+    """A local multi-process run with fewer input files than workers, reading files whole:
+    work spreads by file, so the extra workers wait (reshuffle off, they wait for the checks
+    too). None when every worker can get a file."""
+    from apache_beam.options.pipeline_options import DirectOptions
+
+    direct = options.view_as(DirectOptions)
+    if direct.direct_running_mode not in ("multi_processing", "multi_threading"):
+        return None
+    workers = direct.direct_num_workers or 1
+    if workers <= 1 or files >= workers or split_bytes > 0:
+        return None
+    return (
+        f"{workers} workers but {files} input file(s): a file is read by one worker, so "
+        f"{workers - files} will wait; set split_jsonl_mb in the profile (e.g. 64) to read "
+        "large JSON Lines files in ranges, one worker each"
+    )
+
+
 def project_root() -> Path | None:
     """The source tree corpusgate runs from (an editable install), where a wheel can be built."""
     root = Path(__file__).resolve().parents[1]

@@ -116,3 +116,51 @@ def test_a_dataflow_dry_run_translates_the_demo_offline(
         name.startswith("corpusgate-") and name.endswith(".whl") for name in summary["staged"]
     )
     assert "workers cannot read" in err  # the demo's inputs are local files: said, not hidden
+
+
+@pytest.mark.parametrize(
+    ("args", "files", "split", "warned"),
+    [
+        (["--direct_running_mode=multi_processing", "--direct_num_workers=4"], 1, 0, "3 will"),
+        (["--direct_running_mode=multi_threading", "--direct_num_workers=2"], 1, 0, "1 will"),
+        (["--direct_running_mode=multi_processing", "--direct_num_workers=2"], 2, 0, None),
+        (["--direct_running_mode=multi_processing", "--direct_num_workers=4"], 1, 1 << 20, None),
+        (["--direct_running_mode=in_memory", "--direct_num_workers=4"], 1, 0, None),
+    ],
+)
+def test_fewer_files_than_local_workers_is_said(
+    args: list[str], files: int, split: int, warned: str | None
+) -> None:
+    from apache_beam.options.pipeline_options import PipelineOptions
+
+    from corpusgate.pipelines.runner import idle_workers_warning
+
+    said = idle_workers_warning(PipelineOptions(args), files, split)
+    assert said == warned if warned is None else warned in said and "split_jsonl_mb" in said
+
+
+@pytest.mark.slow(6)
+def test_a_run_on_two_workers_with_one_file_says_one_waits(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CORPUSGATE_STORE_URL", f"sqlite:///{tmp_path}/s.sqlite")
+    (tmp_path / "reg").mkdir()
+    (tmp_path / "one.jsonl").write_text('{"text": "one record"}\n')
+    (tmp_path / "reg/one.yaml").write_text(
+        "source_id: one\nkind: open_source\nlanguages: [en]\norigin: foreign\n"
+        "location: {paths: [../one.jsonl]}\nlicence: MIT\n"
+    )
+    (tmp_path / "run.yaml").write_text(
+        "registry: reg\noutput: out\nprofile: local\n"
+        "provenance: {enabled: false}\nharm: {enabled: false}\npii: {enabled: false}\n"
+    )
+    code, _, err = run(
+        capsys,
+        "--config",
+        str(tmp_path / "run.yaml"),
+        "--direct_running_mode=multi_threading",
+        "--direct_num_workers=2",
+        "--json",
+    )
+    assert code == 0, err
+    assert "2 workers but 1 input file(s): a file is read by one worker, so 1 will wait" in err
