@@ -17,24 +17,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
 from collections.abc import Iterable
 
+from corpusgate.transforms.common import files
 from corpusgate.transforms.spine.plan import ReadTask
-from corpusgate.transforms.spine.readers.stored import GZIP_MAGIC, is_remote, open_stored
+from corpusgate.transforms.spine.readers.stored import GZIP_MAGIC, open_stored
 
-__all__ = ["count_newlines", "cut_task", "file_key", "number_ranges", "stored_size"]
+__all__ = ["count_newlines", "cut_task", "file_key", "number_ranges"]
 
 _CHUNK = 8 << 20  # bytes read at a time while counting
-
-
-def stored_size(path: str) -> int:
-    """The stored size of a local or remote file in bytes."""
-    if is_remote(path):
-        from apache_beam.io.filesystems import FileSystems
-
-        return int(FileSystems.match([path])[0].metadata_list[0].size_in_bytes)
-    return os.path.getsize(path)
 
 
 def cut_task(task: ReadTask, split_bytes: int) -> list[ReadTask]:
@@ -45,7 +36,7 @@ def cut_task(task: ReadTask, split_bytes: int) -> list[ReadTask]:
     if split_bytes <= 0 or task.format != "jsonl" or task.stop is not None:
         return [task]
     try:
-        size = stored_size(task.path)
+        size = files.size(task.path)
         if size <= split_bytes:
             return [task]
         with open_stored(task.path) as handle:
